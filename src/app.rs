@@ -1,0 +1,172 @@
+//! The route table, the middleware order, and starting the server. No handler logic.
+
+use std::time::{Duration, Instant};
+
+use actix_session::SessionMiddleware;
+use actix_session::config::PersistentSession;
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Compress, DefaultHeaders, Next, from_fn};
+use actix_web::{App, HttpServer, web};
+
+use crate::assets;
+use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::{self, session_store::SqliteSessionStore};
+use crate::config::{Registration, ServeOptions};
+use crate::db::{self, Pool};
+use crate::error::{self, AppError};
+use crate::forms;
+use crate::handlers::{account, auth as login, home, people};
+use crate::model;
+
+pub struct AppState {
+    pub pool: Pool,
+    pub registration: Registration,
+    pub trust_proxy: bool,
+    pub login_limiter: LoginLimiter,
+}
+
+/// Sessions end after 30 days without a change; `SignedIn` touches them daily while in use.
+const SESSION_LIFETIME_DAYS: i64 = 30;
+/// The signing key for session cookies (at least 64 bytes, as actix's `Key` requires).
+const COOKIE_KEY_NAME: &str = "session-cookie-key";
+const COOKIE_KEY_LEN: usize = 64;
+
+/// Scripts only from our own hashed files, no inline code, no framing: a message that slips
+/// past escaping still cannot run.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
+    frame-ancestors 'none'";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home::home))
+        .route("/healthz", web::get().to(home::healthz))
+        .route("/assets/{file}", web::get().to(assets::serve))
+        .route("/login", web::get().to(login::login_form))
+        .route("/login", web::post().to(login::login))
+        .route("/logout", web::post().to(login::logout))
+        .route("/signup", web::get().to(login::signup_form))
+        .route("/signup", web::post().to(login::signup))
+        .route("/profile", web::get().to(account::show))
+        .route("/profile", web::post().to(account::save))
+        .route(
+            "/profile/password",
+            web::post().to(account::change_password),
+        )
+        .route("/users", web::get().to(people::search))
+        .route("/u/{username}", web::get().to(people::profile));
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// Starts serving and returns once the server stops. The bound address is logged as
+/// "listening on http://ADDR" (tests and scripts read it when asking for port 0).
+pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
+    let pool = db::open(&options.data.dir).map_err(std::io::Error::other)?;
+    let cookie_key = {
+        let mut conn = pool.get().map_err(std::io::Error::other)?;
+        model::secret::get_or_create(&mut conn, COOKIE_KEY_NAME, COOKIE_KEY_LEN)
+            .map_err(std::io::Error::other)?
+    };
+    let cookie_key = Key::try_from(cookie_key.as_slice()).map_err(std::io::Error::other)?;
+    let state = web::Data::new(AppState {
+        pool: pool.clone(),
+        registration: options.registration,
+        trust_proxy: options.trust_proxy,
+        login_limiter: LoginLimiter::default(),
+    });
+    let body_limit = options.body_limit;
+    let mut server = HttpServer::new(move || {
+        let sessions =
+            SessionMiddleware::builder(SqliteSessionStore::new(pool.clone()), cookie_key.clone())
+                .cookie_name("bavard_session".to_owned())
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                // Marked Secure per response by `secure_cookies_over_https`.
+                .cookie_secure(false)
+                .session_lifecycle(PersistentSession::default().session_ttl(
+                    actix_web::cookie::time::Duration::days(SESSION_LIFETIME_DAYS),
+                ))
+                .build();
+        // `wrap` order: the last one added sees the request first.
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(forms::query_config())
+            .app_data(forms::path_config())
+            .configure(routes)
+            .default_service(web::to(not_found))
+            .wrap(from_fn(auth::refuse_cross_site))
+            .wrap(from_fn(error::render_error_pages))
+            .wrap(sessions)
+            .wrap(from_fn(secure_cookies_over_https))
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::REFERRER_POLICY, "same-origin"))
+                    .add((header::X_FRAME_OPTIONS, "DENY")),
+            )
+            .wrap(Compress::default())
+            .wrap(from_fn(log_request))
+    })
+    .client_request_timeout(Duration::from_secs(10))
+    .shutdown_timeout(5);
+    if let Some(workers) = options.workers {
+        server = server.workers(workers);
+    }
+    let server = server.bind(options.bind)?;
+    for address in server.addrs() {
+        tracing::info!("listening on http://{address}");
+    }
+    server.run().await
+}
+
+/// One log line per request: method, path (never the query, which may hold what people search
+/// for), status and duration.
+async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let result = next.call(req).await;
+    let micros = started.elapsed().as_micros();
+    match &result {
+        Ok(res) => {
+            tracing::info!(%method, %path, status = res.status().as_u16(), micros, "request")
+        }
+        Err(e) => tracing::warn!(%method, %path, error = %e, micros, "request failed"),
+    }
+    result
+}
+
+/// Session cookies get the Secure flag whenever the visitor reached us over HTTPS, directly or
+/// through a proxy that says so (`X-Forwarded-Proto`/`Forwarded`), as on shared hosts.
+async fn secure_cookies_over_https(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let https = req.connection_info().scheme() == "https";
+    let mut res = next.call(req).await?;
+    if https {
+        let headers = res.headers_mut();
+        let cookies: Vec<HeaderValue> = headers.get_all(header::SET_COOKIE).cloned().collect();
+        headers.remove(header::SET_COOKIE);
+        for cookie in cookies {
+            let text = cookie.to_str().unwrap_or_default();
+            let secured = if text.to_ascii_lowercase().contains("; secure") {
+                cookie
+            } else {
+                HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(cookie)
+            };
+            headers.append(header::SET_COOKIE, secured);
+        }
+    }
+    Ok(res)
+}

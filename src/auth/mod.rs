@@ -1,0 +1,188 @@
+//! Who is asking: password hashing, server-side sessions, the signed-in user extractor, login
+//! rate limits, and the cross-site request guard. No SQL strings and no HTML here.
+
+pub mod password;
+pub mod rate_limit;
+pub mod session_store;
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpRequest, web};
+
+use crate::app::AppState;
+use crate::db;
+use crate::error::AppError;
+use crate::i18n::{self, Lang};
+use crate::model::{UserId, now, user};
+
+pub const USER_SESSION_KEY: &str = "uid";
+/// Day (in days since the epoch) the session was last extended; see `SignedIn::from_request`.
+const SEEN_SESSION_KEY: &str = "seen";
+const FLASH_SESSION_KEY: &str = "flash";
+
+/// Starts a fresh session for `user`: a new session id (never the one the visitor arrived with,
+/// which an attacker may have planted), holding the user and their language.
+pub fn sign_in(session: &Session, signed_in: &user::User) -> Result<(), AppError> {
+    session.renew();
+    session.clear();
+    stored(session.insert(USER_SESSION_KEY, signed_in.id))?;
+    stored(session.insert(SEEN_SESSION_KEY, today()))?;
+    remember_language(session, signed_in.language)
+}
+
+fn stored(result: Result<(), actix_session::SessionInsertError>) -> Result<(), AppError> {
+    result.map_err(|e| AppError::internal(format!("session: {e}")))
+}
+
+pub fn remember_language(session: &Session, language: Option<Lang>) -> Result<(), AppError> {
+    match language {
+        Some(lang) => stored(session.insert(i18n::SESSION_KEY, lang.code())),
+        None => {
+            session.remove(i18n::SESSION_KEY);
+            Ok(())
+        }
+    }
+}
+
+/// A one-time confirmation ("Profile saved") shown on the next page, after a redirect.
+pub fn flash(session: &Session, message_key: &'static str) {
+    if let Err(e) = session.insert(FLASH_SESSION_KEY, message_key) {
+        tracing::warn!("flash not stored: {e}");
+    }
+}
+
+fn take_flash(session: &Session) -> Option<String> {
+    session
+        .remove_as::<String>(FLASH_SESSION_KEY)
+        .and_then(Result::ok)
+}
+
+fn today() -> i64 {
+    now() / 86_400
+}
+
+/// The signed-in user, with the language to speak to them in and any pending confirmation.
+/// Handlers that need a login take this; without one the visitor is sent to the login page.
+pub struct SignedIn {
+    pub user: user::User,
+    pub lang: Lang,
+    /// The pending confirmation, already in the user's language.
+    pub flash: Option<String>,
+    pub session: Session,
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let htmx = crate::error::is_htmx(req);
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::internal("no app state"))?;
+            let Some(id) = session.get::<UserId>(USER_SESSION_KEY).ok().flatten() else {
+                return Err(AppError::LoginRequired);
+            };
+            let Some(user) = db::run(&state.pool, move |conn| user::find(conn, id)).await? else {
+                session.purge();
+                return Err(AppError::LoginRequired);
+            };
+            // Sessions last 30 days from their last change; touching the state once a day
+            // keeps an active user signed in without a database write on every request.
+            if session.get::<i64>(SEEN_SESSION_KEY).ok().flatten() != Some(today()) {
+                let _ = session.insert(SEEN_SESSION_KEY, today());
+            }
+            // Fragments must not eat a confirmation meant for the next full page.
+            let lang = Lang::of_request(&req);
+            let flash = if htmx {
+                None
+            } else {
+                take_flash(&session).map(|key| lang.t(&key))
+            };
+            Ok(SignedIn {
+                lang,
+                user,
+                flash,
+                session,
+            })
+        })
+    }
+}
+
+/// The address login attempts are counted against.
+pub fn client_address(req: &HttpRequest, trust_proxy: bool) -> Option<IpAddr> {
+    if trust_proxy {
+        let info = req.connection_info();
+        if let Some(ip) = info.realip_remote_addr().and_then(parse_ip) {
+            return Some(ip);
+        }
+    }
+    req.peer_addr().map(|a| a.ip())
+}
+
+fn parse_ip(text: &str) -> Option<IpAddr> {
+    text.parse()
+        .ok()
+        .or_else(|| text.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+}
+
+/// Middleware: a state-changing request from another site is refused with 403. Browsers say
+/// where a request comes from in `Sec-Fetch-Site` (or, older ones, `Origin`); requests with
+/// neither (curl, scripts) carry no ambient browser credentials and pass.
+pub async fn refuse_cross_site(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && is_cross_site(req.request()) {
+        let refused = req.error_response(AppError::Forbidden("error-cross-site"));
+        return Ok(refused.map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+fn is_cross_site(req: &HttpRequest) -> bool {
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        // "same-site" includes sibling subdomains, which on shared hosting belong to strangers.
+        return !matches!(site, "same-origin" | "none");
+    }
+    if let Some(origin) = header("origin") {
+        let origin_host = origin.split_once("://").map(|(_, host)| host);
+        return origin_host != Some(req.connection_info().host());
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn cross_site_detection() {
+        let with = |headers: &[(&str, &str)]| {
+            let mut req = TestRequest::post().insert_header(("host", "chat.example.org"));
+            for (name, value) in headers {
+                req = req.insert_header((*name, *value));
+            }
+            is_cross_site(&req.to_http_request())
+        };
+        assert!(!with(&[]));
+        assert!(!with(&[("sec-fetch-site", "same-origin")]));
+        assert!(with(&[("sec-fetch-site", "cross-site")]));
+        assert!(with(&[("sec-fetch-site", "same-site")]));
+        assert!(!with(&[("origin", "https://chat.example.org")]));
+        assert!(with(&[("origin", "https://evil.example.com")]));
+        assert!(with(&[("origin", "null")]));
+    }
+}

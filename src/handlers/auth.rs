@@ -1,0 +1,235 @@
+//! Logging in and out, and creating accounts.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::{html, invalid_form, ok_html, see_other};
+use crate::app::AppState;
+use crate::auth::{self, SignedIn, USER_SESSION_KEY, password};
+use crate::config::Registration;
+use crate::db;
+use crate::error::AppError;
+use crate::forms::Form;
+use crate::i18n::Lang;
+use crate::model::{FieldError, UserId, user};
+use crate::views::account::{self as views, LoginForm, SignupForm};
+
+/// Only paths on this site are followed after login, never another origin.
+fn safe_next(next: &str) -> Option<&str> {
+    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    local.then_some(next)
+}
+
+/// Where to send a visitor who must log in first, so that they come back to what they asked.
+pub fn login_url_returning_to(req: &HttpRequest) -> String {
+    let wanted = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+    if req.method() != actix_web::http::Method::GET || wanted == "/" {
+        return "/login".to_owned();
+    }
+    let encoded = percent_encoding::utf8_percent_encode(wanted, percent_encoding::NON_ALPHANUMERIC);
+    format!("/login?next={encoded}")
+}
+
+fn is_signed_in(session: &Session) -> bool {
+    matches!(session.get::<UserId>(USER_SESSION_KEY), Ok(Some(_)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NextQuery {
+    next: String,
+}
+
+pub async fn login_form(
+    session: Session,
+    lang: Lang,
+    state: web::Data<AppState>,
+    query: web::Query<NextQuery>,
+) -> HttpResponse {
+    if is_signed_in(&session) {
+        return see_other(safe_next(&query.next).unwrap_or("/"));
+    }
+    ok_html(views::login_page(
+        lang,
+        &LoginForm {
+            username: "",
+            next: safe_next(&query.next),
+            problem: None,
+            registration_open: state.registration == Registration::Open,
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginFields {
+    username: String,
+    password: String,
+    next: String,
+}
+
+pub async fn login(
+    req: HttpRequest,
+    session: Session,
+    lang: Lang,
+    state: web::Data<AppState>,
+    Form(fields): Form<LoginFields>,
+) -> Result<HttpResponse, AppError> {
+    let refuse = |problem, status| {
+        html(
+            status,
+            views::login_page(
+                lang,
+                &LoginForm {
+                    username: &fields.username,
+                    next: safe_next(&fields.next),
+                    problem: Some(problem),
+                    registration_open: state.registration == Registration::Open,
+                },
+            ),
+        )
+    };
+    let address = auth::client_address(&req, state.trust_proxy);
+    if !state.login_limiter.allow(address, &fields.username) {
+        return Ok(refuse(
+            "error-too-many-logins",
+            StatusCode::TOO_MANY_REQUESTS,
+        ));
+    }
+    let username = fields.username.trim().to_lowercase();
+    let found = db::run(&state.pool, move |conn| user::credentials(conn, &username)).await?;
+    let (account, stored_hash) = found.unzip();
+    let matches = password::verify(fields.password.clone(), stored_hash).await?;
+    let Some(account) = account.filter(|_| matches) else {
+        // The same words whether the name or the password was wrong: no account probing.
+        return Ok(refuse("error-login-failed", StatusCode::UNAUTHORIZED));
+    };
+    auth::sign_in(&session, &account)?;
+    tracing::info!(user = %account.id, "signed in");
+    Ok(see_other(safe_next(&fields.next).unwrap_or("/")))
+}
+
+pub async fn logout(session: Session) -> HttpResponse {
+    session.purge();
+    see_other("/login")
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SignupFields {
+    username: String,
+    display_name: String,
+    password: String,
+}
+
+/// Anyone may sign up while registration is open; an administrator may always create accounts.
+pub async fn signup_form(
+    signed_in: Option<SignedIn>,
+    lang: Lang,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let empty = SignupForm {
+        username: "",
+        display_name: "",
+        errors: &[],
+        by_admin: false,
+    };
+    match signed_in {
+        Some(me) if me.user.is_admin => ok_html(views::admin_signup_page(
+            me.lang,
+            &me.user,
+            &SignupForm {
+                by_admin: true,
+                ..empty
+            },
+            me.flash.as_deref(),
+        )),
+        Some(_) => see_other("/"),
+        None if state.registration == Registration::Open => {
+            ok_html(views::signup_page(lang, &empty))
+        }
+        None => ok_html(views::registration_closed_page(lang)),
+    }
+}
+
+pub async fn signup(
+    signed_in: Option<SignedIn>,
+    session: Session,
+    lang: Lang,
+    state: web::Data<AppState>,
+    Form(fields): Form<SignupFields>,
+) -> Result<HttpResponse, AppError> {
+    let admin = signed_in.filter(|me| me.user.is_admin);
+    if admin.is_none() && state.registration == Registration::Closed {
+        return Ok(html(
+            StatusCode::FORBIDDEN,
+            views::registration_closed_page(lang),
+        ));
+    }
+    let rerender = |errors: &[FieldError]| {
+        let form = SignupForm {
+            username: &fields.username,
+            display_name: &fields.display_name,
+            errors,
+            by_admin: admin.is_some(),
+        };
+        invalid_form(match &admin {
+            Some(me) => views::admin_signup_page(me.lang, &me.user, &form, None),
+            None => views::signup_page(lang, &form),
+        })
+    };
+    let username = user::normalise_username(&fields.username);
+    let display_name = user::normalise_display_name(&fields.display_name);
+    let password_ok = user::check_new_password("password", &fields.password);
+    let errors: Vec<FieldError> = [
+        username.as_ref().err(),
+        display_name.as_ref().err(),
+        password_ok.err().as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
+    .collect();
+    let (Ok(username), Ok(display_name), true) = (username, display_name, errors.is_empty()) else {
+        return Ok(rerender(&errors));
+    };
+    let password_hash = password::hash(fields.password.clone()).await?;
+    let new = user::NewUser {
+        username,
+        display_name,
+        password_hash,
+        admin: false,
+    };
+    let created = match db::run(&state.pool, move |conn| user::create(conn, &new)).await? {
+        Ok(created) => created,
+        Err(taken) => return Ok(rerender(&[taken])),
+    };
+    tracing::info!(user = %created.id, by_admin = admin.is_some(), "account created");
+    match admin {
+        Some(me) => {
+            auth::flash(&me.session, "flash-account-created");
+            Ok(see_other(&format!("/u/{}", created.username)))
+        }
+        None => {
+            auth::sign_in(&session, &created)?;
+            auth::flash(&session, "flash-welcome");
+            Ok(see_other("/"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next("/users?q=a"), Some("/users?q=a"));
+        assert_eq!(safe_next("//evil.example"), None);
+        assert_eq!(safe_next("https://evil.example"), None);
+        assert_eq!(safe_next("/\\evil.example"), None);
+        assert_eq!(safe_next(""), None);
+    }
+}

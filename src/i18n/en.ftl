@@ -1,0 +1,122 @@
+# Bavard's interface text, English. Every key here must also be in fr.ftl (a test checks).
+
+skip-to-content = Skip to main content
+title-with-errors = Error: { $title }
+date-long = { $month } { $day }, { $year }
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+
+## Menu and shell
+menu-label = Account
+menu-profile = Your profile
+menu-people = Find people
+menu-logout = Log out
+conversations-heading = Conversations
+conversations-empty = No conversations yet.
+unread-count = { $count ->
+    [one] { $count } unread message
+   *[other] { $count } unread messages
+}
+
+## Home
+home-title = Welcome, { $name }
+home-intro = Bavard is where your organisation talks. Find the people you work with to start a conversation.
+home-find-people = Find people
+
+## Login and sign-up
+login-title = Log in
+login-heading = Log in to Bavard
+login-submit = Log in
+login-no-account = No account yet?
+login-signup-link = Sign up
+signup-title = Sign up
+signup-heading = Create your Bavard account
+signup-submit = Create account
+signup-have-account = Already have an account?
+signup-login-link = Log in
+signup-closed-title = Registration is closed
+signup-closed-text = New accounts on this server are created by its administrators. Ask one of them for an account.
+admin-signup-title = Add an account
+admin-signup-intro = Create an account for someone else. Give them the password you choose here; they can change it from their profile.
+admin-signup-submit = Add account
+
+field-username = Username
+field-password = Password
+field-display-name = Display name
+field-about = About you
+field-language = Language
+field-current-password = Current password
+field-new-password = New password
+hint-username = 3 to 32 characters: lower-case letters a–z, digits and _ . -
+hint-display-name = The name people see, up to 64 characters.
+hint-new-password = At least 8 characters. A few words make a strong, memorable password.
+hint-about = Optional, up to 500 characters.
+language-browser = Same as my browser
+
+## Profile
+profile-title = Your profile
+profile-details-heading = Profile details
+profile-save = Save profile
+profile-view-public = See your profile as others see it
+profile-edit-link = Edit your profile
+profile-about-heading = About
+profile-member-since = Member since { $date }
+profile-admin = Administrator
+password-heading = Change password
+password-submit = Change password
+password-signs-out = Changing your password signs you out on every other device.
+
+## People
+people-title = Find people
+people-search-label = Name or username
+people-search-submit = Search
+people-search-hint = Results appear as you type.
+people-none = Nobody matches that search.
+people-page = Results, page { $page }
+people-admin-add = Add an account
+pager-label = Result pages
+pager-previous = Previous page
+pager-next = Next page
+
+## Confirmations
+flash-welcome = Welcome to Bavard! Your account is ready.
+flash-profile-saved = Your profile has been saved.
+flash-password-changed = Your password has been changed. Your other sessions have been signed out.
+flash-account-created = The account has been created.
+
+## Errors
+error-title = Error { $code }
+error-back-home = Back to the home page
+error-not-found = This page does not exist, or you do not have access to it.
+error-bad-request = The request could not be understood.
+error-bad-query = The address has a parameter that is not valid (for example a page number that is not a number).
+error-form-unreadable = The form could not be read. Please go back and try again.
+error-form-encoding = The form contained characters that are not valid text (not UTF-8). Nothing was saved. Please go back and retype it.
+error-too-large = What you sent is larger than this server accepts. Nothing was saved.
+error-forbidden = This action is not allowed.
+error-cross-site = This request came from another site, so it was refused. If you meant to do this, do it again from Bavard's own page.
+error-too-many-requests = Too many requests. Please wait a moment and try again.
+error-too-many-logins = Too many login attempts. Please wait a minute and try again.
+error-login-required = Please log in to continue.
+error-login-failed = Wrong username or password.
+error-internal = Something went wrong on our side. Nothing you did caused it; please try again in a moment.
+error-username-length = A username must be 3 to 32 characters long.
+error-username-chars = A username may only contain lower-case letters a–z, digits, and _ . -
+error-username-taken = This username is already taken. Please choose another.
+error-display-name-empty = Please enter a display name.
+error-display-name-long = A display name can be at most 64 characters long.
+error-about-long = "About you" can be at most 500 characters long.
+error-password-short = A password must be at least 8 characters long.
+error-password-long = A password can be at most 1024 characters long.
+error-password-common = This password is one of the most commonly used, and easy to guess. Please choose another.
+error-current-password-wrong = Your current password is not correct.

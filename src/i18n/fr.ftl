@@ -1,0 +1,122 @@
+# Textes de l'interface de Bavard, en français. Chaque clé doit aussi être dans en.ftl.
+
+skip-to-content = Aller au contenu principal
+title-with-errors = Erreur : { $title }
+date-long = { $day } { $month } { $year }
+month-1 = janvier
+month-2 = février
+month-3 = mars
+month-4 = avril
+month-5 = mai
+month-6 = juin
+month-7 = juillet
+month-8 = août
+month-9 = septembre
+month-10 = octobre
+month-11 = novembre
+month-12 = décembre
+
+## Menu et cadre
+menu-label = Compte
+menu-profile = Votre profil
+menu-people = Trouver des personnes
+menu-logout = Se déconnecter
+conversations-heading = Conversations
+conversations-empty = Aucune conversation pour l'instant.
+unread-count = { $count ->
+    [one] { $count } message non lu
+   *[other] { $count } messages non lus
+}
+
+## Accueil
+home-title = Bienvenue, { $name }
+home-intro = Bavard est l'endroit où votre organisation discute. Trouvez les personnes avec qui vous travaillez pour commencer une conversation.
+home-find-people = Trouver des personnes
+
+## Connexion et inscription
+login-title = Connexion
+login-heading = Se connecter à Bavard
+login-submit = Se connecter
+login-no-account = Pas encore de compte ?
+login-signup-link = S'inscrire
+signup-title = Inscription
+signup-heading = Créer votre compte Bavard
+signup-submit = Créer le compte
+signup-have-account = Vous avez déjà un compte ?
+signup-login-link = Se connecter
+signup-closed-title = Les inscriptions sont fermées
+signup-closed-text = Sur ce serveur, les comptes sont créés par les administrateurs. Demandez un compte à l'un d'eux.
+admin-signup-title = Ajouter un compte
+admin-signup-intro = Créez un compte pour quelqu'un d'autre. Donnez-lui le mot de passe choisi ici ; il pourra le changer depuis son profil.
+admin-signup-submit = Ajouter le compte
+
+field-username = Nom d'utilisateur
+field-password = Mot de passe
+field-display-name = Nom affiché
+field-about = À propos de vous
+field-language = Langue
+field-current-password = Mot de passe actuel
+field-new-password = Nouveau mot de passe
+hint-username = De 3 à 32 caractères : lettres minuscules a–z, chiffres et _ . -
+hint-display-name = Le nom que les autres voient, jusqu'à 64 caractères.
+hint-new-password = Au moins 8 caractères. Quelques mots font un mot de passe solide et facile à retenir.
+hint-about = Facultatif, jusqu'à 500 caractères.
+language-browser = Celle de mon navigateur
+
+## Profil
+profile-title = Votre profil
+profile-details-heading = Informations du profil
+profile-save = Enregistrer le profil
+profile-view-public = Voir votre profil tel que les autres le voient
+profile-edit-link = Modifier votre profil
+profile-about-heading = À propos
+profile-member-since = Membre depuis le { $date }
+profile-admin = Administrateur
+password-heading = Changer de mot de passe
+password-submit = Changer le mot de passe
+password-signs-out = Changer de mot de passe vous déconnecte de tous vos autres appareils.
+
+## Personnes
+people-title = Trouver des personnes
+people-search-label = Nom ou nom d'utilisateur
+people-search-submit = Rechercher
+people-search-hint = Les résultats s'affichent pendant la saisie.
+people-none = Personne ne correspond à cette recherche.
+people-page = Résultats, page { $page }
+people-admin-add = Ajouter un compte
+pager-label = Pages de résultats
+pager-previous = Page précédente
+pager-next = Page suivante
+
+## Confirmations
+flash-welcome = Bienvenue sur Bavard ! Votre compte est prêt.
+flash-profile-saved = Votre profil a été enregistré.
+flash-password-changed = Votre mot de passe a été changé. Vos autres sessions ont été déconnectées.
+flash-account-created = Le compte a été créé.
+
+## Erreurs
+error-title = Erreur { $code }
+error-back-home = Retour à l'accueil
+error-not-found = Cette page n'existe pas, ou vous n'y avez pas accès.
+error-bad-request = La requête n'a pas pu être comprise.
+error-bad-query = L'adresse contient un paramètre invalide (par exemple un numéro de page qui n'est pas un nombre).
+error-form-unreadable = Le formulaire n'a pas pu être lu. Revenez en arrière et réessayez.
+error-form-encoding = Le formulaire contenait des caractères qui ne sont pas du texte valide (pas de l'UTF-8). Rien n'a été enregistré. Revenez en arrière et saisissez-le à nouveau.
+error-too-large = Ce que vous avez envoyé dépasse la taille acceptée par ce serveur. Rien n'a été enregistré.
+error-forbidden = Cette action n'est pas autorisée.
+error-cross-site = Cette requête venait d'un autre site ; elle a donc été refusée. Si vous vouliez le faire, recommencez depuis la page de Bavard.
+error-too-many-requests = Trop de requêtes. Patientez un instant et réessayez.
+error-too-many-logins = Trop de tentatives de connexion. Patientez une minute et réessayez.
+error-login-required = Connectez-vous pour continuer.
+error-login-failed = Nom d'utilisateur ou mot de passe incorrect.
+error-internal = Un problème est survenu de notre côté. Vous n'y êtes pour rien ; réessayez dans un instant.
+error-username-length = Un nom d'utilisateur doit compter de 3 à 32 caractères.
+error-username-chars = Un nom d'utilisateur ne peut contenir que des lettres minuscules a–z, des chiffres et _ . -
+error-username-taken = Ce nom d'utilisateur est déjà pris. Choisissez-en un autre.
+error-display-name-empty = Saisissez un nom affiché.
+error-display-name-long = Un nom affiché compte au plus 64 caractères.
+error-about-long = « À propos de vous » compte au plus 500 caractères.
+error-password-short = Un mot de passe doit compter au moins 8 caractères.
+error-password-long = Un mot de passe compte au plus 1024 caractères.
+error-password-common = Ce mot de passe fait partie des plus utilisés et se devine facilement. Choisissez-en un autre.
+error-current-password-wrong = Votre mot de passe actuel est incorrect.

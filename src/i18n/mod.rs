@@ -1,0 +1,258 @@
+//! The message catalog (English and French, in Fluent files beside this one) and language
+//! negotiation. Every piece of interface text comes from here.
+
+use std::sync::LazyLock;
+
+use actix_session::SessionExt;
+use actix_web::dev::Payload;
+use actix_web::http::header::{self, Header};
+use actix_web::{FromRequest, HttpRequest};
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use std::future::{Ready, ready};
+use unic_langid::{LanguageIdentifier, langid};
+
+pub use fluent_bundle::FluentValue as Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Lang {
+    En,
+    Fr,
+}
+
+/// The session key holding the signed-in user's chosen language, so that every page (error
+/// pages included) can pick it without a database query.
+pub const SESSION_KEY: &str = "lang";
+
+const EN_SOURCE: &str = include_str!("en.ftl");
+const FR_SOURCE: &str = include_str!("fr.ftl");
+
+struct Catalog {
+    en: FluentBundle<FluentResource>,
+    fr: FluentBundle<FluentResource>,
+}
+
+static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog {
+    en: bundle(langid!("en"), EN_SOURCE),
+    fr: bundle(langid!("fr"), FR_SOURCE),
+});
+
+fn bundle(id: LanguageIdentifier, source: &'static str) -> FluentBundle<FluentResource> {
+    // The catalogs are compiled in and checked by the tests below, so a failure here is a
+    // build defect, not something a request can cause.
+    let resource = FluentResource::try_new(source.to_owned()).expect("catalog parses");
+    let mut bundle = FluentBundle::new_concurrent(vec![id]);
+    // Unicode isolation marks around arguments confuse some screen readers and copy-paste.
+    bundle.set_use_isolating(false);
+    bundle
+        .add_resource(resource)
+        .expect("catalog has no duplicate keys");
+    bundle
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Fr];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.code() == code)
+    }
+
+    /// The language's own name, as shown in the language picker.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Fr => "Français",
+        }
+    }
+
+    fn bundle(self) -> &'static FluentBundle<FluentResource> {
+        match self {
+            Lang::En => &CATALOG.en,
+            Lang::Fr => &CATALOG.fr,
+        }
+    }
+
+    pub fn t(self, key: &str) -> String {
+        self.format(key, None)
+    }
+
+    pub fn t_args(self, key: &str, args: &[(&'static str, FluentValue<'_>)]) -> String {
+        let mut fluent_args = FluentArgs::with_capacity(args.len());
+        for (name, value) in args {
+            fluent_args.set(*name, value.clone());
+        }
+        self.format(key, Some(&fluent_args))
+    }
+
+    fn format(self, key: &str, args: Option<&FluentArgs>) -> String {
+        let bundle = self.bundle();
+        let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+            tracing::warn!(key, lang = self.code(), "missing catalog message");
+            return key.to_owned();
+        };
+        let mut errors = Vec::new();
+        let text = bundle.format_pattern(pattern, args, &mut errors);
+        if !errors.is_empty() {
+            tracing::warn!(key, ?errors, "catalog message did not format cleanly");
+        }
+        text.into_owned()
+    }
+
+    /// A calendar date in this language, e.g. "November 21, 2026" or "21 novembre 2026".
+    pub fn date(self, unix_seconds: i64) -> String {
+        let Ok(when) = time::OffsetDateTime::from_unix_timestamp(unix_seconds) else {
+            return String::new();
+        };
+        let month = self.t(&format!("month-{}", u8::from(when.month())));
+        self.t_args(
+            "date-long",
+            &[
+                ("day", when.day().into()),
+                ("month", month.into()),
+                ("year", when.year().into()),
+            ],
+        )
+    }
+
+    /// Picks the best of our languages from an `Accept-Language` header; English otherwise.
+    pub fn from_accept_language(req: &HttpRequest) -> Lang {
+        let Ok(accepted) = header::AcceptLanguage::parse(req) else {
+            return Lang::En;
+        };
+        accepted
+            .ranked()
+            .into_iter()
+            .find_map(|preference| match preference {
+                header::Preference::Any => Some(Lang::En),
+                header::Preference::Specific(tag) => Lang::from_code(tag.primary_language()),
+            })
+            .unwrap_or(Lang::En)
+    }
+
+    /// The account's language when signed in and chosen, else the browser's.
+    pub fn of_request(req: &HttpRequest) -> Lang {
+        req.get_session()
+            .get::<String>(SESSION_KEY)
+            .ok()
+            .flatten()
+            .and_then(|code| Lang::from_code(&code))
+            .unwrap_or_else(|| Lang::from_accept_language(req))
+    }
+}
+
+impl FromRequest for Lang {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Lang::of_request(req)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fluent_syntax::ast::Entry;
+    use std::collections::BTreeSet;
+
+    fn keys(source: &'static str) -> BTreeSet<&'static str> {
+        let resource = fluent_syntax::parser::parse(source).expect("catalog parses");
+        resource
+            .body
+            .into_iter()
+            .filter_map(|entry| match entry {
+                Entry::Message(m) => Some(m.id.name),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let en = keys(EN_SOURCE);
+        let fr = keys(FR_SOURCE);
+        let only_en: Vec<_> = en.difference(&fr).collect();
+        let only_fr: Vec<_> = fr.difference(&en).collect();
+        assert!(only_en.is_empty(), "missing in fr.ftl: {only_en:?}");
+        assert!(only_fr.is_empty(), "missing in en.ftl: {only_fr:?}");
+    }
+
+    /// Every key the code names (`t("…")`, `t_args("…"`, `"error-…"` and `"flash-…"`) exists.
+    #[test]
+    fn every_key_used_in_the_code_exists() {
+        let en = keys(EN_SOURCE);
+        let mut missing = Vec::new();
+        let mut stack = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                for entry in std::fs::read_dir(&path).expect("readable src") {
+                    stack.push(entry.expect("entry").path());
+                }
+                continue;
+            }
+            if path.extension().is_none_or(|ext| ext != "rs") {
+                continue;
+            }
+            let code = std::fs::read_to_string(&path).expect("readable source");
+            for marker in [".t(\"", ".t_args(\"", "\"error-", "\"flash-"] {
+                for (at, _) in code.match_indices(marker) {
+                    let start = if marker.starts_with('"') {
+                        at + 1
+                    } else {
+                        at + marker.len()
+                    };
+                    let key: String = code[start..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                        .collect();
+                    if !key.is_empty() && !key.ends_with('-') && !en.contains(key.as_str()) {
+                        missing.push(format!("{}: {key}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "keys missing from the catalog: {missing:#?}"
+        );
+    }
+
+    #[test]
+    fn negotiates_french_and_falls_back_to_english() {
+        let fr = actix_web::test::TestRequest::default()
+            .insert_header(("accept-language", "fr-CA,fr;q=0.9,en;q=0.5"))
+            .to_http_request();
+        assert_eq!(Lang::from_accept_language(&fr), Lang::Fr);
+        let de = actix_web::test::TestRequest::default()
+            .insert_header(("accept-language", "de-DE,de;q=0.9"))
+            .to_http_request();
+        assert_eq!(Lang::from_accept_language(&de), Lang::En);
+        let none = actix_web::test::TestRequest::default().to_http_request();
+        assert_eq!(Lang::from_accept_language(&none), Lang::En);
+    }
+
+    #[test]
+    fn dates_follow_the_language() {
+        // 2026-11-21 12:00 UTC
+        assert_eq!(Lang::En.date(1_795_262_400), "November 21, 2026");
+        assert_eq!(Lang::Fr.date(1_795_262_400), "21 novembre 2026");
+    }
+
+    #[test]
+    fn french_plurals_follow_french_rules() {
+        let one = Lang::Fr.t_args("unread-count", &[("count", 1.into())]);
+        let many = Lang::En.t_args("unread-count", &[("count", 3.into())]);
+        assert_eq!(one, "1 message non lu");
+        assert_eq!(many, "3 unread messages");
+    }
+}

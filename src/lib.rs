@@ -1,0 +1,15 @@
+//! Bavard: a self-hosted instant-messaging web app for small hosts.
+//! The binary (`src/main.rs`) is a thin command line over this library, so tests build the very
+//! same application.
+
+pub mod app;
+pub mod assets;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod forms;
+pub mod handlers;
+pub mod i18n;
+pub mod model;
+pub mod views;

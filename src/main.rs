@@ -1,0 +1,96 @@
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use bavard::auth::password;
+use bavard::config::{Cli, Command, UserCommand};
+use bavard::model::user;
+use bavard::{app, db};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let outcome = match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Serve(options)) => serve(options),
+        Some(Command::User(command)) => user_command(command),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("bavard: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(options: bavard::config::ServeOptions) -> Result<(), String> {
+    actix_web::rt::System::new()
+        .block_on(app::serve(options))
+        .map_err(|e| e.to_string())
+}
+
+fn read_password() -> Result<String, String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn explain(error: bavard::model::FieldError) -> String {
+    bavard::i18n::Lang::En.t(error.message)
+}
+
+fn user_command(command: UserCommand) -> Result<(), String> {
+    match command {
+        UserCommand::Add { name, admin, data } => {
+            let username = user::normalise_username(&name).map_err(explain)?;
+            let password = read_password()?;
+            user::check_new_password("password", &password).map_err(explain)?;
+            let pool = db::open(&data.dir).map_err(|e| e.to_string())?;
+            let password_hash = password::hash_blocking(&password).map_err(|e| e.to_string())?;
+            let new = user::NewUser {
+                display_name: username.clone(),
+                username,
+                password_hash,
+                admin,
+            };
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let created = user::create(&mut conn, &new)
+                .map_err(|e| e.to_string())?
+                .map_err(explain)?;
+            let role = if created.is_admin {
+                "administrator"
+            } else {
+                "member"
+            };
+            println!("created {role} {}", created.username);
+            Ok(())
+        }
+        UserCommand::SetPassword { name, data } => {
+            let password = read_password()?;
+            user::check_new_password("password", &password).map_err(explain)?;
+            let pool = db::open(&data.dir).map_err(|e| e.to_string())?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let found =
+                user::find_by_username(&conn, &name.to_lowercase()).map_err(|e| e.to_string())?;
+            let account = found.ok_or_else(|| format!("no user named {name}"))?;
+            let hash = password::hash_blocking(&password).map_err(|e| e.to_string())?;
+            user::set_password_hash(&mut conn, account.id, &hash).map_err(|e| e.to_string())?;
+            println!(
+                "password changed for {}; all their sessions were signed out",
+                account.username
+            );
+            Ok(())
+        }
+    }
+}

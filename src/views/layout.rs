@@ -1,0 +1,117 @@
+//! The document around every page: the bare one (login, errors) and the signed-in app shell
+//! with its five panels (corner menu, conversation list, top bar, messages, composer).
+
+use maud::{DOCTYPE, Markup, html};
+
+use super::{AvatarSize, avatar};
+use crate::assets;
+use crate::i18n::Lang;
+use crate::model::user::User;
+
+/// htmx settings: no inline styles or eval (so the Content-Security-Policy can forbid them),
+/// and error responses swapped too, since ours carry a message for the alert region.
+const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true}]}"#;
+
+fn head(lang: Lang, title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · Bavard" }
+            meta name="htmx-config" content=(HTMX_CONFIG);
+            link rel="stylesheet" href=(assets::url("app.css"));
+            script src=(assets::url("htmx.min.js")) defer {}
+            script src=(assets::url("app.js")) defer {}
+        }
+    }
+}
+
+/// A page outside the app shell: login, sign-up, errors.
+pub fn bare_page(lang: Lang, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            (head(lang, title))
+            body.bare {
+                a.skip-link href="#main" { (lang.t("skip-to-content")) }
+                header.bare-header {
+                    a.brand href="/" { "Bavard" }
+                }
+                main #main tabindex="-1" {
+                    div #alerts role="alert" {}
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// Which part of the app a shell page belongs to, for the menu's `aria-current` and for the
+/// single-column layout (the conversation list stands alone only on the home page).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Home,
+    Profile,
+    People,
+}
+
+pub struct Shell<'a> {
+    pub lang: Lang,
+    pub me: &'a User,
+    pub title: &'a str,
+    pub section: Section,
+    pub flash: Option<&'a str>,
+}
+
+pub fn app_page(shell: Shell<'_>, main: Markup) -> Markup {
+    let Shell {
+        lang,
+        me,
+        title,
+        section,
+        flash,
+    } = shell;
+    let current = |s: Section| (section == s).then_some("page");
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            (head(lang, title))
+            body.app.is-home[section == Section::Home] {
+                a.skip-link href="#main" { (lang.t("skip-to-content")) }
+                div.shell {
+                    header.corner {
+                        a.brand href="/" aria-current=[current(Section::Home)] { "Bavard" }
+                        nav.menu aria-label=(lang.t("menu-label")) {
+                            ul {
+                                li { a href="/profile" aria-current=[current(Section::Profile)] {
+                                    (avatar(me, AvatarSize::Small))
+                                    span { (lang.t("menu-profile")) }
+                                } }
+                                li { a href="/users" aria-current=[current(Section::People)] {
+                                    (lang.t("menu-people"))
+                                } }
+                                li { form method="post" action="/logout" {
+                                    button.link type="submit" { (lang.t("menu-logout")) }
+                                } }
+                            }
+                        }
+                    }
+                    nav.conversations aria-labelledby="conversations-heading" {
+                        h2 #conversations-heading { (lang.t("conversations-heading")) }
+                        p.empty { (lang.t("conversations-empty")) }
+                    }
+                    main #main tabindex="-1" {
+                        div.topbar {
+                            h1 { (title) }
+                        }
+                        div #alerts role="alert" {}
+                        div #status role="status" {
+                            @if let Some(text) = flash { p.flash { (text) } }
+                        }
+                        div.content { (main) }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Pure functions from data to markup: `*_page` draws a whole document, `*_fragment` a piece
+//! that htmx swaps in. No I/O and no database here; every word comes from the catalog.
+
+pub mod account;
+pub mod errors;
+pub mod home;
+pub mod layout;
+pub mod people;
+
+use maud::{Markup, html};
+
+use crate::i18n::Lang;
+use crate::model::FieldError;
+use crate::model::user::User;
+
+/// Initials on a colour picked from the user id: recognisable at a glance, and hidden from
+/// screen readers, which read the name beside it instead.
+pub fn avatar(user: &User, size: AvatarSize) -> Markup {
+    let initials: String = user
+        .display_name
+        .split_whitespace()
+        .filter_map(|word| word.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect();
+    let hue = user.id.0.rem_euclid(12);
+    let size = match size {
+        AvatarSize::Small => "avatar-small",
+        AvatarSize::Large => "avatar-large",
+    };
+    html! { span class={ "avatar " (size) " hue-" (hue) } aria-hidden="true" { (initials) } }
+}
+
+#[derive(Clone, Copy)]
+pub enum AvatarSize {
+    Small,
+    Large,
+}
+
+/// One labelled form control with its hint and error, tied together for screen readers.
+pub struct Field<'a> {
+    pub name: &'static str,
+    pub label: String,
+    pub value: &'a str,
+    pub kind: FieldKind,
+    pub hint: Option<String>,
+    pub autocomplete: &'static str,
+    pub required: bool,
+    pub maxlength: Option<usize>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Password,
+    TextArea,
+}
+
+impl Field<'_> {
+    pub fn render(&self, lang: Lang, errors: &[FieldError]) -> Markup {
+        let error = errors.iter().find(|e| e.field == self.name);
+        let hint_id = format!("{}-hint", self.name);
+        let error_id = format!("{}-error", self.name);
+        let mut described_by = Vec::new();
+        if self.hint.is_some() {
+            described_by.push(hint_id.as_str());
+        }
+        if error.is_some() {
+            described_by.push(error_id.as_str());
+        }
+        let described_by = (!described_by.is_empty()).then(|| described_by.join(" "));
+        // The first field in error takes the focus, so the reader lands on what to fix.
+        let autofocus = error.is_some() && errors.first().map(|e| e.field) == Some(self.name);
+        html! {
+            div.field.has-error[error.is_some()] {
+                label for=(self.name) { (self.label) }
+                @if let Some(hint) = &self.hint {
+                    p.hint id=(hint_id) { (hint) }
+                }
+                @if self.kind == FieldKind::TextArea {
+                    textarea id=(self.name) name=(self.name) rows="4"
+                        maxlength=[self.maxlength] required[self.required]
+                        aria-describedby=[described_by.as_deref()]
+                        aria-invalid=[error.map(|_| "true")] autofocus[autofocus] { (self.value) }
+                } @else {
+                    input id=(self.name) name=(self.name)
+                        type=(if self.kind == FieldKind::Password { "password" } else { "text" })
+                        value=(self.value) autocomplete=(self.autocomplete)
+                        maxlength=[self.maxlength] required[self.required]
+                        aria-describedby=[described_by.as_deref()]
+                        aria-invalid=[error.map(|_| "true")] autofocus[autofocus];
+                }
+                @if let Some(error) = error {
+                    p.error id=(error_id) { (lang.t(error.message)) }
+                }
+            }
+        }
+    }
+}
+
+/// A page title that tells screen-reader users at once that the form needs attention.
+pub fn title_with_errors(lang: Lang, title: &str, errors: &[FieldError]) -> String {
+    if errors.is_empty() {
+        title.to_owned()
+    } else {
+        lang.t_args("title-with-errors", &[("title", title.to_owned().into())])
+    }
+}

@@ -1,0 +1,127 @@
+//! Finding people and looking at someone's profile.
+
+use maud::{Markup, html};
+
+use super::layout::{Section, Shell, app_page};
+use super::{AvatarSize, avatar};
+use crate::i18n::Lang;
+use crate::model::user::{SearchPage, User};
+
+pub struct Search<'a> {
+    pub query: &'a str,
+    pub page: usize,
+    pub results: Option<&'a SearchPage>,
+}
+
+pub fn search_page(lang: Lang, me: &User, search: &Search<'_>, flash: Option<&str>) -> Markup {
+    let title = lang.t("people-title");
+    app_page(
+        Shell {
+            lang,
+            me,
+            title: &title,
+            section: Section::People,
+            flash,
+        },
+        html! {
+            @if me.is_admin {
+                p { a href="/signup" { (lang.t("people-admin-add")) } }
+            }
+            form.search role="search" method="get" action="/users"
+                hx-get="/users" hx-target="#search-results" hx-push-url="true"
+                hx-trigger="input changed delay:300ms from:#q, submit" {
+                label for="q" { (lang.t("people-search-label")) }
+                div.search-row {
+                    input #q type="search" name="q" value=(search.query) autocomplete="off"
+                        maxlength="100" aria-describedby="search-hint";
+                    button type="submit" { (lang.t("people-search-submit")) }
+                }
+                p.hint #search-hint { (lang.t("people-search-hint")) }
+            }
+            div #search-results { (results_fragment(lang, search)) }
+        },
+    )
+}
+
+/// The result list and its pager: swapped in as the user types.
+pub fn results_fragment(lang: Lang, search: &Search<'_>) -> Markup {
+    let Some(results) = search.results else {
+        return html! {};
+    };
+    let page_link = |page: usize| {
+        format!(
+            "/users?q={}&page={page}",
+            percent_encoding::utf8_percent_encode(search.query, percent_encoding::NON_ALPHANUMERIC)
+        )
+    };
+    html! {
+        p.result-count role="status" {
+            @if results.users.is_empty() {
+                (lang.t("people-none"))
+            } @else {
+                (lang.t_args("people-page", &[("page", search.page.into())]))
+            }
+        }
+        @if !results.users.is_empty() {
+            ul.people {
+                @for user in &results.users {
+                    li { (person_link(user)) }
+                }
+            }
+        }
+        @if search.page > 1 || results.has_more {
+            nav.pager aria-label=(lang.t("pager-label")) {
+                @if search.page > 1 {
+                    a href=(page_link(search.page - 1)) rel="prev" { (lang.t("pager-previous")) }
+                }
+                @if results.has_more {
+                    a href=(page_link(search.page + 1)) rel="next" { (lang.t("pager-next")) }
+                }
+            }
+        }
+    }
+}
+
+fn person_link(user: &User) -> Markup {
+    html! {
+        a.person href={ "/u/" (user.username) } {
+            (avatar(user, AvatarSize::Small))
+            span.person-name { (user.display_name) }
+            " "
+            span.person-handle { "@" (user.username) }
+        }
+    }
+}
+
+pub fn profile_page(lang: Lang, me: &User, user: &User, flash: Option<&str>) -> Markup {
+    app_page(
+        Shell {
+            lang,
+            me,
+            title: &user.display_name,
+            section: Section::People,
+            flash,
+        },
+        html! {
+            div.profile-card {
+                (avatar(user, AvatarSize::Large))
+                p.person-handle { "@" (user.username) }
+                @if user.is_admin {
+                    p.badge { (lang.t("profile-admin")) }
+                }
+            }
+            @if !user.about.is_empty() {
+                section aria-labelledby="about-heading" {
+                    h2 #about-heading { (lang.t("profile-about-heading")) }
+                    p.about { (user.about) }
+                }
+            }
+            p.member-since {
+                (lang.t_args("profile-member-since", &[("date", lang.date(user.created_at).into())]))
+            }
+            @if user.id == me.id {
+                p { a href="/profile" { (lang.t("profile-edit-link")) } }
+            }
+        },
+    )
+}
