@@ -12,7 +12,7 @@ use crate::model::user::User;
 /// and error responses swapped too, since ours carry a message for the alert region.
 const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true}]}"#;
 
-fn head(lang: Lang, title: &str) -> Markup {
+fn head(title: &str) -> Markup {
     html! {
         head {
             meta charset="utf-8";
@@ -31,7 +31,7 @@ pub fn bare_page(lang: Lang, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            (head(lang, title))
+            (head(title))
             body.bare {
                 a.skip-link href="#main" { (lang.t("skip-to-content")) }
                 header.bare-header {
@@ -75,7 +75,7 @@ pub fn app_page(shell: Shell<'_>, main: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            (head(lang, title))
+            (head(title))
             body.app.is-home[section == Section::Home] {
                 a.skip-link href="#main" { (lang.t("skip-to-content")) }
                 div.shell {

@@ -1,0 +1,41 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { launchBrowser, signUp, startServer } from "./helpers.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test("everything works with JavaScript turned off", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const other = await context.newPage();
+  await signUp(other, server.base, "erin", "Erin Brockovich");
+  await other.getByRole("button", { name: "Log out" }).click();
+  await other.close();
+
+  const page = await context.newPage();
+  await signUp(page, server.base, "frank", "Frank");
+  await page.getByRole("link", { name: "Your profile" }).click();
+  await page.getByLabel("About you").fill("No scripts here.");
+  await page.getByRole("button", { name: "Save profile" }).click();
+  assert.match(await page.getByRole("status").innerText(), /profile has been saved/);
+
+  await page.getByRole("link", { name: "Find people" }).click();
+  await page.getByLabel("Name or username").fill("erin");
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("link", { name: /Erin Brockovich/ }).click();
+  await page.getByRole("heading", { level: 1, name: "Erin Brockovich" }).waitFor();
+
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.waitForURL(`${server.base}/login`);
+  await context.close();
+});

@@ -1,0 +1,26 @@
+//! Runs the Playwright suite in `tests/browser` (real Chromium, real binary on loopback).
+//! `tests/run.sh` installs Chromium and the Node packages; without them this test fails with
+//! instructions, unless BAVARD_SKIP_BROWSER=1 says to skip on purpose.
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn browser_suite() {
+    if std::env::var_os("BAVARD_SKIP_BROWSER").is_some_and(|v| v == "1") {
+        eprintln!("browser tests skipped (BAVARD_SKIP_BROWSER=1)");
+        return;
+    }
+    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    assert!(
+        suite.join("node_modules/playwright-core").exists() && Path::new("/usr/bin/chromium").exists(),
+        "browser tests need Chromium and playwright-core: run `bash tests/run.sh` once"
+    );
+    let status = Command::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        .current_dir(&suite)
+        .env("BAVARD_BIN", crate::support::BIN)
+        .status()
+        .expect("node runs");
+    assert!(status.success(), "the browser suite failed (see its output above)");
+}

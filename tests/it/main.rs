@@ -1,0 +1,9 @@
+//! End-to-end tests against the real `bavard` binary on loopback. One test binary on purpose:
+//! each extra one is another link, our slowest build step.
+
+mod accounts;
+mod browser;
+mod cli;
+mod pages;
+mod people;
+mod support;

@@ -1,0 +1,82 @@
+use crate::support::Server;
+
+#[test]
+fn people_are_found_by_name_or_username_whatever_the_case() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    server.signed_up("eloise", "Éloïse Dupont");
+    server.signed_up("bob", "Bob Builder");
+    let res = alice.get("/users?q=%C3%89LO%C3%8FSE");
+    assert_eq!(res.status, 200);
+    assert!(res.body.contains(r#"href="/u/eloise""#), "{}", res.body);
+    assert!(!res.body.contains(r#"href="/u/bob""#));
+    let by_username = alice.get("/users?q=BOB");
+    assert!(by_username.body.contains("Bob Builder"));
+    let none = alice.get("/users?q=zzz");
+    assert!(none.body.contains("Nobody matches"));
+}
+
+#[test]
+fn search_results_are_paged() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    for i in 0..22 {
+        server.signed_up(&format!("member{i:02}"), &format!("Member {i:02}"));
+    }
+    let first = alice.get("/users?q=member");
+    assert_eq!(first.body.matches("class=\"person\"").count(), 20);
+    assert!(first.body.contains("/users?q=member&amp;page=2"));
+    let second = alice.get("/users?q=member&page=2");
+    assert_eq!(second.body.matches("class=\"person\"").count(), 2);
+    assert!(second.body.contains("page=1"), "a way back");
+}
+
+#[test]
+fn htmx_search_gets_only_the_results_fragment() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    let res = alice.get_with("/users?q=ali", &[("HX-Request", "true")]);
+    assert_eq!(res.status, 200);
+    assert!(!res.body.contains("<html"));
+    assert!(res.body.contains(r#"href="/u/alice""#));
+}
+
+#[test]
+fn profiles_are_edited_with_rules_and_shown_to_others() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let too_long = "n".repeat(65);
+    let refused = alice.post_form(
+        "/profile",
+        &[("display_name", &too_long), ("about", "Keeps bees.")],
+    );
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("at most 64 characters"));
+    assert!(refused.body.contains("Keeps bees."), "input kept");
+    assert!(bob.get("/u/alice").body.contains("<h1>Alice</h1>"), "nothing stored");
+
+    let saved = alice.post_form(
+        "/profile",
+        &[("display_name", "  Alice Liddell  "), ("about", "Keeps bees.\nLikes tea.")],
+    );
+    assert_eq!(saved.location(), "/profile");
+    assert!(alice.get("/profile").body.contains("Your profile has been saved"));
+    let seen = bob.get("/u/alice");
+    assert!(seen.body.contains("<h1>Alice Liddell</h1>"));
+    assert!(seen.body.contains("Keeps bees.\nLikes tea."));
+    assert!(seen.body.contains(">AL</span>"), "initials avatar");
+    assert!(bob.get("/users?q=liddell").body.contains("Alice Liddell"), "search sees the new name");
+}
+
+#[test]
+fn signed_out_visitors_cannot_see_people() {
+    let server = Server::start();
+    server.signed_up("alice", "Alice");
+    let visitor = server.client();
+    assert_eq!(visitor.get("/u/alice").status, 303);
+    assert_eq!(visitor.get("/users?q=a").status, 303);
+    let htmx = visitor.get_with("/users?q=a", &[("HX-Request", "true")]);
+    assert_eq!(htmx.status, 401);
+    assert!(htmx.header("hx-redirect").unwrap_or("").starts_with("/login"));
+}

@@ -1,0 +1,238 @@
+//! A real `bavard` process on loopback with its own data folder, and a small HTTP client that
+//! keeps its session cookie like a browser would.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_bavard");
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub data: PathBuf,
+    /// Keeps the folder alive as long as the server (None when the caller owns the folder).
+    _dir: Option<tempfile::TempDir>,
+    pub log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    pub fn start_with(args: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().to_owned();
+        let mut server = Server::start_in(&data, args);
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Starts on an existing data folder (to restart, or to share it with a second process).
+    pub fn start_in(data: &Path, args: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--bind", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("bavard starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let log = Arc::new(Mutex::new(String::new()));
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("bavard printed its address before exiting")
+                .expect("readable log");
+            log.lock().unwrap().push_str(&line);
+            if let Some(at) = line.find("listening on http://") {
+                break line[at + "listening on ".len()..].trim().to_owned();
+            }
+        };
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        Server { child, base, data: data.to_owned(), _dir: None, log }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// A client already signed up (and so signed in) as `username`.
+    pub fn signed_up(&self, username: &str, display_name: &str) -> Client {
+        let client = self.client();
+        let res = client.post_form(
+            "/signup",
+            &[("username", username), ("display_name", display_name), ("password", PASSWORD)],
+        );
+        assert_eq!(res.status, 303, "sign-up of {username} failed: {}", res.body);
+        client
+    }
+
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Response {
+    pub status: u16,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn location(&self) -> &str {
+        self.header("location").unwrap_or("")
+    }
+}
+
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    pub cookie: Mutex<Option<String>>,
+    extra_headers: Vec<(String, String)>,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        let agent = ureq::AgentBuilder::new()
+            .redirects(0)
+            .timeout(Duration::from_secs(60))
+            .build();
+        Client { agent, base: base.to_owned(), cookie: Mutex::new(None), extra_headers: Vec::new() }
+    }
+
+    /// The same client, sending `name: value` with every request.
+    pub fn with_header(mut self, name: &str, value: &str) -> Client {
+        self.extra_headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn session_cookie(&self) -> Option<String> {
+        self.cookie.lock().unwrap().clone()
+    }
+
+    pub fn set_session_cookie(&self, cookie: Option<String>) {
+        *self.cookie.lock().unwrap() = cookie;
+    }
+
+    fn request(&self, method: &str, path: &str) -> ureq::Request {
+        let mut req = self.agent.request(method, &format!("{}{path}", self.base));
+        if let Some(cookie) = self.session_cookie() {
+            req = req.set("Cookie", &cookie);
+        }
+        for (name, value) in &self.extra_headers {
+            req = req.set(name, value);
+        }
+        req
+    }
+
+    fn finish(&self, result: Result<ureq::Response, ureq::Error>) -> Response {
+        let res = match result {
+            Ok(res) => res,
+            Err(ureq::Error::Status(_, res)) => res,
+            Err(e) => panic!("request failed: {e}"),
+        };
+        for set_cookie in res.all("set-cookie") {
+            let pair = set_cookie.split(';').next().unwrap_or_default();
+            if let Some(value) = pair.strip_prefix("bavard_session=") {
+                let removed = value.is_empty() || set_cookie.contains("Max-Age=0");
+                self.set_session_cookie((!removed).then(|| pair.to_owned()));
+            }
+        }
+        let headers = res
+            .headers_names()
+            .into_iter()
+            .flat_map(|name| {
+                res.all(&name).into_iter().map(move |v| (name.clone(), v.to_owned())).collect::<Vec<_>>()
+            })
+            .collect();
+        let status = res.status();
+        let body = res.into_string().unwrap_or_default();
+        Response { status, body, headers }
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.finish(self.request("GET", path).call())
+    }
+
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        let mut req = self.request("GET", path);
+        for (name, value) in headers {
+            req = req.set(name, value);
+        }
+        self.finish(req.call())
+    }
+
+    pub fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.finish(self.request("POST", path).send_form(fields))
+    }
+
+    pub fn post_raw(&self, path: &str, content_type: &str, body: &[u8], headers: &[(&str, &str)]) -> Response {
+        let mut req = self.request("POST", path).set("Content-Type", content_type);
+        for (name, value) in headers {
+            req = req.set(name, value);
+        }
+        self.finish(req.send_bytes(body))
+    }
+
+    pub fn login(&self, username: &str, password: &str) -> Response {
+        self.post_form("/login", &[("username", username), ("password", password)])
+    }
+}
+
+/// Runs the bavard command line with `stdin` as its standard input.
+pub fn run_cli(args: &[&str], stdin: &str) -> (bool, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bavard runs");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    let output = child.wait_with_output().expect("bavard finishes");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// The hostile strings of the shared corpus (script injection, SQL-looking text, odd Unicode).
+pub fn hostile_texts() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/text.json");
+    match std::fs::read_to_string(&path) {
+        Ok(json) => serde_json::from_str(&json).expect("text.json is a list of strings"),
+        // The corpus lives beside the repository; a clone without it still gets the essentials.
+        Err(_) => vec!["<script>alert(1)</script>".into(), "\"><svg onload=alert(1)>".into()],
+    }
+}
