@@ -7,8 +7,14 @@ fn signing_up_signs_you_in_and_welcomes_you() {
     let home = alice.get("/");
     assert_eq!(home.status, 200);
     assert!(home.body.contains("Welcome, Alice Martin"), "{}", home.body);
-    assert!(home.body.contains("Your account is ready"), "the welcome confirmation shows once");
-    assert!(!alice.get("/").body.contains("Your account is ready"), "and only once");
+    assert!(
+        home.body.contains("Your account is ready"),
+        "the welcome confirmation shows once"
+    );
+    assert!(
+        !alice.get("/").body.contains("Your account is ready"),
+        "and only once"
+    );
     // The username was stored lower-case.
     assert!(alice.get("/u/alice").body.contains("@alice"));
 }
@@ -29,13 +35,27 @@ fn a_taken_username_in_any_case_is_refused_and_the_form_kept() {
     let other = server.client();
     let res = other.post_form(
         "/signup",
-        &[("username", "ALICE"), ("display_name", "Second Alice"), ("password", "another good one")],
+        &[
+            ("username", "ALICE"),
+            ("display_name", "Second Alice"),
+            ("password", "another good one"),
+        ],
     );
     assert_eq!(res.status, 422);
     assert!(res.body.contains("already taken"));
-    assert!(res.body.contains(r#"value="Second Alice""#), "input is kept");
-    assert!(res.body.contains(r#"aria-describedby="username-hint username-error""#));
-    assert_eq!(other.login("alice", "another good one").status, 401, "nothing was stored");
+    assert!(
+        res.body.contains(r#"value="Second Alice""#),
+        "input is kept"
+    );
+    assert!(
+        res.body
+            .contains(r#"aria-describedby="username-hint username-error""#)
+    );
+    assert_eq!(
+        other.login("alice", "another good one").status,
+        401,
+        "nothing was stored"
+    );
 }
 
 #[test]
@@ -44,14 +64,21 @@ fn sign_up_rules_are_explained_field_by_field() {
     let client = server.client();
     let res = client.post_form(
         "/signup",
-        &[("username", "a b"), ("display_name", "   "), ("password", "password")],
+        &[
+            ("username", "a b"),
+            ("display_name", "   "),
+            ("password", "password"),
+        ],
     );
     assert_eq!(res.status, 422);
     assert!(res.body.contains("<title>Error: "));
     assert!(res.body.contains("may only contain lower-case letters"));
     assert!(res.body.contains("Please enter a display name"));
     assert!(res.body.contains("most commonly used"));
-    assert!(client.session_cookie().is_none(), "no session for a failed sign-up");
+    assert!(
+        client.session_cookie().is_none(),
+        "no session for a failed sign-up"
+    );
 }
 
 #[test]
@@ -64,7 +91,10 @@ fn wrong_password_and_unknown_user_get_the_same_answer() {
     assert_eq!(unknown_user.status, 401);
     let message = |body: &str| body.contains("Wrong username or password.");
     assert!(message(&wrong_password.body) && message(&unknown_user.body));
-    assert!(wrong_password.body.contains(r#"value="alice""#), "the username is kept");
+    assert!(
+        wrong_password.body.contains(r#"value="alice""#),
+        "the username is kept"
+    );
 }
 
 #[test]
@@ -79,12 +109,20 @@ fn login_returns_to_the_page_asked_for() {
     assert!(form.body.contains(r#"name="next" value="/profile""#));
     let res = client.post_form(
         "/login",
-        &[("username", "alice"), ("password", PASSWORD), ("next", "/profile")],
+        &[
+            ("username", "alice"),
+            ("password", PASSWORD),
+            ("next", "/profile"),
+        ],
     );
     assert_eq!(res.location(), "/profile");
     let evil = server.client().post_form(
         "/login",
-        &[("username", "alice"), ("password", PASSWORD), ("next", "//evil.example/")],
+        &[
+            ("username", "alice"),
+            ("password", PASSWORD),
+            ("next", "//evil.example/"),
+        ],
     );
     assert_eq!(evil.location(), "/", "never redirected off-site");
 }
@@ -94,10 +132,16 @@ fn session_cookie_is_httponly_lax_and_secure_behind_https() {
     let server = Server::start();
     server.signed_up("alice", "Alice");
     let plain = server.client().login("alice", PASSWORD);
-    let cookie = plain.header("set-cookie").expect("session cookie").to_owned();
+    let cookie = plain
+        .header("set-cookie")
+        .expect("session cookie")
+        .to_owned();
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain http cannot keep a Secure cookie: {cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http cannot keep a Secure cookie: {cookie}"
+    );
     let proxied = server
         .client()
         .with_header("X-Forwarded-Proto", "https")
@@ -123,7 +167,11 @@ fn logging_in_again_renews_the_session_and_logout_revokes_it() {
     copy.set_session_cookie(Some(second));
     assert_eq!(copy.get("/").status, 200);
     assert_eq!(alice.post_form("/logout", &[]).location(), "/login");
-    assert_eq!(copy.get("/").status, 303, "logout deletes the session on the server");
+    assert_eq!(
+        copy.get("/").status,
+        303,
+        "logout deletes the session on the server"
+    );
 }
 
 #[test]
@@ -135,20 +183,38 @@ fn changing_the_password_signs_out_every_other_session() {
 
     let wrong = laptop.post_form(
         "/profile/password",
-        &[("current_password", "not it at all"), ("new_password", "a brand new secret")],
+        &[
+            ("current_password", "not it at all"),
+            ("new_password", "a brand new secret"),
+        ],
     );
     assert_eq!(wrong.status, 422);
     assert!(wrong.body.contains("current password is not correct"));
 
     let changed = laptop.post_form(
         "/profile/password",
-        &[("current_password", PASSWORD), ("new_password", "a brand new secret")],
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "a brand new secret"),
+        ],
     );
     assert_eq!(changed.status, 303);
-    assert!(laptop.get("/profile").body.contains("Your password has been changed"));
-    assert_eq!(phone.get("/").status, 303, "the other device was signed out");
+    assert!(
+        laptop
+            .get("/profile")
+            .body
+            .contains("Your password has been changed")
+    );
+    assert_eq!(
+        phone.get("/").status,
+        303,
+        "the other device was signed out"
+    );
     assert_eq!(server.client().login("alice", PASSWORD).status, 401);
-    assert_eq!(server.client().login("alice", "a brand new secret").status, 303);
+    assert_eq!(
+        server.client().login("alice", "a brand new secret").status,
+        303
+    );
 }
 
 #[test]
@@ -168,17 +234,40 @@ fn repeated_login_failures_are_slowed_down_with_a_clear_message() {
 fn closed_registration_lets_only_administrators_create_accounts() {
     let server = Server::start_with(&["--registration", "closed"]);
     let visitor = server.client();
-    assert!(visitor.get("/signup").body.contains("Registration is closed"));
-    assert!(!visitor.get("/login").body.contains("/signup"), "no sign-up link");
+    assert!(
+        visitor
+            .get("/signup")
+            .body
+            .contains("Registration is closed")
+    );
+    assert!(
+        !visitor.get("/login").body.contains("/signup"),
+        "no sign-up link"
+    );
     let refused = visitor.post_form(
         "/signup",
-        &[("username", "mallory"), ("display_name", "M"), ("password", PASSWORD)],
+        &[
+            ("username", "mallory"),
+            ("display_name", "M"),
+            ("password", PASSWORD),
+        ],
     );
     assert_eq!(refused.status, 403);
-    assert_eq!(visitor.login("mallory", PASSWORD).status, 401, "nothing was created");
+    assert_eq!(
+        visitor.login("mallory", PASSWORD).status,
+        401,
+        "nothing was created"
+    );
 
     let (ok, out) = crate::support::run_cli(
-        &["user", "add", "boss", "--admin", "--data", server.data.to_str().unwrap()],
+        &[
+            "user",
+            "add",
+            "boss",
+            "--admin",
+            "--data",
+            server.data.to_str().unwrap(),
+        ],
         &format!("{PASSWORD}\n"),
     );
     assert!(ok, "{out}");
@@ -187,9 +276,17 @@ fn closed_registration_lets_only_administrators_create_accounts() {
     assert!(admin.get("/signup").body.contains("Add an account"));
     let created = admin.post_form(
         "/signup",
-        &[("username", "newbie"), ("display_name", "New Person"), ("password", PASSWORD)],
+        &[
+            ("username", "newbie"),
+            ("display_name", "New Person"),
+            ("password", PASSWORD),
+        ],
     );
     assert_eq!(created.location(), "/u/newbie");
     assert_eq!(server.client().login("newbie", PASSWORD).status, 303);
-    assert_eq!(admin.get("/").status, 200, "the administrator stays signed in as themself");
+    assert_eq!(
+        admin.get("/").status,
+        200,
+        "the administrator stays signed in as themself"
+    );
 }

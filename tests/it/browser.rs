@@ -13,7 +13,8 @@ fn browser_suite() {
     }
     let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     assert!(
-        suite.join("node_modules/playwright-core").exists() && Path::new("/usr/bin/chromium").exists(),
+        suite.join("node_modules/playwright-core").exists()
+            && Path::new("/usr/bin/chromium").exists(),
         "browser tests need Chromium and playwright-core: run `bash tests/run.sh` once"
     );
     let status = Command::new("node")
@@ -22,5 +23,8 @@ fn browser_suite() {
         .env("BAVARD_BIN", crate::support::BIN)
         .status()
         .expect("node runs");
-    assert!(status.success(), "the browser suite failed (see its output above)");
+    assert!(
+        status.success(),
+        "the browser suite failed (see its output above)"
+    );
 }

@@ -2,24 +2,39 @@ use crate::support::{BIN, PASSWORD, Server, run_cli};
 
 #[test]
 fn help_documents_every_command() {
-    let out = std::process::Command::new(BIN).arg("--help").output().expect("runs");
+    let out = std::process::Command::new(BIN)
+        .arg("--help")
+        .output()
+        .expect("runs");
     let text = String::from_utf8_lossy(&out.stdout);
     for word in ["serve", "user", "--bind", "--data"] {
         assert!(text.contains(word), "--help lacks {word}: {text}");
     }
-    let user = std::process::Command::new(BIN).args(["user", "--help"]).output().expect("runs");
+    let user = std::process::Command::new(BIN)
+        .args(["user", "--help"])
+        .output()
+        .expect("runs");
     let text = String::from_utf8_lossy(&user.stdout);
-    assert!(text.contains("add") && text.contains("set-password"), "{text}");
+    assert!(
+        text.contains("add") && text.contains("set-password"),
+        "{text}"
+    );
 }
 
 #[test]
 fn accounts_are_created_and_reset_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let (ok, out) = run_cli(&["user", "add", "Carol", "--admin", "--data", data], &format!("{PASSWORD}\n"));
+    let (ok, out) = run_cli(
+        &["user", "add", "Carol", "--admin", "--data", data],
+        &format!("{PASSWORD}\n"),
+    );
     assert!(ok, "{out}");
     assert!(out.contains("created administrator carol"), "{out}");
-    let (ok, out) = run_cli(&["user", "add", "carol", "--data", data], &format!("{PASSWORD}\n"));
+    let (ok, out) = run_cli(
+        &["user", "add", "carol", "--data", data],
+        &format!("{PASSWORD}\n"),
+    );
     assert!(!ok && out.contains("already taken"), "{out}");
     let (ok, out) = run_cli(&["user", "add", "dave", "--data", data], "short\n");
     assert!(!ok && out.contains("at least 8 characters"), "{out}");
@@ -27,11 +42,20 @@ fn accounts_are_created_and_reset_from_the_command_line() {
     let server = Server::start_in(dir.path(), &[]);
     let carol = server.client();
     assert_eq!(carol.login("carol", PASSWORD).status, 303);
-    let (ok, out) = run_cli(&["user", "set-password", "carol", "--data", data], "fresh new secret\n");
+    let (ok, out) = run_cli(
+        &["user", "set-password", "carol", "--data", data],
+        "fresh new secret\n",
+    );
     assert!(ok, "{out}");
     assert_eq!(carol.get("/").status, 303, "sessions were revoked");
-    assert_eq!(server.client().login("carol", "fresh new secret").status, 303);
-    let (ok, out) = run_cli(&["user", "set-password", "nobody", "--data", data], "fresh new secret\n");
+    assert_eq!(
+        server.client().login("carol", "fresh new secret").status,
+        303
+    );
+    let (ok, out) = run_cli(
+        &["user", "set-password", "nobody", "--data", data],
+        "fresh new secret\n",
+    );
     assert!(!ok && out.contains("no user named nobody"), "{out}");
 }
 
@@ -48,9 +72,16 @@ fn the_data_folder_is_created_and_the_default_is_used_from_the_environment() {
         .spawn()
         .and_then(|mut child| {
             use std::io::Write;
-            child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes())?;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{PASSWORD}\n").as_bytes())?;
             let out = child.wait_with_output()?;
-            Ok((out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned()))
+            Ok((
+                out.status.success(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            ))
         })
         .expect("runs");
     assert!(ok, "{out}");

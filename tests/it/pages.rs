@@ -7,7 +7,9 @@ fn unknown_pages_get_a_404_page_in_the_readers_language() {
     assert_eq!(english.status, 404);
     assert!(english.body.contains(r#"<html lang="en""#));
     assert!(english.body.contains("This page does not exist"));
-    let french = server.client().get_with("/no/such/page", &[("Accept-Language", "fr-FR,fr;q=0.9")]);
+    let french = server
+        .client()
+        .get_with("/no/such/page", &[("Accept-Language", "fr-FR,fr;q=0.9")]);
     assert_eq!(french.status, 404);
     assert!(french.body.contains(r#"<html lang="fr""#));
     assert!(french.body.contains("Cette page n'existe pas"));
@@ -26,11 +28,29 @@ fn the_accounts_language_wins_over_the_browsers() {
     let page = alice.get_with("/u/alice", &[("Accept-Language", "en")]);
     assert!(page.body.contains(r#"<html lang="fr""#));
     assert!(page.body.contains("Membre depuis le "));
-    let months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-        "septembre", "octobre", "novembre", "décembre"];
-    assert!(months.iter().any(|m| page.body.contains(m)), "a French date");
+    let months = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    assert!(
+        months.iter().any(|m| page.body.contains(m)),
+        "a French date"
+    );
     // Back to following the browser.
-    alice.post_form("/profile", &[("display_name", "Alice"), ("about", ""), ("language", "")]);
+    alice.post_form(
+        "/profile",
+        &[("display_name", "Alice"), ("about", ""), ("language", "")],
+    );
     let page = alice.get_with("/u/alice", &[("Accept-Language", "en-GB")]);
     assert!(page.body.contains("Member since "));
 }
@@ -50,8 +70,11 @@ fn an_oversized_body_gets_a_413_page_and_changes_nothing() {
 fn a_form_body_that_is_not_utf8_is_refused_and_nothing_stored() {
     let server = Server::start();
     let alice = server.signed_up("alice", "Alice");
-    let raw = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/invalid-utf8.bin"))
-        .unwrap_or_else(|_| b"\xff\xfe\xfd".to_vec());
+    let raw = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus/invalid-utf8.bin"
+    ))
+    .unwrap_or_else(|_| b"\xff\xfe\xfd".to_vec());
     let mut body = b"about=&display_name=".to_vec();
     body.extend_from_slice(&raw);
     let res = alice.post_raw("/profile", "application/x-www-form-urlencoded", &body, &[]);
@@ -64,7 +87,10 @@ fn a_form_body_that_is_not_utf8_is_refused_and_nothing_stored() {
         &[],
     );
     assert_eq!(encoded.status, 400);
-    assert!(alice.get("/u/alice").body.contains("<h1>Alice</h1>"), "name unchanged");
+    assert!(
+        alice.get("/u/alice").body.contains("<h1>Alice</h1>"),
+        "name unchanged"
+    );
 }
 
 #[test]
@@ -99,10 +125,17 @@ fn cross_site_posts_are_refused_but_scripts_are_not() {
         "/login",
         "application/x-www-form-urlencoded",
         format!("username=alice&password={PASSWORD}").as_bytes(),
-        &[("Sec-Fetch-Site", "same-origin"), ("Origin", &format!("http://{}", &server.base[7..]))],
+        &[
+            ("Sec-Fetch-Site", "same-origin"),
+            ("Origin", &format!("http://{}", &server.base[7..])),
+        ],
     );
     assert_eq!(same_origin.status, 303);
-    assert_eq!(server.client().login("alice", PASSWORD).status, 303, "curl-like clients pass");
+    assert_eq!(
+        server.client().login("alice", PASSWORD).status,
+        303,
+        "curl-like clients pass"
+    );
 }
 
 #[test]
@@ -114,14 +147,30 @@ fn hostile_text_is_stored_as_data_and_shown_escaped() {
         let name: String = text.chars().take(64).collect();
         let about: String = text.chars().take(500).collect();
         let res = alice.post_form("/profile", &[("display_name", &name), ("about", &about)]);
-        assert!(res.status == 303 || res.status == 422, "{} for {text:?}", res.status);
+        assert!(
+            res.status == 303 || res.status == 422,
+            "{} for {text:?}",
+            res.status
+        );
         let page = viewer.get("/u/alice");
         assert_eq!(page.status, 200, "for {text:?}");
-        for dangerous in ["<script>alert", "<img src=x", "<svg onload", "<a href=\"javascript"] {
-            assert!(!page.body.contains(dangerous), "unescaped {dangerous} for {text:?}");
+        for dangerous in [
+            "<script>alert",
+            "<img src=x",
+            "<svg onload",
+            "<a href=\"javascript",
+        ] {
+            assert!(
+                !page.body.contains(dangerous),
+                "unescaped {dangerous} for {text:?}"
+            );
         }
         let search = viewer.get(&format!("/users?q={}", urlencode(&name)));
-        assert!(search.status == 200 || search.status == 400, "search {text:?}: {}", search.status);
+        assert!(
+            search.status == 200 || search.status == 400,
+            "search {text:?}: {}",
+            search.status
+        );
     }
 }
 
@@ -136,13 +185,30 @@ fn pages_carry_security_headers_and_assets_are_cached_forever() {
     let csp = login.header("content-security-policy").expect("CSP");
     assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
     assert_eq!(login.header("x-content-type-options"), Some("nosniff"));
-    let css = login.body.split("href=\"/assets/app.").nth(1).expect("stylesheet link");
+    let css = login
+        .body
+        .split("href=\"/assets/app.")
+        .nth(1)
+        .expect("stylesheet link");
     let css_url = format!("/assets/app.{}", css.split('"').next().unwrap());
-    let asset = server.client().get_with(&css_url, &[("Accept-Encoding", "gzip")]);
+    let asset = server
+        .client()
+        .get_with(&css_url, &[("Accept-Encoding", "gzip")]);
     assert_eq!(asset.status, 200);
-    assert!(asset.header("cache-control").unwrap_or("").contains("immutable"));
+    assert!(
+        asset
+            .header("cache-control")
+            .unwrap_or("")
+            .contains("immutable")
+    );
     assert_eq!(asset.header("content-encoding"), Some("gzip"));
-    assert_eq!(server.client().get("/assets/app.0000000000000000.css").status, 404);
+    assert_eq!(
+        server
+            .client()
+            .get("/assets/app.0000000000000000.css")
+            .status,
+        404
+    );
     assert!(login.body.contains("htmx.min."), "htmx is linked");
 }
 
@@ -153,7 +219,9 @@ fn every_request_is_logged_with_its_duration() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     let log = server.log_text();
     assert!(
-        log.lines().any(|l| l.contains("path=/healthz") && l.contains("status=200") && l.contains("micros=")),
+        log.lines().any(|l| l.contains("path=/healthz")
+            && l.contains("status=200")
+            && l.contains("micros=")),
         "{log}"
     );
 }

@@ -54,19 +54,33 @@ fn profiles_are_edited_with_rules_and_shown_to_others() {
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains("at most 64 characters"));
     assert!(refused.body.contains("Keeps bees."), "input kept");
-    assert!(bob.get("/u/alice").body.contains("<h1>Alice</h1>"), "nothing stored");
+    assert!(
+        bob.get("/u/alice").body.contains("<h1>Alice</h1>"),
+        "nothing stored"
+    );
 
     let saved = alice.post_form(
         "/profile",
-        &[("display_name", "  Alice Liddell  "), ("about", "Keeps bees.\nLikes tea.")],
+        &[
+            ("display_name", "  Alice Liddell  "),
+            ("about", "Keeps bees.\nLikes tea."),
+        ],
     );
     assert_eq!(saved.location(), "/profile");
-    assert!(alice.get("/profile").body.contains("Your profile has been saved"));
+    assert!(
+        alice
+            .get("/profile")
+            .body
+            .contains("Your profile has been saved")
+    );
     let seen = bob.get("/u/alice");
     assert!(seen.body.contains("<h1>Alice Liddell</h1>"));
     assert!(seen.body.contains("Keeps bees.\nLikes tea."));
     assert!(seen.body.contains(">AL</span>"), "initials avatar");
-    assert!(bob.get("/users?q=liddell").body.contains("Alice Liddell"), "search sees the new name");
+    assert!(
+        bob.get("/users?q=liddell").body.contains("Alice Liddell"),
+        "search sees the new name"
+    );
 }
 
 #[test]
@@ -78,5 +92,9 @@ fn signed_out_visitors_cannot_see_people() {
     assert_eq!(visitor.get("/users?q=a").status, 303);
     let htmx = visitor.get_with("/users?q=a", &[("HX-Request", "true")]);
     assert_eq!(htmx.status, 401);
-    assert!(htmx.header("hx-redirect").unwrap_or("").starts_with("/login"));
+    assert!(
+        htmx.header("hx-redirect")
+            .unwrap_or("")
+            .starts_with("/login")
+    );
 }

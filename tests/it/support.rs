@@ -64,7 +64,13 @@ impl Server {
                 log.push('\n');
             }
         });
-        Server { child, base, data: data.to_owned(), _dir: None, log }
+        Server {
+            child,
+            base,
+            data: data.to_owned(),
+            _dir: None,
+            log,
+        }
     }
 
     pub fn client(&self) -> Client {
@@ -76,9 +82,17 @@ impl Server {
         let client = self.client();
         let res = client.post_form(
             "/signup",
-            &[("username", username), ("display_name", display_name), ("password", PASSWORD)],
+            &[
+                ("username", username),
+                ("display_name", display_name),
+                ("password", PASSWORD),
+            ],
         );
-        assert_eq!(res.status, 303, "sign-up of {username} failed: {}", res.body);
+        assert_eq!(
+            res.status, 303,
+            "sign-up of {username} failed: {}",
+            res.body
+        );
         client
     }
 
@@ -126,7 +140,12 @@ impl Client {
             .redirects(0)
             .timeout(Duration::from_secs(60))
             .build();
-        Client { agent, base: base.to_owned(), cookie: Mutex::new(None), extra_headers: Vec::new() }
+        Client {
+            agent,
+            base: base.to_owned(),
+            cookie: Mutex::new(None),
+            extra_headers: Vec::new(),
+        }
     }
 
     /// The same client, sending `name: value` with every request.
@@ -171,12 +190,19 @@ impl Client {
             .headers_names()
             .into_iter()
             .flat_map(|name| {
-                res.all(&name).into_iter().map(move |v| (name.clone(), v.to_owned())).collect::<Vec<_>>()
+                res.all(&name)
+                    .into_iter()
+                    .map(move |v| (name.clone(), v.to_owned()))
+                    .collect::<Vec<_>>()
             })
             .collect();
         let status = res.status();
         let body = res.into_string().unwrap_or_default();
-        Response { status, body, headers }
+        Response {
+            status,
+            body,
+            headers,
+        }
     }
 
     pub fn get(&self, path: &str) -> Response {
@@ -195,7 +221,13 @@ impl Client {
         self.finish(self.request("POST", path).send_form(fields))
     }
 
-    pub fn post_raw(&self, path: &str, content_type: &str, body: &[u8], headers: &[(&str, &str)]) -> Response {
+    pub fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+        headers: &[(&str, &str)],
+    ) -> Response {
         let mut req = self.request("POST", path).set("Content-Type", content_type);
         for (name, value) in headers {
             req = req.set(name, value);
@@ -217,7 +249,12 @@ pub fn run_cli(args: &[&str], stdin: &str) -> (bool, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("bavard runs");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
     let output = child.wait_with_output().expect("bavard finishes");
     let text = format!(
         "{}{}",
@@ -233,6 +270,9 @@ pub fn hostile_texts() -> Vec<String> {
     match std::fs::read_to_string(&path) {
         Ok(json) => serde_json::from_str(&json).expect("text.json is a list of strings"),
         // The corpus lives beside the repository; a clone without it still gets the essentials.
-        Err(_) => vec!["<script>alert(1)</script>".into(), "\"><svg onload=alert(1)>".into()],
+        Err(_) => vec![
+            "<script>alert(1)</script>".into(),
+            "\"><svg onload=alert(1)>".into(),
+        ],
     }
 }
