@@ -1,18 +1,121 @@
 // Progressive enhancement only: every page works without this file.
 "use strict";
 
+const sameDay = (a, b) => a.toDateString() === b.toDateString();
+
 // Show <time datetime> stamps in the reader's own time zone, in the page's language.
 function localiseTimes(root) {
   const lang = document.documentElement.lang || "en";
   const short = new Intl.DateTimeFormat(lang, { hour: "numeric", minute: "2-digit" });
+  const day = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short" });
   const full = new Intl.DateTimeFormat(lang, { dateStyle: "full", timeStyle: "short" });
   for (const el of root.querySelectorAll("time[datetime][data-local]")) {
     const when = new Date(el.getAttribute("datetime"));
     if (Number.isNaN(when.getTime())) continue;
-    el.textContent = el.dataset.local === "full" ? full.format(when) : short.format(when);
+    const asDay = el.dataset.local === "auto" && !sameDay(when, new Date());
+    el.textContent = asDay ? day.format(when) : short.format(when);
     el.title = full.format(when);
   }
 }
 
-document.addEventListener("DOMContentLoaded", () => localiseTimes(document));
+// --- Long-polling: back off with jitter on network errors, and say so quietly. ---
+const MAX_BACKOFF_MS = 30_000;
+let failures = 0;
+
+function connectionStatus(text) {
+  const status = document.getElementById("connection");
+  if (status && status.textContent !== text) status.textContent = text;
+}
+
+function retryPollLater() {
+  failures += 1;
+  const ceiling = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(failures, 5));
+  const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+  connectionStatus(document.body.dataset.reconnecting || "Reconnecting…");
+  setTimeout(() => {
+    const poller = document.getElementById("poller");
+    if (poller) htmx.trigger(poller, "retry");
+  }, delay);
+}
+
+document.addEventListener("htmx:configRequest", (event) => {
+  if (event.detail.elt.id === "poller") {
+    // Only a page in view counts as read.
+    event.detail.parameters.visible = document.visibilityState === "visible" ? "1" : "0";
+  }
+});
+
+document.addEventListener("htmx:afterRequest", (event) => {
+  if (event.detail.elt.id !== "poller") return;
+  const status = event.detail.xhr ? event.detail.xhr.status : 0;
+  if (event.detail.successful) {
+    failures = 0;
+    connectionStatus("");
+  } else if (status === 0 || status >= 500) {
+    retryPollLater();
+  }
+});
+
+// Coming back to the tab: ask at once, so that what is now seen counts as read.
+document.addEventListener("visibilitychange", () => {
+  const poller = document.getElementById("poller");
+  if (document.visibilityState === "visible" && poller) htmx.trigger(poller, "retry");
+});
+
+// --- The conversation ---
+function nearBottom() {
+  return window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
+}
+
+let stickToBottom = true;
+document.addEventListener("htmx:beforeSwap", () => {
+  stickToBottom = nearBottom();
+});
+document.addEventListener("htmx:oobAfterSwap", (event) => {
+  if (event.detail.target && event.detail.target.id === "messages" && stickToBottom) {
+    const last = event.detail.target.lastElementChild;
+    if (last) last.scrollIntoView({ block: "end" });
+  }
+});
+
+// Enter sends, Shift+Enter adds a line.
+document.addEventListener("keydown", (event) => {
+  const field = event.target;
+  if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+  if (!(field instanceof HTMLTextAreaElement) || !field.closest("#composer")) return;
+  event.preventDefault();
+  field.form.requestSubmit();
+});
+
+// Forms that destroy something ask first.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset && event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+}, true);
+
+// The conversation filter narrows the list as one types (without JavaScript it is a GET).
+function filterConversations(input) {
+  const needle = input.value.trim().toLowerCase();
+  for (const entry of document.querySelectorAll("#conversation-list > li")) {
+    entry.hidden = needle !== "" && !(entry.dataset.filter || "").includes(needle);
+  }
+}
+
+document.addEventListener("input", (event) => {
+  if (event.target.id === "conversation-filter") filterConversations(event.target);
+});
+document.addEventListener("submit", (event) => {
+  if (event.target.classList && event.target.classList.contains("conv-filter")) {
+    event.preventDefault();
+    filterConversations(event.target.querySelector("input"));
+  }
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  localiseTimes(document);
+  const messages = document.getElementById("messages");
+  if (messages && messages.lastElementChild && !location.hash) {
+    messages.lastElementChild.scrollIntoView({ block: "end" });
+  }
+});
 document.addEventListener("htmx:load", (event) => localiseTimes(event.target));

@@ -1,5 +1,6 @@
 //! The route table, the middleware order, and starting the server. No handler logic.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_session::SessionMiddleware;
@@ -18,15 +19,28 @@ use crate::config::{Registration, ServeOptions};
 use crate::db::{self, Pool};
 use crate::error::{self, AppError};
 use crate::forms;
-use crate::handlers::{account, auth as login, home, people};
+use crate::handlers::{account, auth as login, conversations, home, messages, people, poll};
 use crate::model;
+use crate::realtime::{Hub, watcher};
 
 pub struct AppState {
     pub pool: Pool,
+    pub hub: Arc<Hub>,
+    pub poll: PollSettings,
     pub registration: Registration,
     pub trust_proxy: bool,
     pub login_limiter: LoginLimiter,
 }
+
+pub struct PollSettings {
+    /// How long a poll waits for news.
+    pub hold: Duration,
+    /// How long the page waits before polling again.
+    pub delay_ms: u64,
+}
+
+/// Short-polling (a zero hold) asks again after this long unless told otherwise.
+const SHORT_POLL_DELAY_MS: u64 = 1500;
 
 /// Sessions end after 30 days without a change; `SignedIn` touches them daily while in use.
 const SESSION_LIFETIME_DAYS: i64 = 30;
@@ -56,7 +70,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(account::change_password),
         )
         .route("/users", web::get().to(people::search))
-        .route("/u/{username}", web::get().to(people::profile));
+        .route("/u/{username}", web::get().to(people::profile))
+        .route("/poll", web::get().to(poll::everywhere))
+        .route("/c", web::post().to(conversations::create_group))
+        .route("/c/new", web::get().to(conversations::new_group))
+        .route("/dm/{username}", web::post().to(conversations::direct))
+        .route("/c/{id}", web::get().to(conversations::show))
+        .route("/c/{id}/poll", web::get().to(poll::conversation))
+        .route("/c/{id}/history", web::get().to(conversations::history))
+        .route("/c/{id}/messages", web::post().to(messages::post))
+        .route(
+            "/c/{id}/messages/{message}/edit",
+            web::get().to(messages::edit_form),
+        )
+        .route(
+            "/c/{id}/messages/{message}/edit",
+            web::post().to(messages::edit),
+        )
+        .route(
+            "/c/{id}/messages/{message}/delete",
+            web::post().to(messages::delete),
+        )
+        .route(
+            "/c/{id}/members",
+            web::post().to(conversations::add_members),
+        )
+        .route("/c/{id}/title", web::post().to(conversations::rename))
+        .route("/c/{id}/leave", web::post().to(conversations::leave))
+        .route("/viewer/{file}", web::get().to(assets::viewer_css));
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
@@ -73,8 +114,22 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
             .map_err(std::io::Error::other)?
     };
     let cookie_key = Key::try_from(cookie_key.as_slice()).map_err(std::io::Error::other)?;
+    let hub = {
+        let conn = pool.get().map_err(std::io::Error::other)?;
+        Arc::new(Hub::new(&conn).map_err(std::io::Error::other)?)
+    };
+    watcher::spawn(&options.data.dir.join(db::DATABASE_FILE), Arc::clone(&hub))?;
     let state = web::Data::new(AppState {
         pool: pool.clone(),
+        hub,
+        poll: PollSettings {
+            hold: Duration::from_secs(options.poll_hold),
+            delay_ms: options.poll_delay.unwrap_or(if options.poll_hold == 0 {
+                SHORT_POLL_DELAY_MS
+            } else {
+                0
+            }),
+        },
         registration: options.registration,
         trust_proxy: options.trust_proxy,
         login_limiter: LoginLimiter::default(),

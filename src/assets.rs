@@ -69,6 +69,30 @@ pub async fn serve(file: web::Path<String>) -> Result<HttpResponse, AppError> {
         .body(asset.bytes))
 }
 
+/// The rules that show a reader their own messages' controls. Messages are drawn once for every
+/// reader, so what is "mine" is decided here, per reader, by a stylesheet that depends only on
+/// the user id: public, and cached for good.
+const VIEWER_CSS: &str = ".msg[data-author=\"{id}\"] .mine { display: flex; }\n\
+    .msg[data-author=\"{id}\"] { --own: 1; }\n";
+
+pub fn viewer_css_url(user: crate::model::UserId) -> String {
+    let mut hasher = DefaultHasher::new();
+    VIEWER_CSS.hash(&mut hasher);
+    format!("/viewer/{user}.{:08x}.css", hasher.finish() as u32)
+}
+
+pub async fn viewer_css(file: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let id: i64 = file
+        .split('.')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .body(VIEWER_CSS.replace("{id}", &id.to_string())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

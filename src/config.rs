@@ -75,6 +75,14 @@ pub struct ServeOptions {
     /// so that login rate limits apply per person rather than per proxy.
     #[arg(long, env = "BAVARD_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// Seconds a poll waits for news before answering empty. Keep it under the idle timeout of
+    /// any proxy in front (often 30–60 s); 0 turns long-polling into short-polling.
+    #[arg(long, env = "BAVARD_POLL_HOLD", default_value_t = 25)]
+    pub poll_hold: u64,
+    /// Milliseconds the page waits before polling again after an answer (default: 0 while
+    /// polls are held, 1500 when --poll-hold is 0, as behind a WSGI-only host).
+    #[arg(long, env = "BAVARD_POLL_DELAY")]
+    pub poll_delay: Option<u64>,
     /// Worker threads serving HTTP (default: one per core).
     #[arg(long, env = "BAVARD_WORKERS")]
     pub workers: Option<usize>,
@@ -96,6 +104,8 @@ impl Default for ServeOptions {
             registration: Registration::Open,
             body_limit: 1024 * 1024,
             trust_proxy: false,
+            poll_hold: 25,
+            poll_delay: None,
             workers: None,
         }
     }

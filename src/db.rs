@@ -12,15 +12,21 @@ pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
 /// Numbered migrations, applied in order; the schema version is the index of the last one
 /// applied (kept in `PRAGMA user_version`). Append only: never edit a migration once it shipped.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_accounts.sql",
-    include_str!("../migrations/0001_accounts.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_accounts.sql",
+        include_str!("../migrations/0001_accounts.sql"),
+    ),
+    (
+        "0002_conversations.sql",
+        include_str!("../migrations/0002_conversations.sql"),
+    ),
+];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode
 /// never corrupts the database, but a power cut (not a crash of the process) can lose the last
 /// transactions committed before it; we accept that for an order-of-magnitude cheaper commit.
-const CONNECTION_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
+pub(crate) const CONNECTION_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
     PRAGMA synchronous = NORMAL;
     PRAGMA foreign_keys = ON;
     PRAGMA busy_timeout = 5000;";

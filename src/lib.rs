@@ -12,4 +12,5 @@ pub mod forms;
 pub mod handlers;
 pub mod i18n;
 pub mod model;
+pub mod realtime;
 pub mod views;

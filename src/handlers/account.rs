@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::{invalid_form, ok_html, see_other};
+use super::{invalid_form, load_frame, ok_html, see_other, shell};
 use crate::app::AppState;
 use crate::auth::{self, SignedIn, password};
 use crate::db;
@@ -13,10 +13,10 @@ use crate::i18n::Lang;
 use crate::model::{FieldError, user};
 use crate::views::account::{ProfileForm, profile_page};
 
-pub async fn show(me: SignedIn) -> HttpResponse {
-    ok_html(profile_page(
-        me.lang,
-        &me.user,
+pub async fn show(me: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let frame = load_frame(&state, me.user.id).await?;
+    Ok(ok_html(profile_page(
+        &shell(&me, &frame, &state, None, ""),
         &ProfileForm {
             display_name: &me.user.display_name,
             about: &me.user.about,
@@ -24,8 +24,7 @@ pub async fn show(me: SignedIn) -> HttpResponse {
             errors: &[],
             password_errors: &[],
         },
-        me.flash.as_deref(),
-    ))
+    )))
 }
 
 #[derive(Deserialize, Default)]
@@ -51,9 +50,9 @@ pub async fn save(
                 .into_iter()
                 .flatten()
                 .collect();
+            let frame = load_frame(&state, me.user.id).await?;
             return Ok(invalid_form(profile_page(
-                me.lang,
-                &me.user,
+                &shell(&me, &frame, &state, None, ""),
                 &ProfileForm {
                     display_name: &fields.display_name,
                     about: &fields.about,
@@ -61,7 +60,6 @@ pub async fn save(
                     errors: &errors,
                     password_errors: &[],
                 },
-                None,
             )));
         }
     };
@@ -93,10 +91,10 @@ pub async fn change_password(
     state: web::Data<AppState>,
     Form(fields): Form<PasswordFields>,
 ) -> Result<HttpResponse, AppError> {
+    let frame = load_frame(&state, me.user.id).await?;
     let refuse = |error: FieldError| {
         invalid_form(profile_page(
-            me.lang,
-            &me.user,
+            &shell(&me, &frame, &state, None, ""),
             &ProfileForm {
                 display_name: &me.user.display_name,
                 about: &me.user.about,
@@ -104,7 +102,6 @@ pub async fn change_password(
                 errors: &[],
                 password_errors: &[error],
             },
-            None,
         ))
     };
     // A stolen session must not become a way to guess the password at leisure.

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::{html, invalid_form, ok_html, see_other};
+use super::{html, invalid_form, load_frame, ok_html, see_other, shell};
 use crate::app::AppState;
 use crate::auth::{self, SignedIn, USER_SESSION_KEY, password};
 use crate::config::Registration;
@@ -129,29 +129,30 @@ pub async fn signup_form(
     signed_in: Option<SignedIn>,
     lang: Lang,
     state: web::Data<AppState>,
-) -> HttpResponse {
+) -> Result<HttpResponse, AppError> {
     let empty = SignupForm {
         username: "",
         display_name: "",
         errors: &[],
         by_admin: false,
     };
-    match signed_in {
-        Some(me) if me.user.is_admin => ok_html(views::admin_signup_page(
-            me.lang,
-            &me.user,
-            &SignupForm {
-                by_admin: true,
-                ..empty
-            },
-            me.flash.as_deref(),
-        )),
+    Ok(match signed_in {
+        Some(me) if me.user.is_admin => {
+            let frame = load_frame(&state, me.user.id).await?;
+            ok_html(views::admin_signup_page(
+                &shell(&me, &frame, &state, None, ""),
+                &SignupForm {
+                    by_admin: true,
+                    ..empty
+                },
+            ))
+        }
         Some(_) => see_other("/"),
         None if state.registration == Registration::Open => {
             ok_html(views::signup_page(lang, &empty))
         }
         None => ok_html(views::registration_closed_page(lang)),
-    }
+    })
 }
 
 pub async fn signup(
@@ -168,6 +169,10 @@ pub async fn signup(
             views::registration_closed_page(lang),
         ));
     }
+    let frame = match &admin {
+        Some(me) => Some(load_frame(&state, me.user.id).await?),
+        None => None,
+    };
     let rerender = |errors: &[FieldError]| {
         let form = SignupForm {
             username: &fields.username,
@@ -175,9 +180,11 @@ pub async fn signup(
             errors,
             by_admin: admin.is_some(),
         };
-        invalid_form(match &admin {
-            Some(me) => views::admin_signup_page(me.lang, &me.user, &form, None),
-            None => views::signup_page(lang, &form),
+        invalid_form(match (&admin, &frame) {
+            (Some(me), Some(frame)) => {
+                views::admin_signup_page(&shell(me, frame, &state, None, ""), &form)
+            }
+            _ => views::signup_page(lang, &form),
         })
     };
     let username = user::normalise_username(&fields.username);
@@ -186,11 +193,11 @@ pub async fn signup(
     let errors: Vec<FieldError> = [
         username.as_ref().err(),
         display_name.as_ref().err(),
-        password_ok.err().as_ref(),
+        password_ok.as_ref().err(),
     ]
     .into_iter()
     .flatten()
-    .copied()
+    .cloned()
     .collect();
     let (Ok(username), Ok(display_name), true) = (username, display_name, errors.is_empty()) else {
         return Ok(rerender(&errors));

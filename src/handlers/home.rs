@@ -1,11 +1,32 @@
-use actix_web::HttpResponse;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
 
-use super::ok_html;
+use super::{load_frame, ok_html, shell};
+use crate::app::AppState;
 use crate::auth::SignedIn;
+use crate::error::AppError;
 use crate::views::home::home_page;
 
-pub async fn home(me: SignedIn) -> HttpResponse {
-    ok_html(home_page(me.lang, &me.user, me.flash.as_deref()))
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct HomeQuery {
+    /// Narrows the conversation list (the filter box without JavaScript).
+    filter: String,
+}
+
+pub async fn home(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    query: web::Query<HomeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let frame = load_frame(&state, me.user.id).await?;
+    Ok(ok_html(home_page(&shell(
+        &me,
+        &frame,
+        &state,
+        None,
+        &query.filter,
+    ))))
 }
 
 pub async fn healthz() -> HttpResponse {

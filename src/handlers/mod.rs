@@ -3,12 +3,24 @@
 
 pub mod account;
 pub mod auth;
+pub mod conversations;
 pub mod home;
+pub mod messages;
 pub mod people;
+pub mod poll;
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
 use maud::Markup;
+
+use crate::app::AppState;
+use crate::auth::SignedIn;
+use crate::db;
+use crate::error::AppError;
+use crate::model::conversation::{self, Summary};
+use crate::model::{ConversationId, EventId, MessageId, UserId, event};
+use crate::views::conversation::{poll_url, poller};
+use crate::views::layout::Shell;
 
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -29,4 +41,61 @@ pub fn ok_html(markup: Markup) -> HttpResponse {
 /// A form that broke a rule comes back with the user's input and the reasons.
 pub fn invalid_form(markup: Markup) -> HttpResponse {
     html(StatusCode::UNPROCESSABLE_ENTITY, markup)
+}
+
+/// What every signed-in page needs around its content: the reader's conversations and the
+/// event cursor their poller starts from, read in one snapshot so that the poll neither repeats
+/// nor misses anything the list shows.
+pub struct Frame {
+    pub conversations: Vec<Summary>,
+    pub cursor: EventId,
+}
+
+pub async fn load_frame(state: &AppState, user: UserId) -> Result<Frame, AppError> {
+    db::run(&state.pool, move |conn| {
+        let snapshot = conn.transaction()?;
+        let cursor = event::latest_id(&snapshot)?;
+        let conversations = conversation::list_for(&snapshot, user)?;
+        snapshot.commit()?;
+        Ok(Frame {
+            conversations,
+            cursor,
+        })
+    })
+    .await
+}
+
+pub fn shell<'a>(
+    me: &'a SignedIn,
+    frame: &'a Frame,
+    state: &AppState,
+    open: Option<(ConversationId, MessageId)>,
+    filter: &'a str,
+) -> Shell<'a> {
+    let url = poll_url(open.map(|(c, _)| c), frame.cursor, open.map(|(_, m)| m));
+    Shell {
+        lang: me.lang,
+        me: &me.user,
+        flash: me.flash.as_deref(),
+        conversations: &frame.conversations,
+        open: open.map(|(c, _)| c),
+        filter,
+        poller: poller(&url, state.poll.delay_ms),
+    }
+}
+
+/// Runs a write on the blocking pool, then publishes what it committed to the hub from the same
+/// connection, so that waiting polls are woken before the writer's answer leaves.
+pub async fn write_and_publish<T, F>(state: &AppState, work: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
+{
+    let hub = std::sync::Arc::clone(&state.hub);
+    db::run(&state.pool, move |conn| {
+        let result = work(conn)?;
+        hub.catch_up(conn)?;
+        Ok(result)
+    })
+    .await
 }

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::ok_html;
+use super::{load_frame, ok_html, shell};
 use crate::app::AppState;
 use crate::auth::SignedIn;
 use crate::db;
@@ -49,11 +49,10 @@ pub async fn search(
     if is_htmx(&req) {
         return Ok(ok_html(views::results_fragment(me.lang, &search)));
     }
+    let frame = load_frame(&state, me.user.id).await?;
     Ok(ok_html(views::search_page(
-        me.lang,
-        &me.user,
+        &shell(&me, &frame, &state, None, ""),
         &search,
-        me.flash.as_deref(),
     )))
 }
 
@@ -68,10 +67,9 @@ pub async fn profile(
     })
     .await?;
     let user = found.ok_or(AppError::NotFound)?;
+    let frame = load_frame(&state, me.user.id).await?;
     Ok(ok_html(views::profile_page(
-        me.lang,
-        &me.user,
+        &shell(&me, &frame, &state, None, ""),
         &user,
-        me.flash.as_deref(),
     )))
 }

@@ -121,6 +121,24 @@ impl Lang {
         )
     }
 
+    /// Hours and minutes in UTC, the fallback that `app.js` replaces with the reader's local time.
+    pub fn time_of_day(self, unix_seconds: i64) -> String {
+        time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+            .map(|t| format!("{:02}:{:02}", t.hour(), t.minute()))
+            .unwrap_or_default()
+    }
+
+    /// Date and time in words, for a `title` and for screen readers: "November 21, 2026, 14:03 UTC".
+    pub fn date_time(self, unix_seconds: i64) -> String {
+        self.t_args(
+            "date-time",
+            &[
+                ("date", self.date(unix_seconds).into()),
+                ("time", self.time_of_day(unix_seconds).into()),
+            ],
+        )
+    }
+
     /// Picks the best of our languages from an `Accept-Language` header; English otherwise.
     pub fn from_accept_language(req: &HttpRequest) -> Lang {
         let Ok(accepted) = header::AcceptLanguage::parse(req) else {

@@ -1,6 +1,9 @@
 //! The model: rules and SQL, one file per aggregate, as plain functions over a connection.
 //! No HTTP and no HTML here.
 
+pub mod conversation;
+pub mod event;
+pub mod message;
 pub mod secret;
 pub mod session;
 pub mod user;
@@ -46,17 +49,26 @@ macro_rules! id_type {
 }
 
 id_type!(UserId);
+id_type!(ConversationId);
+id_type!(MessageId);
+id_type!(EventId);
 
-/// A rule a submitted field broke: which field, and the catalog key of the explanation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A rule a submitted field broke: which field, the catalog key of the explanation, and what
+/// the explanation names (`{ $detail }`, e.g. the usernames that do not exist).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: &'static str,
     pub message: &'static str,
+    pub detail: Option<String>,
 }
 
 impl FieldError {
     pub const fn new(field: &'static str, message: &'static str) -> Self {
-        FieldError { field, message }
+        FieldError {
+            field,
+            message,
+            detail: None,
+        }
     }
 }
 

@@ -133,6 +133,7 @@ pub fn create(conn: &mut Connection, new: &NewUser) -> Result<Result<User, Field
         ],
     )?;
     let id = UserId(tx.last_insert_rowid());
+    super::conversation::create_welcome(&tx, id)?;
     let user = find(&tx, id)?.ok_or_else(|| AppError::internal("created user vanished"))?;
     tx.commit()?;
     Ok(Ok(user))

@@ -6,7 +6,7 @@ use super::layout::{Section, Shell, app_page, bare_page};
 use super::{AvatarSize, Field, FieldKind, avatar, title_with_errors};
 use crate::i18n::Lang;
 use crate::model::FieldError;
-use crate::model::user::{ABOUT_MAX, DISPLAY_NAME_MAX, PASSWORD_MAX, User};
+use crate::model::user::{ABOUT_MAX, DISPLAY_NAME_MAX, PASSWORD_MAX};
 
 pub struct LoginForm<'a> {
     pub username: &'a str,
@@ -99,21 +99,13 @@ pub fn signup_page(lang: Lang, form: &SignupForm<'_>) -> Markup {
 }
 
 /// The administrator's form to create an account when registration is closed.
-pub fn admin_signup_page(
-    lang: Lang,
-    me: &User,
-    form: &SignupForm<'_>,
-    flash: Option<&str>,
-) -> Markup {
+pub fn admin_signup_page(shell: &Shell<'_>, form: &SignupForm<'_>) -> Markup {
+    let lang = shell.lang;
     let title = title_with_errors(lang, &lang.t("admin-signup-title"), form.errors);
     app_page(
-        Shell {
-            lang,
-            me,
-            title: &title,
-            section: Section::People,
-            flash,
-        },
+        shell,
+        Section::People,
+        &title,
         html! {
             p { (lang.t("admin-signup-intro")) }
             form.stack method="post" action="/signup" novalidate {
@@ -145,22 +137,19 @@ pub struct ProfileForm<'a> {
     pub password_errors: &'a [FieldError],
 }
 
-pub fn profile_page(lang: Lang, me: &User, form: &ProfileForm<'_>, flash: Option<&str>) -> Markup {
+pub fn profile_page(shell: &Shell<'_>, form: &ProfileForm<'_>) -> Markup {
+    let (lang, me) = (shell.lang, shell.me);
     let all_errors: Vec<FieldError> = form
         .errors
         .iter()
         .chain(form.password_errors)
-        .copied()
+        .cloned()
         .collect();
     let title = title_with_errors(lang, &lang.t("profile-title"), &all_errors);
     app_page(
-        Shell {
-            lang,
-            me,
-            title: &title,
-            section: Section::Profile,
-            flash,
-        },
+        shell,
+        Section::Profile,
+        &title,
         html! {
             div.profile-card {
                 (avatar(me, AvatarSize::Large))

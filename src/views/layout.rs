@@ -3,16 +3,19 @@
 
 use maud::{DOCTYPE, Markup, html};
 
+use super::conversation::conversation_list;
 use super::{AvatarSize, avatar};
 use crate::assets;
 use crate::i18n::Lang;
+use crate::model::ConversationId;
+use crate::model::conversation::Summary;
 use crate::model::user::User;
 
 /// htmx settings: no inline styles or eval (so the Content-Security-Policy can forbid them),
 /// and error responses swapped too, since ours carry a message for the alert region.
 const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true}]}"#;
 
-fn head(title: &str) -> Markup {
+fn head(title: &str, viewer: Option<&User>) -> Markup {
     html! {
         head {
             meta charset="utf-8";
@@ -20,6 +23,9 @@ fn head(title: &str) -> Markup {
             title { (title) " · Bavard" }
             meta name="htmx-config" content=(HTMX_CONFIG);
             link rel="stylesheet" href=(assets::url("app.css"));
+            @if let Some(me) = viewer {
+                link rel="stylesheet" href=(assets::viewer_css_url(me.id));
+            }
             script src=(assets::url("htmx.min.js")) defer {}
             script src=(assets::url("app.js")) defer {}
         }
@@ -31,7 +37,7 @@ pub fn bare_page(lang: Lang, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            (head(title))
+            (head(title, None))
             body.bare {
                 a.skip-link href="#main" { (lang.t("skip-to-content")) }
                 header.bare-header {
@@ -51,32 +57,32 @@ pub fn bare_page(lang: Lang, title: &str, body: Markup) -> Markup {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Home,
+    Conversation,
     Profile,
     People,
 }
 
+/// What every signed-in page shows around its content.
 pub struct Shell<'a> {
     pub lang: Lang,
     pub me: &'a User,
-    pub title: &'a str,
-    pub section: Section,
+    /// A confirmation from the previous action, already in the reader's language.
     pub flash: Option<&'a str>,
+    pub conversations: &'a [Summary],
+    pub open: Option<ConversationId>,
+    pub filter: &'a str,
+    /// Keeps the list (and the open conversation) live; see `conversation::poller`.
+    pub poller: Markup,
 }
 
-pub fn app_page(shell: Shell<'_>, main: Markup) -> Markup {
-    let Shell {
-        lang,
-        me,
-        title,
-        section,
-        flash,
-    } = shell;
+pub fn app_page(shell: &Shell<'_>, section: Section, title: &str, main: Markup) -> Markup {
+    let lang = shell.lang;
     let current = |s: Section| (section == s).then_some("page");
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            (head(title))
-            body.app.is-home[section == Section::Home] {
+            (head(title, Some(shell.me)))
+            body.app.is-home[section == Section::Home] data-reconnecting=(lang.t("connection-reconnecting")) {
                 a.skip-link href="#main" { (lang.t("skip-to-content")) }
                 div.shell {
                     header.corner {
@@ -84,7 +90,7 @@ pub fn app_page(shell: Shell<'_>, main: Markup) -> Markup {
                         nav.menu aria-label=(lang.t("menu-label")) {
                             ul {
                                 li { a href="/profile" aria-current=[current(Section::Profile)] {
-                                    (avatar(me, AvatarSize::Small))
+                                    (avatar(shell.me, AvatarSize::Small))
                                     span { (lang.t("menu-profile")) }
                                 } }
                                 li { a href="/users" aria-current=[current(Section::People)] {
@@ -98,7 +104,7 @@ pub fn app_page(shell: Shell<'_>, main: Markup) -> Markup {
                     }
                     nav.conversations aria-labelledby="conversations-heading" {
                         h2 #conversations-heading { (lang.t("conversations-heading")) }
-                        p.empty { (lang.t("conversations-empty")) }
+                        (conversation_list(lang, shell.conversations, shell.open, shell.filter))
                     }
                     main #main tabindex="-1" {
                         div.topbar {
@@ -106,9 +112,11 @@ pub fn app_page(shell: Shell<'_>, main: Markup) -> Markup {
                         }
                         div #alerts role="alert" {}
                         div #status role="status" {
-                            @if let Some(text) = flash { p.flash { (text) } }
+                            @if let Some(text) = shell.flash { p.flash { (text) } }
                         }
                         div.content { (main) }
+                        p #connection role="status" {}
+                        (shell.poller)
                     }
                 }
             }

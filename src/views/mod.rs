@@ -2,6 +2,7 @@
 //! that htmx swaps in. No I/O and no database here; every word comes from the catalog.
 
 pub mod account;
+pub mod conversation;
 pub mod errors;
 pub mod home;
 pub mod layout;
@@ -16,14 +17,18 @@ use crate::model::user::User;
 /// Initials on a colour picked from the user id: recognisable at a glance, and hidden from
 /// screen readers, which read the name beside it instead.
 pub fn avatar(user: &User, size: AvatarSize) -> Markup {
-    let initials: String = user
-        .display_name
+    avatar_initials(user.id.0, &user.display_name, size)
+}
+
+/// Initials of `name` on one of twelve colours chosen by `seed` (a user or conversation id).
+pub fn avatar_initials(seed: i64, name: &str, size: AvatarSize) -> Markup {
+    let initials: String = name
         .split_whitespace()
         .filter_map(|word| word.chars().next())
         .take(2)
         .flat_map(char::to_uppercase)
         .collect();
-    let hue = user.id.0.rem_euclid(12);
+    let hue = seed.rem_euclid(12);
     let size = match size {
         AvatarSize::Small => "avatar-small",
         AvatarSize::Large => "avatar-large",
@@ -91,7 +96,12 @@ impl Field<'_> {
                         aria-invalid=[error.map(|_| "true")] autofocus[autofocus];
                 }
                 @if let Some(error) = error {
-                    p.error id=(error_id) { (lang.t(error.message)) }
+                    p.error id=(error_id) {
+                        @match &error.detail {
+                            Some(detail) => (lang.t_args(error.message, &[("detail", detail.clone().into())])),
+                            None => (lang.t(error.message)),
+                        }
+                    }
                 }
             }
         }

@@ -13,18 +13,15 @@ pub struct Search<'a> {
     pub results: Option<&'a SearchPage>,
 }
 
-pub fn search_page(lang: Lang, me: &User, search: &Search<'_>, flash: Option<&str>) -> Markup {
+pub fn search_page(shell: &Shell<'_>, search: &Search<'_>) -> Markup {
+    let lang = shell.lang;
     let title = lang.t("people-title");
     app_page(
-        Shell {
-            lang,
-            me,
-            title: &title,
-            section: Section::People,
-            flash,
-        },
+        shell,
+        Section::People,
+        &title,
         html! {
-            @if me.is_admin {
+            @if shell.me.is_admin {
                 p { a href="/signup" { (lang.t("people-admin-add")) } }
             }
             form.search role="search" method="get" action="/users"
@@ -65,7 +62,10 @@ pub fn results_fragment(lang: Lang, search: &Search<'_>) -> Markup {
         @if !results.users.is_empty() {
             ul.people {
                 @for user in &results.users {
-                    li { (person_link(user)) }
+                    li.person-row {
+                        (person_link(user))
+                        (message_button(lang, user))
+                    }
                 }
             }
         }
@@ -82,6 +82,18 @@ pub fn results_fragment(lang: Lang, search: &Search<'_>) -> Markup {
     }
 }
 
+/// Opens the direct conversation with `user`, creating it the first time.
+fn message_button(lang: Lang, user: &User) -> Markup {
+    html! {
+        form.message-button method="post" action={ "/dm/" (user.username) } {
+            button type="submit" {
+                (lang.t("people-message"))
+                span.visually-hidden { " " (user.display_name) }
+            }
+        }
+    }
+}
+
 fn person_link(user: &User) -> Markup {
     html! {
         a.person href={ "/u/" (user.username) } {
@@ -93,15 +105,12 @@ fn person_link(user: &User) -> Markup {
     }
 }
 
-pub fn profile_page(lang: Lang, me: &User, user: &User, flash: Option<&str>) -> Markup {
+pub fn profile_page(shell: &Shell<'_>, user: &User) -> Markup {
+    let (lang, me) = (shell.lang, shell.me);
     app_page(
-        Shell {
-            lang,
-            me,
-            title: &user.display_name,
-            section: Section::People,
-            flash,
-        },
+        shell,
+        Section::People,
+        &user.display_name,
         html! {
             div.profile-card {
                 (avatar(user, AvatarSize::Large))
@@ -121,6 +130,8 @@ pub fn profile_page(lang: Lang, me: &User, user: &User, flash: Option<&str>) -> 
             }
             @if user.id == me.id {
                 p { a href="/profile" { (lang.t("profile-edit-link")) } }
+            } @else {
+                (message_button(lang, user))
             }
         },
     )

@@ -1,0 +1,367 @@
+//! Opening, creating and managing conversations. Every route that names a conversation finds
+//! it through the reader's membership: to anyone else it does not exist (404).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::{Frame, html, invalid_form, load_frame, ok_html, see_other, shell, write_and_publish};
+use crate::app::AppState;
+use crate::auth::{self, SignedIn};
+use crate::db;
+use crate::error::{AppError, is_htmx};
+use crate::forms::Form;
+use crate::model::conversation::{self, Kind, Member};
+use crate::model::message::{self, Message};
+use crate::model::{ConversationId, FieldError, MessageId, UserId, event, user};
+use crate::views::conversation::{
+    self as views, Composer, ConversationView, NewGroupForm, history_fragment,
+};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BeforeQuery {
+    before: Option<i64>,
+}
+
+/// What the conversation page shows, read in one snapshot with the cursor its poll starts from.
+struct Loaded {
+    conversation: conversation::Conversation,
+    members: Vec<Member>,
+    page: message::Page,
+    frame: Frame,
+    latest: MessageId,
+}
+
+async fn load_conversation(
+    state: &AppState,
+    user: UserId,
+    id: ConversationId,
+    before: Option<MessageId>,
+) -> Result<Loaded, AppError> {
+    let (loaded, read_moved) = db::run(&state.pool, move |conn| {
+        let snapshot = conn.transaction()?;
+        let conversation =
+            conversation::find_for_member(&snapshot, id, user)?.ok_or(AppError::NotFound)?;
+        let cursor = event::latest_id(&snapshot)?;
+        let page = message::page(&snapshot, id, before)?;
+        let members = conversation::members(&snapshot, id)?;
+        let conversations = conversation::list_for(&snapshot, user)?;
+        let latest = message::latest_id(&snapshot, id)?;
+        snapshot.commit()?;
+        // Opening the conversation reads it (an older page only shows history).
+        let read_moved = before.is_none() && conversation::mark_read(conn, id, user, latest)?;
+        let frame = Frame {
+            conversations,
+            cursor,
+        };
+        Ok((
+            Loaded {
+                conversation,
+                members,
+                page,
+                frame,
+                latest,
+            },
+            read_moved,
+        ))
+    })
+    .await?;
+    if read_moved {
+        state.hub.read_moved(user, id);
+    }
+    Ok(loaded)
+}
+
+/// Draws the conversation page, with the composer's draft and any problems kept.
+pub(super) async fn render_page(
+    me: &SignedIn,
+    state: &AppState,
+    id: ConversationId,
+    before: Option<MessageId>,
+    draft: &str,
+    composer_errors: &[FieldError],
+    panel_errors: &[FieldError],
+) -> Result<HttpResponse, AppError> {
+    let mut loaded = load_conversation(state, me.user.id, id, before).await?;
+    for summary in &mut loaded.frame.conversations {
+        if summary.id == id && before.is_none() {
+            summary.unread = 0;
+        }
+    }
+    let title = match loaded.conversation.kind {
+        Kind::Direct => loaded
+            .members
+            .iter()
+            .find(|m| m.id != me.user.id)
+            .map_or_else(
+                || loaded.conversation.title.clone(),
+                |m| m.display_name.clone(),
+            ),
+        Kind::Group => loaded.conversation.title.clone(),
+    };
+    let page = views::conversation_page(
+        &shell(me, &loaded.frame, state, Some((id, loaded.latest)), ""),
+        &ConversationView {
+            conversation: &loaded.conversation,
+            title: &title,
+            members: &loaded.members,
+            messages: &loaded.page.messages,
+            has_earlier: loaded.page.has_earlier,
+            before,
+            composer: Composer {
+                conversation: id,
+                draft,
+                errors: composer_errors,
+            },
+            panel_errors,
+        },
+    );
+    let status = if composer_errors.is_empty() && panel_errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(html(status, page))
+}
+
+pub async fn show(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: web::Query<BeforeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let before = query.before.map(MessageId);
+    render_page(&me, &state, ConversationId(*id), before, "", &[], &[]).await
+}
+
+/// "Load earlier messages": a fragment for htmx, the older page itself otherwise.
+pub async fn history(
+    req: HttpRequest,
+    me: SignedIn,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: web::Query<BeforeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = ConversationId(*id);
+    let before = query
+        .before
+        .map(MessageId)
+        .ok_or(AppError::BadRequest("error-bad-query"))?;
+    if !is_htmx(&req) {
+        return Ok(see_other(&format!("/c/{id}?before={before}")));
+    }
+    let user = me.user.id;
+    let page = db::run(&state.pool, move |conn| {
+        conversation::find_for_member(conn, id, user)?.ok_or(AppError::NotFound)?;
+        message::page(conn, id, Some(before))
+    })
+    .await?;
+    Ok(ok_html(history_fragment(
+        me.lang,
+        id,
+        &page.messages,
+        page.has_earlier,
+    )))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewGroupQuery {
+    title: String,
+    members: String,
+    q: String,
+    add: String,
+}
+
+pub async fn new_group(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    query: web::Query<NewGroupQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut members = query.members.trim().to_owned();
+    if !query.add.is_empty() && !conversation::parse_usernames(&members).contains(&query.add) {
+        members = if members.is_empty() {
+            query.add.clone()
+        } else {
+            format!("{members}, {}", query.add)
+        };
+    }
+    let listed = conversation::parse_usernames(&members);
+    let (needle, me_id) = (query.q.trim().to_owned(), me.user.id);
+    let results = if needle.is_empty() {
+        Vec::new()
+    } else {
+        db::run(&state.pool, move |conn| user::search(conn, &needle, 1))
+            .await?
+            .users
+            .into_iter()
+            .filter(|u| u.id != me_id && !listed.contains(&u.username))
+            .collect()
+    };
+    let frame = load_frame(&state, me.user.id).await?;
+    Ok(ok_html(views::new_group_page(
+        &shell(&me, &frame, &state, None, ""),
+        &NewGroupForm {
+            title: &query.title,
+            members: &members,
+            query: query.q.trim(),
+            results: &results,
+            errors: &[],
+        },
+    )))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct GroupFields {
+    title: String,
+    members: String,
+}
+
+fn as_member(user: &user::User) -> Member {
+    Member {
+        id: user.id,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+    }
+}
+
+pub async fn create_group(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    Form(fields): Form<GroupFields>,
+) -> Result<HttpResponse, AppError> {
+    let title = conversation::check_title(&fields.title);
+    let text = fields.members.clone();
+    let members = db::run(&state.pool, move |conn| {
+        conversation::members_named(conn, &text)
+    })
+    .await?;
+    let (title, members) = match (title, members) {
+        (Ok(title), Ok(members)) => (title, members),
+        (title, members) => {
+            let errors: Vec<FieldError> =
+                [title.err(), members.err()].into_iter().flatten().collect();
+            let frame = load_frame(&state, me.user.id).await?;
+            return Ok(invalid_form(views::new_group_page(
+                &shell(&me, &frame, &state, None, ""),
+                &NewGroupForm {
+                    title: &fields.title,
+                    members: &fields.members,
+                    query: "",
+                    results: &[],
+                    errors: &errors,
+                },
+            )));
+        }
+    };
+    let creator = as_member(&me.user);
+    let id = write_and_publish(&state, move |conn| {
+        conversation::create_group(conn, &creator, &title, &members)
+    })
+    .await?;
+    Ok(see_other(&format!("/c/{id}")))
+}
+
+/// Opens the direct conversation with someone, creating it the first time.
+pub async fn direct(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    username: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let username = username.into_inner();
+    let other = db::run(&state.pool, move |conn| {
+        user::find_by_username(conn, &username)
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if other.id == me.user.id {
+        return Err(AppError::BadRequest("error-direct-self"));
+    }
+    let (mine, theirs) = (as_member(&me.user), as_member(&other));
+    let id = write_and_publish(&state, move |conn| {
+        conversation::direct_between(conn, &mine, &theirs)
+    })
+    .await?;
+    Ok(see_other(&format!("/c/{id}")))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MembersFields {
+    members: String,
+}
+
+pub async fn add_members(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    Form(fields): Form<MembersFields>,
+) -> Result<HttpResponse, AppError> {
+    let (id, user) = (ConversationId(*id), me.user.id);
+    let outcome = write_and_publish(&state, move |conn| {
+        conversation::find_for_member(conn, id, user)?.ok_or(AppError::NotFound)?;
+        let members = match conversation::members_named(conn, &fields.members)? {
+            Ok(members) if !members.is_empty() => members,
+            Ok(_) => return Ok(Err(FieldError::new("members", "error-members-empty"))),
+            Err(unknown) => return Ok(Err(unknown)),
+        };
+        conversation::add_members(conn, id, user, &members)?;
+        Ok(Ok(()))
+    })
+    .await?;
+    match outcome {
+        Ok(()) => Ok(see_other(&format!("/c/{id}"))),
+        Err(error) => render_page(&me, &state, id, None, "", &[], &[error]).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TitleFields {
+    title: String,
+}
+
+pub async fn rename(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    Form(fields): Form<TitleFields>,
+) -> Result<HttpResponse, AppError> {
+    let (id, user) = (ConversationId(*id), me.user.id);
+    let title = match conversation::check_title(&fields.title) {
+        Ok(title) => title,
+        Err(error) => return render_page(&me, &state, id, None, "", &[], &[error]).await,
+    };
+    write_and_publish(&state, move |conn| {
+        conversation::rename(conn, id, user, &title)
+    })
+    .await?;
+    Ok(see_other(&format!("/c/{id}")))
+}
+
+pub async fn leave(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (id, user) = (ConversationId(*id), me.user.id);
+    write_and_publish(&state, move |conn| conversation::leave(conn, id, user)).await?;
+    auth::flash(&me.session, "flash-left-conversation");
+    Ok(see_other("/"))
+}
+
+/// Loads one message of a conversation the reader belongs to.
+pub(super) async fn member_message(
+    state: &AppState,
+    user: UserId,
+    id: ConversationId,
+    message_id: MessageId,
+) -> Result<Message, AppError> {
+    db::run(&state.pool, move |conn| {
+        conversation::find_for_member(conn, id, user)?.ok_or(AppError::NotFound)?;
+        message::find(conn, id, message_id)?.ok_or(AppError::NotFound)
+    })
+    .await
+}

@@ -1,0 +1,290 @@
+//! Long-polling: `GET /c/{id}/poll?after=CURSOR` for an open conversation, `GET /poll?after=`
+//! for every other page (the conversation list only). Each answer carries the next poller.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, web};
+use maud::Markup;
+use serde::Deserialize;
+
+use super::ok_html;
+use crate::app::AppState;
+use crate::auth::SignedIn;
+use crate::db;
+use crate::error::AppError;
+use crate::model::conversation::{self, Kind, Preview, Summary};
+use crate::model::event::EventKind;
+use crate::model::{ConversationId, EventId, MessageId, UserId};
+use crate::realtime::hub::Channel;
+use crate::realtime::{Collected, Hub, Published};
+use crate::views::conversation::{
+    PollAnswer, conversation_entry, message_item, poll_fragment, poll_url, poller,
+};
+
+/// A client back after a long absence gets at most this many missed events per answer; its next
+/// poll continues from there.
+const MISSED_PER_ANSWER: usize = 200;
+
+#[derive(Deserialize)]
+pub struct PollQuery {
+    after: i64,
+    /// The newest message of the open conversation the page shows.
+    read: Option<i64>,
+    /// 1 when the page is in view (added by app.js): only then does showing count as reading.
+    visible: Option<u8>,
+}
+
+pub async fn conversation(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: web::Query<PollQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (id, user) = (ConversationId(*id), me.user.id);
+    db::run(&state.pool, move |conn| {
+        conversation::find_for_member(conn, id, user)
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if let (Some(1), Some(read)) = (query.visible, query.read) {
+        state.hub.note_read(id, user, MessageId(read));
+    }
+    let waited = wait(&state, user, cursor(&query)?).await?;
+    answer(&me, &state, Some(id), query.read.map(MessageId), waited).await
+}
+
+pub async fn everywhere(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    query: web::Query<PollQuery>,
+) -> Result<HttpResponse, AppError> {
+    let waited = wait(&state, me.user.id, cursor(&query)?).await?;
+    answer(&me, &state, None, None, waited).await
+}
+
+fn cursor(query: &PollQuery) -> Result<EventId, AppError> {
+    if query.after < 0 {
+        return Err(AppError::BadRequest("error-bad-cursor"));
+    }
+    Ok(EventId(query.after))
+}
+
+struct Waited {
+    events: Vec<Arc<Published>>,
+    next: EventId,
+    /// Conversations whose read mark moved in another tab meanwhile.
+    reads: Vec<ConversationId>,
+}
+
+/// Gives the user's channel back to the hub however the poll ends (answered, or abandoned when
+/// the client goes away and actix drops the request).
+struct Parked<'a> {
+    hub: &'a Hub,
+    user: UserId,
+    channel: Option<Arc<Channel>>,
+}
+
+impl Drop for Parked<'_> {
+    fn drop(&mut self) {
+        if let Some(channel) = self.channel.take() {
+            self.hub.release(self.user, channel);
+        }
+    }
+}
+
+async fn wait(state: &AppState, user: UserId, mut cursor: EventId) -> Result<Waited, AppError> {
+    let parked = Parked {
+        hub: &state.hub,
+        user,
+        channel: Some(state.hub.channel(user)),
+    };
+    let Some(channel) = parked.channel.as_deref() else {
+        return Err(AppError::internal("poll channel missing"));
+    };
+    let reads_from = channel.read_sequence();
+    let deadline = tokio::time::Instant::now() + state.poll.hold;
+    loop {
+        // Subscribe before looking, so that an event published in between still wakes us.
+        let notified = channel.notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        match state.hub.collect(user, cursor) {
+            Collected::Covered { events, next } => {
+                cursor = next;
+                let reads = channel.reads_since(reads_from);
+                if !events.is_empty() || !reads.is_empty() {
+                    return Ok(Waited {
+                        events,
+                        next,
+                        reads,
+                    });
+                }
+            }
+            Collected::TooOld => {
+                let hub = Arc::clone(&state.hub);
+                let (events, next) = db::run(&state.pool, move |conn| {
+                    hub.load_missed(conn, user, cursor, MISSED_PER_ANSWER)
+                })
+                .await?;
+                return Ok(Waited {
+                    events,
+                    next,
+                    reads: Vec::new(),
+                });
+            }
+            Collected::Future => {
+                // Another process may have committed what this one has not read yet.
+                let hub = Arc::clone(&state.hub);
+                db::run(&state.pool, move |conn| hub.catch_up(conn)).await?;
+                if state.hub.last_event() < cursor {
+                    return Err(AppError::BadRequest("error-bad-cursor"));
+                }
+                continue;
+            }
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return Ok(Waited {
+                events: Vec::new(),
+                next: cursor,
+                reads: Vec::new(),
+            });
+        }
+    }
+}
+
+/// The open conversation's list entry, drawn from the event itself: no query, and no badge,
+/// since the reader is looking at it.
+fn summary_of_open(user: UserId, published: &Published) -> Summary {
+    let info = &published.conversation;
+    let title = info.title_for(user).to_owned();
+    let names: Vec<&str> = info
+        .members
+        .iter()
+        .map(|m| m.display_name.as_str())
+        .collect();
+    let message = &published.message;
+    Summary {
+        id: info.id,
+        kind: info.kind,
+        filter_text: format!("{title} {}", names.join(" ")).to_lowercase(),
+        avatar_of: match info.kind {
+            Kind::Direct => info.members.iter().find(|m| m.id != user).map(|m| m.id),
+            Kind::Group => None,
+        },
+        title,
+        preview: Some(Preview {
+            author: message.author.as_ref().map(|a| a.display_name.clone()),
+            kind: message.kind,
+            body: message.body.clone(),
+            deleted: message.deleted,
+            at: message.created_at,
+        }),
+        unread: 0,
+    }
+}
+
+async fn answer(
+    me: &SignedIn,
+    state: &AppState,
+    open: Option<ConversationId>,
+    read: Option<MessageId>,
+    waited: Waited,
+) -> Result<HttpResponse, AppError> {
+    let (lang, user) = (me.lang, me.user.id);
+    let mut appended: Vec<&str> = Vec::new();
+    let mut replaced: Vec<&str> = Vec::new();
+    let mut newest_read = read;
+    let mut moved: Vec<ConversationId> = Vec::new();
+    let mut redrawn: Vec<ConversationId> = waited.reads.clone();
+    let mut removed: Vec<ConversationId> = Vec::new();
+    let mut open_latest: Option<&Published> = None;
+    for published in &waited.events {
+        let id = published.event.conversation;
+        let here = open == Some(id);
+        if published
+            .conversation
+            .member_ids
+            .binary_search(&user)
+            .is_err()
+        {
+            // The reader left (perhaps in another tab): the conversation goes from their page.
+            if here {
+                return Ok(HttpResponse::Ok()
+                    .insert_header(("HX-Redirect", "/"))
+                    .finish());
+            }
+            removed.push(id);
+            continue;
+        }
+        match published.event.kind {
+            EventKind::Message => {
+                if here {
+                    appended.push(published.rendered(lang, || {
+                        message_item(lang, &published.message, false).into_string()
+                    }));
+                    newest_read = newest_read.max(Some(published.message.id));
+                    open_latest = Some(published);
+                }
+                moved.retain(|c| *c != id);
+                moved.push(id);
+            }
+            EventKind::Edit | EventKind::Delete => {
+                if here {
+                    replaced.push(published.rendered(lang, || {
+                        message_item(lang, &published.message, true).into_string()
+                    }));
+                }
+                redrawn.push(id);
+            }
+        }
+    }
+    redrawn.sort_unstable();
+    redrawn.dedup();
+    redrawn.retain(|c| !moved.contains(c) && !removed.contains(c));
+    let from_database: Vec<ConversationId> = moved
+        .iter()
+        .filter(|c| Some(**c) != open)
+        .chain(&redrawn)
+        .copied()
+        .collect();
+    let mut summaries: HashMap<ConversationId, Summary> = if from_database.is_empty() {
+        HashMap::new()
+    } else {
+        db::run(&state.pool, move |conn| {
+            let mut found = HashMap::new();
+            for id in from_database {
+                if let Some(summary) = conversation::summary_for(conn, user, id)? {
+                    found.insert(id, summary);
+                }
+            }
+            Ok(found)
+        })
+        .await?
+    };
+    if let Some(published) = open_latest {
+        summaries.insert(
+            published.event.conversation,
+            summary_of_open(user, published),
+        );
+    }
+    let entry = |id: &ConversationId| -> Option<(ConversationId, Markup)> {
+        summaries
+            .get(id)
+            .map(|s| (*id, conversation_entry(lang, s, open)))
+    };
+    let moved_entries: Vec<(ConversationId, Markup)> = moved.iter().filter_map(entry).collect();
+    let redrawn_entries: Vec<Markup> = redrawn.iter().filter_map(entry).map(|(_, m)| m).collect();
+    let next = poller(
+        &poll_url(open, waited.next, newest_read),
+        state.poll.delay_ms,
+    );
+    Ok(ok_html(poll_fragment(&PollAnswer {
+        appended: &appended,
+        replaced: &replaced,
+        moved_to_top: &moved_entries,
+        redrawn: &redrawn_entries,
+        removed: &removed,
+        next_poller: next,
+    })))
+}

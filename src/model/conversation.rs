@@ -1,0 +1,546 @@
+//! Conversations and who is in them. A conversation is only ever found through the asking
+//! user's membership, so someone outside it gets "not found", never a hint that it exists.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::message::{self, MessageKind};
+use super::{ConversationId, FieldError, MessageId, UserId, now};
+use crate::db::write_tx;
+use crate::error::AppError;
+
+pub const TITLE_MAX: usize = 100;
+/// The welcome conversation every new account starts with is titled after the software.
+pub const WELCOME_TITLE: &str = "Bavard";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Exactly two people, fixed.
+    Direct,
+    Group,
+}
+
+impl Kind {
+    fn from_code(code: &str) -> Kind {
+        if code == "direct" {
+            Kind::Direct
+        } else {
+            Kind::Group
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub kind: Kind,
+    pub title: String,
+}
+
+/// A member as the conversation shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+}
+
+pub fn check_title(raw: &str) -> Result<String, FieldError> {
+    let title: String = raw.trim().chars().filter(|c| !c.is_control()).collect();
+    match title.chars().count() {
+        0 => Err(FieldError::new("title", "error-title-empty")),
+        n if n > TITLE_MAX => Err(FieldError::new("title", "error-title-long")),
+        _ => Ok(title),
+    }
+}
+
+/// Usernames as people type them in a member list: separated by commas or spaces, with or
+/// without a leading @, in any case; each once.
+pub fn parse_usernames(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in text.split(|c: char| c == ',' || c.is_whitespace()) {
+        let name = name.trim().trim_start_matches('@').to_lowercase();
+        if !name.is_empty() && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The accounts named in a member list; every unknown name is an error, so that nothing is
+/// created with half of the people intended.
+pub fn members_named(
+    conn: &Connection,
+    text: &str,
+) -> Result<Result<Vec<Member>, FieldError>, AppError> {
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    let mut stmt =
+        conn.prepare_cached("SELECT id, username, display_name FROM users WHERE username = ?1")?;
+    for name in parse_usernames(text) {
+        let member = stmt
+            .query_row([&name], |r| {
+                Ok(Member {
+                    id: r.get(0)?,
+                    username: r.get(1)?,
+                    display_name: r.get(2)?,
+                })
+            })
+            .optional()?;
+        match member {
+            Some(member) => found.push(member),
+            None => unknown.push(name),
+        }
+    }
+    if unknown.is_empty() {
+        Ok(Ok(found))
+    } else {
+        let mut error = FieldError::new("members", "error-unknown-members");
+        error.detail = Some(unknown.join(", "));
+        Ok(Err(error))
+    }
+}
+
+pub fn is_member(conn: &Connection, id: ConversationId, user: UserId) -> Result<bool, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM memberships WHERE conversation_id = ?1 AND user_id = ?2)",
+        )?
+        .query_row(params![id, user], |r| r.get(0))?)
+}
+
+/// The conversation, if `user` is in it.
+pub fn find_for_member(
+    conn: &Connection,
+    id: ConversationId,
+    user: UserId,
+) -> Result<Option<Conversation>, AppError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT c.id, c.kind, c.title FROM conversations c
+             JOIN memberships m ON m.conversation_id = c.id AND m.user_id = ?2
+             WHERE c.id = ?1",
+        )?
+        .query_row(params![id, user], |r| {
+            let kind: String = r.get(1)?;
+            Ok(Conversation {
+                id: r.get(0)?,
+                kind: Kind::from_code(&kind),
+                title: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+pub fn members(conn: &Connection, id: ConversationId) -> Result<Vec<Member>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.username, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.conversation_id = ?1 ORDER BY u.display_name COLLATE NOCASE, u.username",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        Ok(Member {
+            id: r.get(0)?,
+            username: r.get(1)?,
+            display_name: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Adds memberships and says so in the conversation with one notice (when `notice_by` is set).
+fn add(
+    conn: &Connection,
+    id: ConversationId,
+    users: &[Member],
+    notice_by: Option<UserId>,
+) -> Result<(), AppError> {
+    let mut added = Vec::new();
+    for user in users {
+        let inserted = conn.execute(
+            "INSERT OR IGNORE INTO memberships (conversation_id, user_id, joined_at, last_read_message_id)
+             VALUES (?1, ?2, ?3, (SELECT coalesce(max(id), 0) FROM messages WHERE conversation_id = ?1))",
+            params![id, user.id, now()],
+        )?;
+        if inserted == 1 {
+            added.push(user.display_name.as_str());
+        }
+    }
+    if let (Some(actor), false) = (notice_by, added.is_empty()) {
+        message::insert(conn, id, Some(actor), MessageKind::Added, &added.join(", "))?;
+    }
+    Ok(())
+}
+
+/// Creates a group of `creator` and `others`.
+pub fn create_group(
+    conn: &mut Connection,
+    creator: &Member,
+    title: &str,
+    others: &[Member],
+) -> Result<ConversationId, AppError> {
+    let tx = write_tx(conn)?;
+    let at = now();
+    tx.execute(
+        "INSERT INTO conversations (kind, title, created_at, last_activity) VALUES ('group', ?1, ?2, ?2)",
+        params![title, at],
+    )?;
+    let id = ConversationId(tx.last_insert_rowid());
+    add(&tx, id, std::slice::from_ref(creator), None)?;
+    message::insert(&tx, id, Some(creator.id), MessageKind::Created, title)?;
+    let others: Vec<Member> = others
+        .iter()
+        .filter(|m| m.id != creator.id)
+        .cloned()
+        .collect();
+    add(&tx, id, &others, Some(creator.id))?;
+    tx.commit()?;
+    Ok(id)
+}
+
+/// The direct conversation between two people, created the first time it is asked for.
+pub fn direct_between(
+    conn: &mut Connection,
+    me: &Member,
+    other: &Member,
+) -> Result<ConversationId, AppError> {
+    let pair = format!("{}:{}", me.id.0.min(other.id.0), me.id.0.max(other.id.0));
+    let tx = write_tx(conn)?;
+    let existing: Option<ConversationId> = tx
+        .query_row(
+            "SELECT id FROM conversations WHERE direct_pair = ?1",
+            [&pair],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let at = now();
+    tx.execute(
+        "INSERT INTO conversations (kind, direct_pair, created_at, last_activity)
+         VALUES ('direct', ?1, ?2, ?2)",
+        params![pair, at],
+    )?;
+    let id = ConversationId(tx.last_insert_rowid());
+    add(&tx, id, &[me.clone(), other.clone()], None)?;
+    tx.commit()?;
+    Ok(id)
+}
+
+/// The starter conversation of a new account, with the instance's welcome message. Runs in the
+/// transaction that creates the account.
+pub(crate) fn create_welcome(conn: &Connection, user: UserId) -> Result<(), AppError> {
+    let at = now();
+    conn.execute(
+        "INSERT INTO conversations (kind, title, created_at, last_activity) VALUES ('group', ?1, ?2, ?2)",
+        params![WELCOME_TITLE, at],
+    )?;
+    let id = ConversationId(conn.last_insert_rowid());
+    conn.execute(
+        "INSERT INTO memberships (conversation_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
+        params![id, user, at],
+    )?;
+    message::insert(conn, id, None, MessageKind::Welcome, "")?;
+    Ok(())
+}
+
+fn group_of_member(
+    conn: &Connection,
+    id: ConversationId,
+    user: UserId,
+) -> Result<Conversation, AppError> {
+    let conversation = find_for_member(conn, id, user)?.ok_or(AppError::NotFound)?;
+    if conversation.kind == Kind::Direct {
+        return Err(AppError::BadRequest("error-direct-is-fixed"));
+    }
+    Ok(conversation)
+}
+
+pub fn add_members(
+    conn: &mut Connection,
+    id: ConversationId,
+    actor: UserId,
+    users: &[Member],
+) -> Result<(), AppError> {
+    let tx = write_tx(conn)?;
+    group_of_member(&tx, id, actor)?;
+    add(&tx, id, users, Some(actor))?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn rename(
+    conn: &mut Connection,
+    id: ConversationId,
+    actor: UserId,
+    title: &str,
+) -> Result<(), AppError> {
+    let tx = write_tx(conn)?;
+    let conversation = group_of_member(&tx, id, actor)?;
+    if conversation.title != title {
+        tx.execute(
+            "UPDATE conversations SET title = ?2 WHERE id = ?1",
+            params![id, title],
+        )?;
+        message::insert(&tx, id, Some(actor), MessageKind::Renamed, title)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Leaves a group. The notice is written before the membership goes, so that the leaver's own
+/// other tabs learn of it too.
+pub fn leave(conn: &mut Connection, id: ConversationId, user: UserId) -> Result<(), AppError> {
+    let tx = write_tx(conn)?;
+    group_of_member(&tx, id, user)?;
+    message::insert(&tx, id, Some(user), MessageKind::Left, "")?;
+    tx.execute(
+        "DELETE FROM memberships WHERE conversation_id = ?1 AND user_id = ?2",
+        params![id, user],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Moves the member's read mark forward (never back). True when it moved.
+pub fn mark_read(
+    conn: &Connection,
+    id: ConversationId,
+    user: UserId,
+    up_to: MessageId,
+) -> Result<bool, AppError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE memberships SET last_read_message_id = ?3
+             WHERE conversation_id = ?1 AND user_id = ?2 AND last_read_message_id < ?3",
+        )?
+        .execute(params![id, user, up_to])?;
+    Ok(changed == 1)
+}
+
+/// The last message of a conversation, as its list entry previews it.
+#[derive(Clone, Debug)]
+pub struct Preview {
+    pub author: Option<String>,
+    pub kind: MessageKind,
+    pub body: String,
+    pub deleted: bool,
+    pub at: i64,
+}
+
+/// A conversation as the list in the side panel shows it to one member.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub id: ConversationId,
+    pub kind: Kind,
+    /// The group's title, or the other person's name in a direct conversation.
+    pub title: String,
+    /// Whose avatar stands for the conversation: the other person in a direct conversation.
+    pub avatar_of: Option<UserId>,
+    pub preview: Option<Preview>,
+    pub unread: i64,
+    /// Lower-cased title and member names, for the list's filter box.
+    pub filter_text: String,
+}
+
+const SUMMARY_SELECT: &str = "
+    SELECT c.id, c.kind, c.title,
+        other.id, other.display_name,
+        last.kind, last.body, last.deleted_at IS NOT NULL, last.created_at, author.display_name,
+        (SELECT count(*) FROM messages unread
+         WHERE unread.conversation_id = c.id AND unread.id > mine.last_read_message_id
+           AND unread.kind = 'text' AND unread.deleted_at IS NULL
+           AND unread.author_id IS NOT ?1),
+        (SELECT group_concat(u.display_name, ' ') FROM memberships mm JOIN users u ON u.id = mm.user_id
+         WHERE mm.conversation_id = c.id)
+    FROM memberships mine
+    JOIN conversations c ON c.id = mine.conversation_id
+    LEFT JOIN memberships om ON c.kind = 'direct' AND om.conversation_id = c.id AND om.user_id != ?1
+    LEFT JOIN users other ON other.id = om.user_id
+    LEFT JOIN messages last ON last.id = (SELECT max(id) FROM messages WHERE conversation_id = c.id)
+    LEFT JOIN users author ON author.id = last.author_id
+    WHERE mine.user_id = ?1";
+
+fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
+    let kind = Kind::from_code(&row.get::<_, String>(1)?);
+    let other_name: Option<String> = row.get(4)?;
+    let title = match (kind, other_name) {
+        (Kind::Direct, Some(name)) => name,
+        _ => row.get(2)?,
+    };
+    let preview = match row.get::<_, Option<String>>(5)? {
+        Some(kind) => Some(Preview {
+            kind: MessageKind::from_code(&kind),
+            body: row.get(6)?,
+            deleted: row.get(7)?,
+            at: row.get(8)?,
+            author: row.get(9)?,
+        }),
+        None => None,
+    };
+    let names: Option<String> = row.get(11)?;
+    Ok(Summary {
+        id: row.get(0)?,
+        kind,
+        filter_text: format!("{title} {}", names.unwrap_or_default()).to_lowercase(),
+        title,
+        avatar_of: if kind == Kind::Direct {
+            row.get(3)?
+        } else {
+            None
+        },
+        preview,
+        unread: row.get(10)?,
+    })
+}
+
+/// Every conversation of `user`, most recently active first.
+pub fn list_for(conn: &Connection, user: UserId) -> Result<Vec<Summary>, AppError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SUMMARY_SELECT} ORDER BY c.last_activity DESC, c.id DESC"
+    ))?;
+    let rows = stmt.query_map([user], summary_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn summary_for(
+    conn: &Connection,
+    user: UserId,
+    id: ConversationId,
+) -> Result<Option<Summary>, AppError> {
+    Ok(conn
+        .prepare_cached(&format!("{SUMMARY_SELECT} AND c.id = ?2"))?
+        .query_row(params![user, id], summary_from_row)
+        .optional()?)
+}
+
+/// The members to wake for a change in the conversation, in id order.
+pub fn member_ids(conn: &Connection, id: ConversationId) -> Result<Vec<UserId>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id FROM memberships WHERE conversation_id = ?1 ORDER BY user_id",
+    )?;
+    let rows = stmt.query_map([id], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The conversation as anyone may see it once they are known to be a member (no scoping).
+pub fn find_unscoped(
+    conn: &Connection,
+    id: ConversationId,
+) -> Result<Option<Conversation>, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT id, kind, title FROM conversations WHERE id = ?1")?
+        .query_row([id], |r| {
+            let kind: String = r.get(1)?;
+            Ok(Conversation {
+                id: r.get(0)?,
+                kind: Kind::from_code(&kind),
+                title: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db;
+    use crate::model::user::{self, NewUser};
+
+    fn member(conn: &mut Connection, name: &str) -> Member {
+        let u = user::create(
+            conn,
+            &NewUser {
+                username: name.into(),
+                display_name: name.to_uppercase(),
+                password_hash: "x".into(),
+                admin: false,
+            },
+        )
+        .unwrap()
+        .unwrap();
+        Member {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+        }
+    }
+
+    #[test]
+    fn member_lists_accept_commas_spaces_and_at_signs() {
+        assert_eq!(
+            parse_usernames(" @Ann, bob  carol,,ann "),
+            vec!["ann", "bob", "carol"]
+        );
+        let mut conn = db::memory();
+        member(&mut conn, "ann");
+        let unknown = members_named(&conn, "ann, zed, yan").unwrap().unwrap_err();
+        assert_eq!(unknown.detail.as_deref(), Some("zed, yan"));
+        assert_eq!(
+            members_named(&conn, "@ANN").unwrap().unwrap()[0].username,
+            "ann"
+        );
+    }
+
+    #[test]
+    fn a_new_account_starts_with_the_welcome_conversation() {
+        let mut conn = db::memory();
+        let ann = member(&mut conn, "ann");
+        let list = list_for(&conn, ann.id).unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].title, WELCOME_TITLE);
+        assert_eq!(list[0].preview.as_ref().unwrap().kind, MessageKind::Welcome);
+        assert_eq!(list[0].unread, 0, "notices are not unread messages");
+    }
+
+    #[test]
+    fn direct_conversations_are_unique_per_pair_and_titled_after_the_other() {
+        let mut conn = db::memory();
+        let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
+        let id = direct_between(&mut conn, &ann, &bob).unwrap();
+        assert_eq!(direct_between(&mut conn, &bob, &ann).unwrap(), id);
+        assert_eq!(
+            summary_for(&conn, ann.id, id).unwrap().unwrap().title,
+            "BOB"
+        );
+        assert_eq!(
+            summary_for(&conn, bob.id, id).unwrap().unwrap().title,
+            "ANN"
+        );
+        assert!(matches!(
+            leave(&mut conn, id, ann.id),
+            Err(AppError::BadRequest("error-direct-is-fixed"))
+        ));
+    }
+
+    #[test]
+    fn unread_counts_follow_the_read_mark_and_ignore_own_messages() {
+        let mut conn = db::memory();
+        let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
+        let id = create_group(&mut conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
+        message::post(&mut conn, id, ann.id, "one").unwrap();
+        let two = message::post(&mut conn, id, ann.id, "two").unwrap();
+        message::post(&mut conn, id, bob.id, "mine").unwrap();
+        assert_eq!(summary_for(&conn, bob.id, id).unwrap().unwrap().unread, 2);
+        assert_eq!(summary_for(&conn, ann.id, id).unwrap().unwrap().unread, 1);
+        assert!(mark_read(&conn, id, bob.id, two).unwrap());
+        assert!(
+            !mark_read(&conn, id, bob.id, MessageId(1)).unwrap(),
+            "never backwards"
+        );
+        assert_eq!(summary_for(&conn, bob.id, id).unwrap().unwrap().unread, 0);
+    }
+
+    #[test]
+    fn leaving_a_group_ends_membership_and_hides_it() {
+        let mut conn = db::memory();
+        let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
+        let id = create_group(&mut conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
+        leave(&mut conn, id, bob.id).unwrap();
+        assert!(find_for_member(&conn, id, bob.id).unwrap().is_none());
+        assert!(matches!(
+            message::post(&mut conn, id, bob.id, "hi"),
+            Err(AppError::NotFound)
+        ));
+        assert_eq!(member_ids(&conn, id).unwrap(), vec![ann.id]);
+    }
+}

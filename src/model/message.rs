@@ -1,0 +1,331 @@
+//! Messages: what people write, and the notices (joined, left, renamed…) that the conversation
+//! shows between them. Rules for writing, editing and deleting live here.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::event::{self, EventKind};
+use super::{ConversationId, FieldError, MessageId, UserId, now};
+use crate::db::write_tx;
+use crate::error::AppError;
+
+pub const BODY_MAX: usize = 4000;
+/// Messages shown when a conversation opens, and per "Load earlier messages".
+pub const PAGE_SIZE: usize = 50;
+/// Messages by one author closer together than this are drawn as one block.
+pub const GROUPING_SECONDS: i64 = 5 * 60;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    Text,
+    /// The instance greeting a new account.
+    Welcome,
+    /// Someone created the group; the body is its title.
+    Created,
+    /// Someone added people; the body lists their names.
+    Added,
+    Left,
+    /// Someone renamed the group; the body is the new title.
+    Renamed,
+}
+
+impl MessageKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            MessageKind::Text => "text",
+            MessageKind::Welcome => "welcome",
+            MessageKind::Created => "created",
+            MessageKind::Added => "added",
+            MessageKind::Left => "left",
+            MessageKind::Renamed => "renamed",
+        }
+    }
+
+    pub(crate) fn from_code(code: &str) -> MessageKind {
+        match code {
+            "welcome" => MessageKind::Welcome,
+            "created" => MessageKind::Created,
+            "added" => MessageKind::Added,
+            "left" => MessageKind::Left,
+            "renamed" => MessageKind::Renamed,
+            _ => MessageKind::Text,
+        }
+    }
+
+    /// Notices that change who is in the conversation or what it is called.
+    pub fn changes_membership_or_title(self) -> bool {
+        matches!(
+            self,
+            MessageKind::Created | MessageKind::Added | MessageKind::Left | MessageKind::Renamed
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Author {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Message {
+    pub id: MessageId,
+    pub conversation: ConversationId,
+    /// None for the instance's own messages, or an account since deleted.
+    pub author: Option<Author>,
+    pub kind: MessageKind,
+    pub body: String,
+    pub created_at: i64,
+    pub edited: bool,
+    pub deleted: bool,
+    /// Follows a message by the same author within the grouping window: drawn without the
+    /// author's name and avatar.
+    pub continued: bool,
+}
+
+const SELECT: &str = "SELECT m.id, m.conversation_id, m.author_id, u.username, u.display_name,
+        m.kind, m.body, m.created_at, m.edited_at IS NOT NULL, m.deleted_at IS NOT NULL
+    FROM messages m LEFT JOIN users u ON u.id = m.author_id";
+
+impl Message {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+        let author_id: Option<UserId> = row.get(2)?;
+        let author = match (author_id, row.get::<_, Option<String>>(3)?, row.get(4)?) {
+            (Some(id), Some(username), Some(display_name)) => Some(Author {
+                id,
+                username,
+                display_name,
+            }),
+            _ => None,
+        };
+        let kind: String = row.get(5)?;
+        Ok(Message {
+            id: row.get(0)?,
+            conversation: row.get(1)?,
+            author,
+            kind: MessageKind::from_code(&kind),
+            body: row.get(6)?,
+            created_at: row.get(7)?,
+            edited: row.get(8)?,
+            deleted: row.get(9)?,
+            continued: false,
+        })
+    }
+
+    fn continues(&self, previous: &Message) -> bool {
+        self.kind == MessageKind::Text
+            && previous.kind == MessageKind::Text
+            && self.author.is_some()
+            && self.author.as_ref().map(|a| a.id) == previous.author.as_ref().map(|a| a.id)
+            && self.created_at - previous.created_at < GROUPING_SECONDS
+    }
+}
+
+/// Text as people typed it, minus surrounding blank space, within the length limit.
+pub fn check_body(raw: &str) -> Result<String, FieldError> {
+    let body: String = crate::forms::clean_text(raw)
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect();
+    let body = body.trim().to_owned();
+    if body.is_empty() {
+        return Err(FieldError::new("body", "error-message-empty"));
+    }
+    if body.chars().count() > BODY_MAX {
+        return Err(FieldError::new("body", "error-message-long"));
+    }
+    Ok(body)
+}
+
+/// Adds a message at the end of the conversation, with its event, inside the caller's write
+/// transaction.
+pub(crate) fn insert(
+    conn: &Connection,
+    conversation: ConversationId,
+    author: Option<UserId>,
+    kind: MessageKind,
+    body: &str,
+) -> Result<MessageId, AppError> {
+    let at = now();
+    conn.prepare_cached(
+        "INSERT INTO messages (conversation_id, author_id, kind, body, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![conversation, author, kind.code(), body, at])?;
+    let id = MessageId(conn.last_insert_rowid());
+    conn.prepare_cached("UPDATE conversations SET last_activity = ?2 WHERE id = ?1")?
+        .execute(params![conversation, at])?;
+    event::record(conn, conversation, EventKind::Message, id)?;
+    Ok(id)
+}
+
+/// Posts `body` as `author`. The membership is checked inside the same transaction, so a
+/// member who just left cannot post.
+pub fn post(
+    conn: &mut Connection,
+    conversation: ConversationId,
+    author: UserId,
+    body: &str,
+) -> Result<MessageId, AppError> {
+    let tx = write_tx(conn)?;
+    if !super::conversation::is_member(&tx, conversation, author)? {
+        return Err(AppError::NotFound);
+    }
+    let id = insert(&tx, conversation, Some(author), MessageKind::Text, body)?;
+    tx.commit()?;
+    Ok(id)
+}
+
+/// Marks each message that continues its predecessor; `previous` is the message just before
+/// the first one, if any.
+fn group(mut messages: Vec<Message>, mut previous: Option<Message>) -> Vec<Message> {
+    for message in &mut messages {
+        message.continued = previous.as_ref().is_some_and(|p| message.continues(p));
+        previous = Some(message.clone());
+    }
+    messages
+}
+
+pub struct Page {
+    pub messages: Vec<Message>,
+    /// There are older messages than the first one here.
+    pub has_earlier: bool,
+}
+
+/// The latest messages of a conversation, oldest first; with `before`, the ones before it.
+pub fn page(
+    conn: &Connection,
+    conversation: ConversationId,
+    before: Option<MessageId>,
+) -> Result<Page, AppError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE m.conversation_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"
+    ))?;
+    // One more than the page: it tells whether there is more, and how the first one groups.
+    let mut rows = stmt
+        .query_map(
+            params![
+                conversation,
+                before.map_or(i64::MAX, |b| b.0),
+                (PAGE_SIZE + 1) as i64
+            ],
+            Message::from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    let has_earlier = rows.len() > PAGE_SIZE;
+    let previous = if has_earlier { rows.pop() } else { None };
+    rows.reverse();
+    Ok(Page {
+        messages: group(rows, previous),
+        has_earlier,
+    })
+}
+
+/// One message of the conversation, grouped against its predecessor.
+pub fn find(
+    conn: &Connection,
+    conversation: ConversationId,
+    id: MessageId,
+) -> Result<Option<Message>, AppError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE m.conversation_id = ?1 AND m.id <= ?2 ORDER BY m.id DESC LIMIT 2"
+    ))?;
+    let mut rows = stmt
+        .query_map(params![conversation, id], Message::from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    if rows.first().is_none_or(|m| m.id != id) {
+        return Ok(None);
+    }
+    let previous = (rows.len() == 2).then(|| rows.remove(1));
+    Ok(group(rows, previous).pop())
+}
+
+pub fn latest_id(conn: &Connection, conversation: ConversationId) -> Result<MessageId, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM messages WHERE conversation_id = ?1")?
+        .query_row([conversation], |r| r.get(0))?)
+}
+
+/// Loads a message that the author may change, or says why not.
+fn own_text_message(
+    conn: &Connection,
+    conversation: ConversationId,
+    id: MessageId,
+    user: UserId,
+) -> Result<(), AppError> {
+    let found: Option<(Option<UserId>, String, bool)> = conn
+        .query_row(
+            "SELECT author_id, kind, deleted_at IS NOT NULL FROM messages
+             WHERE id = ?1 AND conversation_id = ?2",
+            params![id, conversation],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    match found {
+        None => Err(AppError::NotFound),
+        Some((author, kind, _)) if author != Some(user) || kind != "text" => {
+            Err(AppError::Forbidden("error-not-your-message"))
+        }
+        Some((_, _, true)) => Err(AppError::BadRequest("error-message-was-deleted")),
+        Some(_) => Ok(()),
+    }
+}
+
+pub fn edit(
+    conn: &mut Connection,
+    conversation: ConversationId,
+    id: MessageId,
+    user: UserId,
+    body: &str,
+) -> Result<(), AppError> {
+    let tx = write_tx(conn)?;
+    own_text_message(&tx, conversation, id, user)?;
+    tx.execute(
+        "UPDATE messages SET body = ?2, edited_at = ?3 WHERE id = ?1",
+        params![id, body, now()],
+    )?;
+    event::record(&tx, conversation, EventKind::Edit, id)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Deletes the text for good and leaves a tombstone in its place.
+pub fn delete(
+    conn: &mut Connection,
+    conversation: ConversationId,
+    id: MessageId,
+    user: UserId,
+) -> Result<(), AppError> {
+    let tx = write_tx(conn)?;
+    own_text_message(&tx, conversation, id, user)?;
+    tx.execute(
+        "UPDATE messages SET body = '', deleted_at = ?2 WHERE id = ?1",
+        params![id, now()],
+    )?;
+    event::record(&tx, conversation, EventKind::Delete, id)?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_trimmed_bounded_and_kept_multiline() {
+        assert_eq!(check_body("  hello\r\nworld  ").unwrap(), "hello\nworld");
+        assert_eq!(
+            check_body(" \n\t ").unwrap_err().message,
+            "error-message-empty"
+        );
+        assert_eq!(
+            check_body("\u{0}").unwrap_err().message,
+            "error-message-empty"
+        );
+        assert!(check_body(&"é".repeat(BODY_MAX)).is_ok());
+        assert_eq!(
+            check_body(&"é".repeat(BODY_MAX + 1)).unwrap_err().message,
+            "error-message-long"
+        );
+    }
+}

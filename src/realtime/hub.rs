@@ -1,0 +1,374 @@
+//! The notification hub. Every committed event is loaded once, in id order, into a short
+//! in-memory history; the members of its conversation are woken; each woken poll takes what
+//! concerns it from that history and shares the HTML rendered once per language.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+use rusqlite::Connection;
+use tokio::sync::Notify;
+
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::model::conversation::{self, Kind, Member};
+use crate::model::event::{self, Event, EventKind};
+use crate::model::message::{self, Message, MessageKind};
+use crate::model::{ConversationId, EventId, MessageId, UserId};
+
+/// Events kept in memory. A poll whose cursor is older than this history (a client back after
+/// a long absence, or from before a restart) is answered from the database instead.
+const HISTORY: usize = 512;
+/// Events read from the database per step of a catch-up.
+const CATCH_UP_BATCH: usize = 256;
+/// Conversations whose members and title are kept between catch-ups; past this the cache
+/// starts afresh, bounding memory on instances with many conversations.
+const CONVERSATIONS_CACHED: usize = 1000;
+
+/// A conversation as its events are shown: cached until its members or title change.
+#[derive(Debug)]
+pub struct ConversationInfo {
+    pub id: ConversationId,
+    pub kind: Kind,
+    pub title: String,
+    /// Sorted by id, so membership tests are a binary search.
+    pub member_ids: Vec<UserId>,
+    pub members: Vec<Member>,
+}
+
+impl ConversationInfo {
+    /// The title `viewer` sees: the other person's name in a direct conversation.
+    pub fn title_for(&self, viewer: UserId) -> &str {
+        match self.kind {
+            Kind::Direct => self
+                .members
+                .iter()
+                .find(|m| m.id != viewer)
+                .map_or(self.title.as_str(), |m| m.display_name.as_str()),
+            Kind::Group => &self.title,
+        }
+    }
+}
+
+/// One event, loaded once and shared by every poll that delivers it.
+#[derive(Debug)]
+pub struct Published {
+    pub event: Event,
+    pub message: Message,
+    pub conversation: Arc<ConversationInfo>,
+    /// Who receives it: the members when it happened (and someone who just left, so that their
+    /// own other tabs learn of it).
+    pub audience: Vec<UserId>,
+    rendered: [OnceLock<String>; 2],
+}
+
+impl Published {
+    pub fn is_for(&self, user: UserId) -> bool {
+        self.audience.binary_search(&user).is_ok()
+    }
+
+    /// The message's HTML in `lang`, drawn by `render` the first time only.
+    pub fn rendered(&self, lang: Lang, render: impl FnOnce() -> String) -> &str {
+        let slot = match lang {
+            Lang::En => &self.rendered[0],
+            Lang::Fr => &self.rendered[1],
+        };
+        slot.get_or_init(render)
+    }
+}
+
+/// What a poll finds when it looks.
+pub enum Collected {
+    /// Everything after the cursor is in memory: the events for this user (possibly none), and
+    /// the cursor that covers all of them (events up to it concern nobody else here).
+    Covered {
+        events: Vec<Arc<Published>>,
+        next: EventId,
+    },
+    /// The cursor is older than the history: ask the database.
+    TooOld,
+    /// The cursor is newer than anything committed.
+    Future,
+}
+
+/// A user's line: their parked polls wait on `notify`; `reads` lists conversations whose read
+/// mark moved (in another tab), numbered so a poll takes only those after it started.
+#[derive(Default)]
+pub struct Channel {
+    pub notify: Notify,
+    reads: Mutex<(u64, Vec<(u64, ConversationId)>)>,
+}
+
+impl Channel {
+    pub fn read_sequence(&self) -> u64 {
+        lock(&self.reads).0
+    }
+
+    pub fn reads_since(&self, sequence: u64) -> Vec<ConversationId> {
+        let reads = lock(&self.reads);
+        reads
+            .1
+            .iter()
+            .filter(|(n, _)| *n > sequence)
+            .map(|(_, c)| *c)
+            .collect()
+    }
+
+    fn record_read(&self, conversation: ConversationId) {
+        let mut reads = lock(&self.reads);
+        reads.0 += 1;
+        let sequence = reads.0;
+        reads.1.retain(|(_, c)| *c != conversation);
+        reads.1.push((sequence, conversation));
+    }
+}
+
+struct History {
+    events: VecDeque<Arc<Published>>,
+    /// The newest event id known to be committed and published.
+    last: EventId,
+    /// A cursor at or after this is fully answered from `events`.
+    covered_from: EventId,
+}
+
+pub struct Hub {
+    history: Mutex<History>,
+    /// One catch-up at a time, so that events enter the history in id order.
+    catching_up: Mutex<HashMap<ConversationId, Arc<ConversationInfo>>>,
+    channels: Mutex<HashMap<UserId, Arc<Channel>>>,
+    /// Read marks waiting to be written in one batch: (conversation, user) → message.
+    pending_reads: Mutex<HashMap<(ConversationId, UserId), MessageId>>,
+}
+
+/// A poisoned lock only means another thread panicked while holding it; the data is still
+/// usable, and a chat server should not stop for it.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Hub {
+    /// A hub whose history starts after the newest event already in the database.
+    pub fn new(conn: &Connection) -> Result<Hub, AppError> {
+        let last = event::latest_id(conn)?;
+        Ok(Hub {
+            history: Mutex::new(History {
+                events: VecDeque::new(),
+                last,
+                covered_from: last,
+            }),
+            catching_up: Mutex::new(HashMap::new()),
+            channels: Mutex::new(HashMap::new()),
+            pending_reads: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn last_event(&self) -> EventId {
+        lock(&self.history).last
+    }
+
+    /// Publishes every event committed since the last catch-up, in order, and wakes the
+    /// members concerned. Called right after a commit, and by the watcher for other processes.
+    pub fn catch_up(&self, conn: &Connection) -> Result<(), AppError> {
+        let mut infos = lock(&self.catching_up);
+        if infos.len() > CONVERSATIONS_CACHED {
+            infos.clear();
+        }
+        loop {
+            let after = self.last_event();
+            let events = event::after(conn, after, CATCH_UP_BATCH)?;
+            let Some(newest) = events.last().map(|e| e.id) else {
+                return Ok(());
+            };
+            let mut published = Vec::with_capacity(events.len());
+            for event in events {
+                if let Some(loaded) = load(conn, &mut infos, event)? {
+                    published.push(Arc::new(loaded));
+                }
+            }
+            self.publish(published, newest);
+        }
+    }
+
+    fn publish(&self, published: Vec<Arc<Published>>, newest: EventId) {
+        let mut to_wake: Vec<UserId> = Vec::new();
+        {
+            let mut history = lock(&self.history);
+            for item in published {
+                to_wake.extend_from_slice(&item.audience);
+                history.events.push_back(item);
+            }
+            while history.events.len() > HISTORY {
+                if let Some(oldest) = history.events.pop_front() {
+                    history.covered_from = oldest.event.id;
+                }
+            }
+            history.last = newest;
+        }
+        to_wake.sort_unstable();
+        to_wake.dedup();
+        let channels = lock(&self.channels);
+        for user in to_wake {
+            if let Some(channel) = channels.get(&user) {
+                channel.notify.notify_waiters();
+            }
+        }
+    }
+
+    /// The user's channel; hold it while parked and give it back with `release`.
+    pub fn channel(&self, user: UserId) -> Arc<Channel> {
+        Arc::clone(lock(&self.channels).entry(user).or_default())
+    }
+
+    /// Forgets a user's channel once no poll of theirs holds it, so idle users cost nothing.
+    pub fn release(&self, user: UserId, channel: Arc<Channel>) {
+        let mut channels = lock(&self.channels);
+        drop(channel);
+        if channels
+            .get(&user)
+            .is_some_and(|c| Arc::strong_count(c) == 1)
+        {
+            channels.remove(&user);
+        }
+    }
+
+    /// Users with a poll parked right now.
+    pub fn waiting_users(&self) -> usize {
+        lock(&self.channels).len()
+    }
+
+    pub fn collect(&self, user: UserId, cursor: EventId) -> Collected {
+        let history = lock(&self.history);
+        if cursor > history.last {
+            return Collected::Future;
+        }
+        if cursor < history.covered_from {
+            return Collected::TooOld;
+        }
+        let events = history
+            .events
+            .iter()
+            .filter(|p| p.event.id > cursor && p.is_for(user))
+            .cloned()
+            .collect();
+        Collected::Covered {
+            events,
+            next: history.last,
+        }
+    }
+
+    /// Loads what `user` missed after `cursor`, for a poll older than the history. Returns the
+    /// events and the cursor to continue from.
+    pub fn load_missed(
+        &self,
+        conn: &Connection,
+        user: UserId,
+        cursor: EventId,
+        limit: usize,
+    ) -> Result<(Vec<Arc<Published>>, EventId), AppError> {
+        // Read the newest id first: anything committed after it is left for the next poll.
+        let snapshot = event::latest_id(conn)?;
+        let events = event::after_for_member(conn, user, cursor, limit)?;
+        let full = events.len() == limit;
+        let mut infos = HashMap::new();
+        let mut loaded = Vec::with_capacity(events.len());
+        let mut next = snapshot;
+        for event in events {
+            next = if full { event.id } else { next.max(event.id) };
+            if let Some(p) = load(conn, &mut infos, event)? {
+                loaded.push(Arc::new(p));
+            }
+        }
+        Ok((loaded, next))
+    }
+
+    /// Notes that `user` has seen the conversation up to `message`; written in the next batch.
+    pub fn note_read(&self, conversation: ConversationId, user: UserId, message: MessageId) {
+        let mut pending = lock(&self.pending_reads);
+        let mark = pending.entry((conversation, user)).or_insert(message);
+        *mark = (*mark).max(message);
+    }
+
+    /// Writes the pending read marks in one transaction, then tells each user's other tabs.
+    pub fn flush_reads(&self, conn: &mut Connection) -> Result<(), AppError> {
+        let pending = std::mem::take(&mut *lock(&self.pending_reads));
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let tx = crate::db::write_tx(conn)?;
+        let mut moved = Vec::new();
+        for ((conversation, user), message) in pending {
+            if conversation::mark_read(&tx, conversation, user, message)? {
+                moved.push((user, conversation));
+            }
+        }
+        tx.commit()?;
+        for (user, conversation) in moved {
+            self.read_moved(user, conversation);
+        }
+        Ok(())
+    }
+
+    /// The user's read mark in `conversation` moved: their other tabs redraw its badge.
+    pub fn read_moved(&self, user: UserId, conversation: ConversationId) {
+        if let Some(channel) = lock(&self.channels).get(&user) {
+            channel.record_read(conversation);
+            channel.notify.notify_waiters();
+        }
+    }
+}
+
+fn conversation_info(
+    conn: &Connection,
+    infos: &mut HashMap<ConversationId, Arc<ConversationInfo>>,
+    id: ConversationId,
+) -> Result<Option<Arc<ConversationInfo>>, AppError> {
+    if let Some(info) = infos.get(&id) {
+        return Ok(Some(Arc::clone(info)));
+    }
+    let Some(found) = conversation::find_unscoped(conn, id)? else {
+        return Ok(None);
+    };
+    let members = conversation::members(conn, id)?;
+    let mut member_ids: Vec<UserId> = members.iter().map(|m| m.id).collect();
+    member_ids.sort_unstable();
+    let info = Arc::new(ConversationInfo {
+        id,
+        kind: found.kind,
+        title: found.title,
+        member_ids,
+        members,
+    });
+    infos.insert(id, Arc::clone(&info));
+    Ok(Some(info))
+}
+
+/// Loads an event's message and audience. None when the conversation or message is gone.
+fn load(
+    conn: &Connection,
+    infos: &mut HashMap<ConversationId, Arc<ConversationInfo>>,
+    event: Event,
+) -> Result<Option<Published>, AppError> {
+    let Some(message) = message::find(conn, event.conversation, event.message)? else {
+        return Ok(None);
+    };
+    if event.kind == EventKind::Message && message.kind.changes_membership_or_title() {
+        infos.remove(&event.conversation);
+    }
+    let Some(conversation) = conversation_info(conn, infos, event.conversation)? else {
+        return Ok(None);
+    };
+    let mut audience = conversation.member_ids.clone();
+    if let (MessageKind::Left, Some(author)) = (message.kind, &message.author)
+        && let Err(at) = audience.binary_search(&author.id)
+    {
+        audience.insert(at, author.id);
+    }
+    Ok(Some(Published {
+        event,
+        message,
+        conversation,
+        audience,
+        rendered: Default::default(),
+    }))
+}

@@ -1,0 +1,8 @@
+//! Real time by long-polling: the hub that parked polls wait on, and the watcher that notices
+//! writes from other processes. No SQL strings and no HTML here: the model loads, the views
+//! render, the hub only keeps, wakes and hands out.
+
+pub mod hub;
+pub mod watcher;
+
+pub use hub::{Collected, Hub, Published};

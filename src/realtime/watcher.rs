@@ -1,0 +1,51 @@
+//! Background upkeep of the hub: notices commits made by other processes (a second app process,
+//! an operator's `bavard` command) through SQLite's `data_version`, and writes batched read marks.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use super::Hub;
+
+/// Under the one second in which another process's message must reach waiting clients.
+const WATCH_INTERVAL: Duration = Duration::from_millis(200);
+/// Read marks are written at most this often: one transaction for everyone reading meanwhile,
+/// rather than one write per woken poll.
+const READ_FLUSH_EVERY: u32 = 5;
+
+/// Starts the watcher thread on its own connection; it runs for the life of the process.
+pub fn spawn(database: &Path, hub: Arc<Hub>) -> std::io::Result<()> {
+    let mut conn = Connection::open(database).map_err(std::io::Error::other)?;
+    conn.execute_batch(crate::db::CONNECTION_PRAGMAS)
+        .map_err(std::io::Error::other)?;
+    std::thread::Builder::new()
+        .name("bavard-watcher".into())
+        .spawn(move || {
+            let mut seen: Option<i64> = None;
+            let mut tick: u32 = 0;
+            loop {
+                std::thread::sleep(WATCH_INTERVAL);
+                tick = tick.wrapping_add(1);
+                // data_version changes whenever another connection (this process's pool included)
+                // commits; a catch-up with nothing new is one indexed query.
+                match conn.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0)) {
+                    Ok(version) if seen != Some(version) => {
+                        seen = Some(version);
+                        if let Err(e) = hub.catch_up(&conn) {
+                            tracing::error!(error = %e, "catching up with the database failed");
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "reading data_version failed"),
+                }
+                if tick.is_multiple_of(READ_FLUSH_EVERY)
+                    && let Err(e) = hub.flush_reads(&mut conn)
+                {
+                    tracing::error!(error = %e, "writing read marks failed");
+                }
+            }
+        })?;
+    Ok(())
+}

@@ -1,0 +1,470 @@
+//! Conversations: the list in the side panel, the message log, the composer, and the fragments
+//! that long-polling and "Load earlier messages" swap in.
+
+use maud::{Markup, PreEscaped, html};
+
+use super::layout::{Section, Shell, app_page};
+use super::{AvatarSize, Field, FieldKind, avatar_initials, title_with_errors};
+use crate::i18n::Lang;
+use crate::model::conversation::{Conversation, Kind, Member, Summary};
+use crate::model::message::{BODY_MAX, Message, MessageKind};
+use crate::model::user::User;
+use crate::model::{ConversationId, EventId, FieldError, MessageId};
+
+/// RFC 3339 for `<time datetime>`.
+fn iso(unix_seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// How a notice reads ("Alice added Bob"), in the log and as a list preview.
+pub fn notice_text(lang: Lang, kind: MessageKind, author: Option<&str>, body: &str) -> String {
+    let author = author.map_or_else(|| lang.t("someone"), str::to_owned);
+    let body = body.to_owned();
+    match kind {
+        MessageKind::Text => body,
+        MessageKind::Welcome => lang.t("notice-welcome"),
+        MessageKind::Created => lang.t_args(
+            "notice-created",
+            &[("author", author.into()), ("title", body.into())],
+        ),
+        MessageKind::Added => lang.t_args(
+            "notice-added",
+            &[("author", author.into()), ("names", body.into())],
+        ),
+        MessageKind::Left => lang.t_args("notice-left", &[("author", author.into())]),
+        MessageKind::Renamed => lang.t_args(
+            "notice-renamed",
+            &[("author", author.into()), ("title", body.into())],
+        ),
+    }
+}
+
+/// Plain text with line breaks kept (by CSS) and web addresses made into links. Everything else
+/// is escaped: a message can never become markup.
+pub fn message_text(text: &str) -> Markup {
+    let finder = {
+        let mut finder = linkify::LinkFinder::new();
+        finder.kinds(&[linkify::LinkKind::Url]);
+        finder
+    };
+    html! {
+        @for span in finder.spans(text) {
+            @let piece = span.as_str();
+            @if span.kind().is_some() && (piece.starts_with("https://") || piece.starts_with("http://")) {
+                a href=(piece) rel="noopener noreferrer nofollow" target="_blank" { (piece) }
+            } @else {
+                (piece)
+            }
+        }
+    }
+}
+
+/// One message as every member sees it. What differs per reader (one's own messages get edit
+/// and delete) is done by the `.mine` rules of the reader's stylesheet, so that this markup is
+/// drawn once and shared by every waiting poll. With `replace`, it carries the htmx instruction
+/// to replace the copy already on the page.
+pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
+    let id = format!("m{}", message.id);
+    let time_id = format!("t{}", message.id);
+    let author_id = message.author.as_ref().map(|a| a.id.0);
+    let is_text = message.kind == MessageKind::Text;
+    html! {
+        li id=(id) .msg .notice[!is_text] .continued[message.continued] .deleted[message.deleted]
+            data-author=[author_id] aria-describedby=(time_id)
+            hx-swap-oob=[replace.then_some("outerHTML")] {
+            @if is_text {
+                div.msg-head {
+                    @if let Some(author) = &message.author {
+                        (avatar_initials(author.id.0, &author.display_name, AvatarSize::Small))
+                        span.author { (author.display_name) }
+                    }
+                    (timestamp(lang, message.created_at, &time_id))
+                }
+                @if message.deleted {
+                    p.tombstone { (lang.t("message-deleted")) }
+                } @else {
+                    div.msg-body { (message_text(&message.body)) }
+                    @if message.edited {
+                        span.edited { (lang.t("message-edited")) }
+                    }
+                    div.mine {
+                        a href={ "/c/" (message.conversation) "/messages/" (message.id) "/edit" } {
+                            (lang.t("message-edit"))
+                        }
+                        form method="post" action={ "/c/" (message.conversation) "/messages/" (message.id) "/delete" }
+                            data-confirm=(lang.t("message-delete-confirm")) {
+                            button.link type="submit" { (lang.t("message-delete")) }
+                        }
+                    }
+                }
+            } @else {
+                p {
+                    (notice_text(lang, message.kind, message.author.as_ref().map(|a| a.display_name.as_str()), &message.body))
+                    " " (timestamp(lang, message.created_at, &time_id))
+                }
+            }
+        }
+    }
+}
+
+/// Shown, but not announced with every new message: the full date is the message's description.
+fn timestamp(lang: Lang, at: i64, id: &str) -> Markup {
+    html! {
+        time id=(id) datetime=(iso(at)) title=(lang.date_time(at)) data-local="short" aria-hidden="true" {
+            (lang.time_of_day(at))
+        }
+    }
+}
+
+pub fn conversation_entry(lang: Lang, summary: &Summary, open: Option<ConversationId>) -> Markup {
+    let current = (open == Some(summary.id)).then_some("page");
+    let seed = summary.avatar_of.map_or(summary.id.0, |u| u.0);
+    html! {
+        li id={ "conv-" (summary.id) } .conv data-filter=(summary.filter_text) {
+            a href={ "/c/" (summary.id) } aria-current=[current] {
+                (avatar_initials(seed, &summary.title, AvatarSize::Small))
+                span.conv-main {
+                    span.conv-title { (summary.title) }
+                    @if let Some(preview) = &summary.preview {
+                        span.conv-preview {
+                            @if preview.deleted {
+                                (lang.t("message-deleted"))
+                            } @else if preview.kind == MessageKind::Text {
+                                @if let Some(author) = &preview.author { (author) ": " }
+                                (preview.body.chars().take(80).collect::<String>())
+                            } @else {
+                                (notice_text(lang, preview.kind, preview.author.as_deref(), &preview.body))
+                            }
+                        }
+                    }
+                }
+                span.conv-meta {
+                    @if let Some(preview) = &summary.preview {
+                        time datetime=(iso(preview.at)) title=(lang.date_time(preview.at)) data-local="auto" {
+                            (lang.time_of_day(preview.at))
+                        }
+                    }
+                    @if summary.unread > 0 {
+                        span.unread {
+                            span aria-hidden="true" { (summary.unread) }
+                            span.visually-hidden {
+                                (lang.t_args("unread-count", &[("count", summary.unread.into())]))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The side panel's list, with its filter box (instant with JavaScript, a plain GET without).
+pub fn conversation_list(
+    lang: Lang,
+    conversations: &[Summary],
+    open: Option<ConversationId>,
+    filter: &str,
+) -> Markup {
+    let needle = filter.trim().to_lowercase();
+    html! {
+        div.conv-tools {
+            form.conv-filter role="search" method="get" action="/" {
+                label for="conversation-filter" { (lang.t("conversations-filter")) }
+                input #conversation-filter type="search" name="filter" value=(filter) autocomplete="off";
+            }
+            a.button href="/c/new" { (lang.t("conversations-new-group")) }
+        }
+        @if conversations.is_empty() {
+            p.empty { (lang.t("conversations-empty")) }
+        }
+        ol #conversation-list .convs {
+            @for summary in conversations.iter().filter(|s| needle.is_empty() || s.filter_text.contains(&needle)) {
+                (conversation_entry(lang, summary, open))
+            }
+        }
+    }
+}
+
+/// The element that keeps the page up to date: htmx fetches `url` as soon as it appears
+/// (after `delay_ms` in short-polling mode) and replaces it with the answer's new poller.
+pub fn poller(url: &str, delay_ms: u64) -> Markup {
+    let trigger = if delay_ms == 0 {
+        "load, retry".to_owned()
+    } else {
+        format!("load delay:{delay_ms}ms, retry")
+    };
+    html! { div #poller hx-get=(url) hx-trigger=(trigger) hx-swap="outerHTML" hx-sync="this:replace" {} }
+}
+
+pub fn poll_url(open: Option<ConversationId>, cursor: EventId, read: Option<MessageId>) -> String {
+    match (open, read) {
+        (Some(c), Some(read)) => format!("/c/{c}/poll?after={cursor}&read={read}"),
+        (Some(c), None) => format!("/c/{c}/poll?after={cursor}"),
+        (None, _) => format!("/poll?after={cursor}"),
+    }
+}
+
+/// Everything a poll answers: new messages for the open conversation (appended to the log),
+/// changed messages (replaced in place), list entries (moved to the top, redrawn in place or
+/// removed), and the next poller.
+pub struct PollAnswer<'a> {
+    pub appended: &'a [&'a str],
+    pub replaced: &'a [&'a str],
+    pub moved_to_top: &'a [(ConversationId, Markup)],
+    pub redrawn: &'a [Markup],
+    pub removed: &'a [ConversationId],
+    pub next_poller: Markup,
+}
+
+pub fn poll_fragment(answer: &PollAnswer<'_>) -> Markup {
+    html! {
+        (answer.next_poller)
+        @if !answer.appended.is_empty() {
+            ol hx-swap-oob="beforeend:#messages" {
+                @for item in answer.appended { (PreEscaped(item)) }
+            }
+        }
+        @for item in answer.replaced { (PreEscaped(item)) }
+        @for id in answer.removed {
+            li id={ "conv-" (id) } hx-swap-oob="delete" {}
+        }
+        @for entry in answer.redrawn {
+            div hx-swap-oob="outerHTML" { (entry) }
+        }
+        @if !answer.moved_to_top.is_empty() {
+            // Each moved entry is removed where it was, then put first (the most recent first).
+            @for (id, _) in answer.moved_to_top {
+                li id={ "conv-" (id) } hx-swap-oob="delete" {}
+            }
+            ol hx-swap-oob="afterbegin:#conversation-list" {
+                @for (_, entry) in answer.moved_to_top.iter().rev() { (entry) }
+            }
+        }
+    }
+}
+
+pub struct ConversationView<'a> {
+    pub conversation: &'a Conversation,
+    /// The title as this reader sees it (the other person's name in a direct conversation).
+    pub title: &'a str,
+    pub members: &'a [Member],
+    pub messages: &'a [Message],
+    pub has_earlier: bool,
+    /// Showing an older page (no JavaScript): the page is history, not live.
+    pub before: Option<MessageId>,
+    pub composer: Composer<'a>,
+    pub panel_errors: &'a [FieldError],
+}
+
+pub struct Composer<'a> {
+    pub conversation: ConversationId,
+    pub draft: &'a str,
+    pub errors: &'a [FieldError],
+}
+
+pub fn composer(lang: Lang, composer: &Composer<'_>) -> Markup {
+    let action = format!("/c/{}/messages", composer.conversation);
+    html! {
+        form #composer method="post" action=(action) hx-post=(action) hx-target="this"
+            hx-swap="outerHTML" novalidate {
+            (Field {
+                name: "body", label: lang.t("composer-label"), value: composer.draft,
+                kind: FieldKind::TextArea, hint: Some(lang.t("composer-hint")),
+                autocomplete: "off", required: true, maxlength: Some(BODY_MAX),
+            }.render(lang, composer.errors))
+            button.primary type="submit" { (lang.t("composer-send")) }
+        }
+    }
+}
+
+fn earlier_link(lang: Lang, conversation: ConversationId, first: Option<&Message>) -> Markup {
+    html! {
+        div #earlier-more {
+            @if let Some(first) = first {
+                a.button href={ "/c/" (conversation) "?before=" (first.id) }
+                    hx-get={ "/c/" (conversation) "/history?before=" (first.id) }
+                    hx-target="#earlier-more" hx-swap="outerHTML" {
+                    (lang.t("conversation-load-earlier"))
+                }
+            }
+        }
+    }
+}
+
+/// Older messages for "Load earlier messages": they go before the log, never into it, so that
+/// screen readers do not announce history as news.
+pub fn history_fragment(
+    lang: Lang,
+    conversation: ConversationId,
+    messages: &[Message],
+    has_earlier: bool,
+) -> Markup {
+    html! {
+        (earlier_link(lang, conversation, if has_earlier { messages.first() } else { None }))
+        ol hx-swap-oob="afterbegin:#earlier" {
+            @for message in messages { (message_item(lang, message, false)) }
+        }
+    }
+}
+
+pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Markup {
+    let lang = shell.lang;
+    let id = view.conversation.id;
+    let is_group = view.conversation.kind == Kind::Group;
+    let title = title_with_errors(lang, view.title, view.composer.errors);
+    app_page(
+        shell,
+        Section::Conversation,
+        &title,
+        html! {
+            ul.skip-links {
+                li { a href="#log" { (lang.t("skip-to-messages")) } }
+                li { a href="#body" { (lang.t("skip-to-composer")) } }
+            }
+            details.members-panel open[!view.panel_errors.is_empty()] {
+                summary { (lang.t_args("conversation-members", &[("count", view.members.len().into())])) }
+                ul.people {
+                    @for member in view.members {
+                        li { a.person href={ "/u/" (member.username) } {
+                            (avatar_initials(member.id.0, &member.display_name, AvatarSize::Small))
+                            span.person-name { (member.display_name) }
+                            " " span.person-handle { "@" (member.username) }
+                        } }
+                    }
+                }
+                @if is_group {
+                    form.stack method="post" action={ "/c/" (id) "/members" } novalidate {
+                        (Field {
+                            name: "members", label: lang.t("conversation-add-members"), value: "",
+                            kind: FieldKind::Text, hint: Some(lang.t("hint-members")),
+                            autocomplete: "off", required: true, maxlength: None,
+                        }.render(lang, view.panel_errors))
+                        button type="submit" { (lang.t("conversation-add-submit")) }
+                    }
+                    form.stack method="post" action={ "/c/" (id) "/title" } novalidate {
+                        (Field {
+                            name: "title", label: lang.t("conversation-rename"), value: &view.conversation.title,
+                            kind: FieldKind::Text, hint: None, autocomplete: "off", required: true,
+                            maxlength: Some(crate::model::conversation::TITLE_MAX),
+                        }.render(lang, view.panel_errors))
+                        button type="submit" { (lang.t("conversation-rename-submit")) }
+                    }
+                    form method="post" action={ "/c/" (id) "/leave" } data-confirm=(lang.t("conversation-leave-confirm")) {
+                        button type="submit" { (lang.t("conversation-leave")) }
+                    }
+                }
+            }
+            @if view.before.is_some() {
+                p.history-note { (lang.t("conversation-history-note")) " "
+                    a href={ "/c/" (id) } { (lang.t("conversation-back-to-latest")) } }
+            }
+            (earlier_link(lang, id, if view.has_earlier { view.messages.first() } else { None }))
+            ol #earlier .messages {}
+            div #log role="log" aria-labelledby="log-label" tabindex="-1" {
+                h2 #log-label .visually-hidden { (lang.t_args("conversation-log-label", &[("title", view.title.to_owned().into())])) }
+                ol #messages .messages {
+                    @for message in view.messages { (message_item(lang, message, false)) }
+                }
+            }
+            noscript {
+                p { a href={ "/c/" (id) "#composer" } { (lang.t("conversation-check-new")) } }
+            }
+            @if view.before.is_none() {
+                (composer(lang, &view.composer))
+            }
+        },
+    )
+}
+
+pub struct NewGroupForm<'a> {
+    pub title: &'a str,
+    pub members: &'a str,
+    pub query: &'a str,
+    pub results: &'a [User],
+    pub errors: &'a [FieldError],
+}
+
+/// Creating a group. Finding people to add is part of the same form (its search and "Add"
+/// buttons submit it by GET), so it works the same with or without JavaScript.
+pub fn new_group_page(shell: &Shell<'_>, form: &NewGroupForm<'_>) -> Markup {
+    let lang = shell.lang;
+    let title = title_with_errors(lang, &lang.t("new-group-title"), form.errors);
+    app_page(
+        shell,
+        Section::Conversation,
+        &title,
+        html! {
+            form.stack method="post" action="/c" novalidate {
+                (Field {
+                    name: "title", label: lang.t("field-group-title"), value: form.title,
+                    kind: FieldKind::Text, hint: None, autocomplete: "off", required: true,
+                    maxlength: Some(crate::model::conversation::TITLE_MAX),
+                }.render(lang, form.errors))
+                (Field {
+                    name: "members", label: lang.t("field-members"), value: form.members,
+                    kind: FieldKind::Text, hint: Some(lang.t("hint-members")), autocomplete: "off",
+                    required: false, maxlength: None,
+                }.render(lang, form.errors))
+                fieldset.find-members {
+                    legend { (lang.t("new-group-find")) }
+                    label for="q" { (lang.t("people-search-label")) }
+                    div.search-row {
+                        input #q type="search" name="q" value=(form.query) autocomplete="off";
+                        button type="submit" formmethod="get" formaction="/c/new" formnovalidate {
+                            (lang.t("people-search-submit"))
+                        }
+                    }
+                    @if !form.query.is_empty() && form.results.is_empty() {
+                        p role="status" { (lang.t("people-none")) }
+                    }
+                    ul.people {
+                        @for user in form.results {
+                            li.person {
+                                (avatar_initials(user.id.0, &user.display_name, AvatarSize::Small))
+                                span.person-name { (user.display_name) }
+                                " " span.person-handle { "@" (user.username) }
+                                button type="submit" formmethod="get" formaction="/c/new" formnovalidate
+                                    name="add" value=(user.username) {
+                                    (lang.t_args("new-group-add", &[("name", user.display_name.clone().into())]))
+                                }
+                            }
+                        }
+                    }
+                }
+                button.primary type="submit" { (lang.t("new-group-submit")) }
+            }
+        },
+    )
+}
+
+pub fn edit_message_page(
+    shell: &Shell<'_>,
+    message: &Message,
+    draft: &str,
+    errors: &[FieldError],
+) -> Markup {
+    let lang = shell.lang;
+    let title = title_with_errors(lang, &lang.t("edit-title"), errors);
+    app_page(
+        shell,
+        Section::Conversation,
+        &title,
+        html! {
+                form.stack method="post" action={ "/c/" (message.conversation) "/messages/" (message.id) "/edit" } novalidate {
+                    (Field {
+                        name: "body", label: lang.t("composer-label"), value: draft,
+                        kind: FieldKind::TextArea, hint: None, autocomplete: "off", required: true,
+                        maxlength: Some(BODY_MAX),
+                    }.render(lang, errors))
+                    button.primary type="submit" { (lang.t("edit-save")) }
+                }
+                p { a href={ "/c/" (message.conversation) "#m" (message.id) } { (lang.t("edit-cancel")) } }
+        },
+    )
+}
