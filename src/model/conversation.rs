@@ -396,7 +396,8 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
 /// Every conversation of `user`, most recently active first.
 pub fn list_for(conn: &Connection, user: UserId) -> Result<Vec<Summary>, AppError> {
     let mut stmt = conn.prepare_cached(&format!(
-        "{SUMMARY_SELECT} ORDER BY c.last_activity DESC, c.id DESC"
+        // Activity is kept in seconds; within one second the newest message decides.
+        "{SUMMARY_SELECT} ORDER BY c.last_activity DESC, coalesce(last.id, 0) DESC, c.id DESC"
     ))?;
     let rows = stmt.query_map([user], summary_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)

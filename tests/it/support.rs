@@ -276,3 +276,34 @@ pub fn hostile_texts() -> Vec<String> {
         ],
     }
 }
+
+/// The number after `key=` in `html` (a conversation id in a redirect, a cursor in a poller).
+pub fn number_after(html: &str, key: &str) -> u64 {
+    let at = html
+        .find(key)
+        .unwrap_or_else(|| panic!("no {key} in {html}"));
+    html[at + key.len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after {key} in {html}"))
+}
+
+/// The poll cursor a page or poll answer tells the client to continue from.
+pub fn cursor_in(html: &str) -> u64 {
+    number_after(html, "poll?after=")
+}
+
+/// The ids of the messages (`id="m…"`) in a page or fragment, in order.
+pub fn message_ids(html: &str) -> Vec<u64> {
+    html.match_indices("id=\"m")
+        .filter_map(|(at, _)| {
+            let digits: String = html[at + 5..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        })
+        .collect()
+}

@@ -1,0 +1,520 @@
+use std::time::{Duration, Instant};
+
+use crate::support::{
+    Client, PASSWORD, Server, cursor_in, hostile_texts, message_ids, number_after,
+};
+
+/// Creates a group as `owner` and returns its id.
+fn group(owner: &Client, title: &str, members: &str) -> u64 {
+    let res = owner.post_form("/c", &[("title", title), ("members", members)]);
+    assert_eq!(res.status, 303, "{}", res.body);
+    number_after(res.location(), "/c/")
+}
+
+fn send(client: &Client, conversation: u64, body: &str) -> u64 {
+    let res = client.post_form(&format!("/c/{conversation}/messages"), &[("body", body)]);
+    assert_eq!(res.status, 303, "{}", res.body);
+    number_after(res.location(), "#m")
+}
+
+fn poll(client: &Client, conversation: u64, cursor: u64) -> crate::support::Response {
+    client.get(&format!("/c/{conversation}/poll?after={cursor}"))
+}
+
+#[test]
+fn two_people_talk_in_a_direct_conversation() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let opened = alice.post_form("/dm/bob", &[]);
+    assert_eq!(opened.status, 303);
+    let id = number_after(opened.location(), "/c/");
+    assert_eq!(
+        bob.post_form("/dm/alice", &[]).location(),
+        format!("/c/{id}"),
+        "the same conversation"
+    );
+
+    let hello = send(&alice, id, "Hello Bob!\nHow are you?");
+    let page = bob.get(&format!("/c/{id}"));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("<h1>Alice</h1>"),
+        "titled after the other person"
+    );
+    assert!(
+        page.body.contains("Hello Bob!\nHow are you?"),
+        "line breaks kept"
+    );
+    assert!(page.body.contains(&format!("id=\"m{hello}\"")));
+    send(&bob, id, "Fine, thanks.");
+    assert!(
+        alice
+            .get(&format!("/c/{id}"))
+            .body
+            .contains("Fine, thanks.")
+    );
+    assert!(
+        alice
+            .get(&format!("/c/{id}"))
+            .body
+            .contains(r#"role="log""#)
+    );
+}
+
+#[test]
+fn a_parked_poll_answers_as_soon_as_a_message_arrives_and_empty_at_the_end_of_the_hold() {
+    let server = Server::start_with(&["--poll-hold", "3"]);
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let id = group(&alice, "Team", "bob");
+    let cursor = cursor_in(&bob.get(&format!("/c/{id}")).body);
+
+    std::thread::scope(|scope| {
+        let waiting = scope.spawn(|| {
+            let started = Instant::now();
+            (poll(&bob, id, cursor), started.elapsed())
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        let sent = send(&alice, id, "Wake up");
+        let (answer, waited) = waiting.join().unwrap();
+        assert_eq!(answer.status, 200);
+        assert_eq!(message_ids(&answer.body), vec![sent]);
+        assert!(
+            waited < Duration::from_millis(2500),
+            "answered on news, not at the hold's end: {waited:?}"
+        );
+        assert!(cursor_in(&answer.body) > cursor, "the next poller moves on");
+    });
+
+    let quiet_cursor = cursor_in(&bob.get(&format!("/c/{id}")).body);
+    let started = Instant::now();
+    let empty = poll(&bob, id, quiet_cursor);
+    assert!(started.elapsed() >= Duration::from_secs(2), "held");
+    assert_eq!(empty.status, 200);
+    assert!(message_ids(&empty.body).is_empty());
+    assert_eq!(cursor_in(&empty.body), quiet_cursor);
+    assert!(
+        empty.body.contains("id=\"poller\""),
+        "an empty answer is a new poller"
+    );
+}
+
+#[test]
+fn following_the_cursor_delivers_every_message_exactly_once_across_reconnects() {
+    let server = Server::start_with(&["--poll-hold", "1"]);
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let id = group(&alice, "Team", "bob");
+    let mut cursor = cursor_in(&bob.get(&format!("/c/{id}")).body);
+    let mut sent = Vec::new();
+    let mut received = Vec::new();
+    for round in 0..6 {
+        sent.push(send(&alice, id, &format!("message {round}a")));
+        sent.push(send(&alice, id, &format!("message {round}b")));
+        if round % 2 == 0 {
+            // The answer is lost on the way: the client asks again with the cursor it had.
+            let _lost = poll(&bob, id, cursor);
+        }
+        let answer = poll(&bob, id, cursor);
+        received.extend(message_ids(&answer.body));
+        cursor = cursor_in(&answer.body);
+    }
+    let answer = poll(&bob, id, cursor);
+    received.extend(message_ids(&answer.body));
+    assert_eq!(received, sent, "each once, in order");
+}
+
+#[test]
+fn nothing_is_lost_or_repeated_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in(dir.path(), &["--poll-hold", "1"]);
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let id = group(&alice, "Team", "bob");
+    let cursor = cursor_in(&bob.get(&format!("/c/{id}")).body);
+    let before = send(&alice, id, "before the restart");
+    let (alice_cookie, bob_cookie) = (alice.session_cookie(), bob.session_cookie());
+    drop(server);
+
+    let server = Server::start_in(dir.path(), &["--poll-hold", "1"]);
+    let alice = server.client();
+    alice.set_session_cookie(alice_cookie);
+    let bob = server.client();
+    bob.set_session_cookie(bob_cookie);
+    let after = send(&alice, id, "after the restart");
+    let answer = poll(&bob, id, cursor);
+    assert_eq!(message_ids(&answer.body), vec![before, after]);
+    let again = poll(&bob, id, cursor_in(&answer.body));
+    assert!(message_ids(&again.body).is_empty(), "nothing repeated");
+}
+
+#[test]
+fn a_message_written_by_a_second_process_wakes_a_parked_poll() {
+    let first = Server::start_with(&["--poll-hold", "10"]);
+    let second = Server::start_in(&first.data, &[]);
+    let alice = first.signed_up("alice", "Alice");
+    let bob = first.signed_up("bob", "Bob");
+    let id = group(&alice, "Team", "bob");
+    let cursor = cursor_in(&bob.get(&format!("/c/{id}")).body);
+    let alice_elsewhere = second.client();
+    alice_elsewhere.set_session_cookie(alice.session_cookie());
+
+    std::thread::scope(|scope| {
+        let waiting = scope.spawn(|| {
+            let started = Instant::now();
+            (poll(&bob, id, cursor), started.elapsed())
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        let sent = send(&alice_elsewhere, id, "from the other process");
+        let (answer, waited) = waiting.join().unwrap();
+        assert_eq!(message_ids(&answer.body), vec![sent]);
+        assert!(
+            waited < Duration::from_secs(3),
+            "woken within a second or so, not at 10 s: {waited:?}"
+        );
+    });
+}
+
+#[test]
+fn people_outside_a_conversation_get_404_everywhere() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    server.signed_up("bob", "Bob");
+    let mallory = server.signed_up("mallory", "Mallory");
+    let id = group(&alice, "Secret", "bob");
+    let message = send(&alice, id, "private");
+    for res in [
+        mallory.get(&format!("/c/{id}")),
+        mallory.get(&format!("/c/{id}/poll?after=0")),
+        mallory.get_with(
+            &format!("/c/{id}/history?before=999"),
+            &[("HX-Request", "true")],
+        ),
+        mallory.post_form(&format!("/c/{id}/messages"), &[("body", "let me in")]),
+        mallory.post_form(&format!("/c/{id}/messages"), &[("body", "")]),
+        mallory.get(&format!("/c/{id}/messages/{message}/edit")),
+        mallory.post_form(&format!("/c/{id}/messages/{message}/delete"), &[]),
+        mallory.post_form(&format!("/c/{id}/members"), &[("members", "mallory")]),
+        mallory.post_form(&format!("/c/{id}/leave"), &[]),
+        mallory.get("/c/999999"),
+    ] {
+        assert_eq!(res.status, 404);
+        assert!(
+            !res.body.contains("Secret") && !res.body.contains("private"),
+            "no leak"
+        );
+    }
+    assert_eq!(
+        alice
+            .get(&format!("/c/{id}"))
+            .body
+            .matches("let me in")
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn unread_badges_count_others_messages_until_read() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let id = group(&alice, "Team", "bob");
+    send(&alice, id, "one");
+    send(&alice, id, "two");
+    send(&bob, id, "my own");
+    let home = bob.get("/");
+    assert!(home.body.contains("2 unread messages"), "{}", home.body);
+    let alices = alice.get("/").body;
+    assert!(
+        alices.contains("1 unread message<"),
+        "only Bob's message, not her own two: {alices}"
+    );
+    bob.get(&format!("/c/{id}"));
+    assert!(
+        !bob.get("/").body.contains("unread message"),
+        "opening reads"
+    );
+    send(&alice, id, "three");
+    let french = bob.get_with("/", &[("Accept-Language", "fr")]);
+    assert!(french.body.contains("1 message non lu"), "{}", french.body);
+}
+
+#[test]
+fn edits_and_deletions_reach_the_other_members_live() {
+    let server = Server::start_with(&["--poll-hold", "5"]);
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let id = group(&alice, "Team", "bob");
+    let message = send(&alice, id, "frist");
+    let cursor = cursor_in(&bob.get(&format!("/c/{id}")).body);
+
+    let edited = alice.post_form(
+        &format!("/c/{id}/messages/{message}/edit"),
+        &[("body", "first")],
+    );
+    assert_eq!(edited.status, 303);
+    let answer = poll(&bob, id, cursor);
+    assert!(answer.body.contains(&format!(r#"id="m{message}""#)));
+    assert!(
+        answer.body.contains(r#"hx-swap-oob="outerHTML""#),
+        "replaces the old copy"
+    );
+    assert!(answer.body.contains("first") && answer.body.contains("(edited)"));
+
+    let cursor = cursor_in(&answer.body);
+    assert_eq!(
+        alice
+            .post_form(&format!("/c/{id}/messages/{message}/delete"), &[])
+            .status,
+        303
+    );
+    let answer = poll(&bob, id, cursor);
+    assert!(answer.body.contains("Message deleted"));
+    assert!(!answer.body.contains(">first<"), "the text is gone");
+
+    let theirs = send(&alice, id, "alice wrote this");
+    let refused = bob.post_form(
+        &format!("/c/{id}/messages/{theirs}/edit"),
+        &[("body", "bob was here")],
+    );
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("only change your own messages"));
+    assert_eq!(
+        bob.post_form(&format!("/c/{id}/messages/{theirs}/delete"), &[])
+            .status,
+        403
+    );
+    assert!(
+        bob.get(&format!("/c/{id}"))
+            .body
+            .contains("alice wrote this"),
+        "unchanged"
+    );
+}
+
+#[test]
+fn a_group_of_three_talks_and_a_member_who_leaves_hears_nothing_more() {
+    let server = Server::start_with(&["--poll-hold", "1"]);
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let carol = server.signed_up("carol", "Carol");
+    let id = group(&alice, "Trio", "bob, @Carol");
+    let page = carol.get(&format!("/c/{id}"));
+    assert!(page.body.contains("3 members"));
+    assert!(page.body.contains("Alice added Bob, Carol"));
+    let carol_cursor = cursor_in(&page.body);
+    send(&bob, id, "hi all");
+    assert!(message_ids(&poll(&carol, id, carol_cursor).body).len() == 1);
+
+    assert_eq!(
+        carol.post_form(&format!("/c/{id}/leave"), &[]).location(),
+        "/"
+    );
+    send(&alice, id, "carol must not see this");
+    assert_eq!(
+        poll(&carol, id, carol_cursor).status,
+        404,
+        "a poll for a conversation left"
+    );
+    assert_eq!(carol.get(&format!("/c/{id}")).status, 404);
+    assert!(!carol.get("/").body.contains("Trio"), "gone from the list");
+    assert!(
+        alice
+            .get(&format!("/c/{id}"))
+            .body
+            .contains("Carol left the group")
+    );
+
+    let renamed = alice.post_form(&format!("/c/{id}/title"), &[("title", "Duo")]);
+    assert_eq!(renamed.status, 303);
+    assert!(bob.get(&format!("/c/{id}")).body.contains("<h1>Duo</h1>"));
+    assert_eq!(
+        alice
+            .post_form(&format!("/c/{id}/members"), &[("members", "carol")])
+            .status,
+        303
+    );
+    assert!(
+        carol
+            .get(&format!("/c/{id}"))
+            .body
+            .contains("carol must not see this"),
+        "history is shared on return"
+    );
+}
+
+#[test]
+fn bad_messages_and_requests_get_clear_errors_and_change_nothing() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    server.signed_up("bob", "Bob");
+    let id = group(&alice, "Team", "bob");
+
+    let empty = alice.post_form(&format!("/c/{id}/messages"), &[("body", "   \n ")]);
+    assert_eq!(empty.status, 422);
+    assert!(empty.body.contains("Write something before sending"));
+    let long = "x".repeat(4001);
+    let too_long = alice.post_form(&format!("/c/{id}/messages"), &[("body", &long)]);
+    assert_eq!(too_long.status, 422);
+    assert!(too_long.body.contains("at most 4,000 characters"));
+    assert!(too_long.body.contains(&long), "the draft is kept");
+    let exactly = "y".repeat(4000);
+    send(&alice, id, &exactly);
+    let htmx_empty = alice.post_raw(
+        &format!("/c/{id}/messages"),
+        "application/x-www-form-urlencoded",
+        b"body=",
+        &[("HX-Request", "true")],
+    );
+    assert_eq!(htmx_empty.status, 422);
+    assert!(htmx_empty.body.starts_with("<form") && htmx_empty.body.contains("Write something"));
+
+    assert_eq!(alice.get(&format!("/c/{id}/poll?after=abc")).status, 400);
+    assert_eq!(alice.get(&format!("/c/{id}/poll?after=-1")).status, 400);
+    let future = alice.get(&format!("/c/{id}/poll?after=99999999"));
+    assert_eq!(future.status, 400);
+    assert!(future.body.contains("poll position is not valid"));
+
+    let unknown = alice.post_form(
+        "/c",
+        &[("title", "Ghosts"), ("members", "bob, nobody, zed")],
+    );
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.body.contains("No account named: nobody, zed"));
+    assert!(unknown.body.contains(r#"value="Ghosts""#), "input kept");
+    assert!(!alice.get("/").body.contains("Ghosts"), "nothing created");
+    let untitled = alice.post_form("/c", &[("title", " "), ("members", "bob")]);
+    assert_eq!(untitled.status, 422);
+
+    assert_eq!(alice.post_form("/dm/nobody", &[]).status, 404);
+    assert_eq!(alice.post_form("/dm/alice", &[]).status, 400);
+    let added_nobody = alice.post_form(&format!("/c/{id}/members"), &[("members", "ghost")]);
+    assert_eq!(added_nobody.status, 422);
+    assert!(added_nobody.body.contains("No account named: ghost"));
+}
+
+#[test]
+fn htmx_sends_get_a_fresh_composer_and_the_message_arrives_by_poll() {
+    let server = Server::start_with(&["--poll-hold", "1"]);
+    let alice = server.signed_up("alice", "Alice");
+    server.signed_up("bob", "Bob");
+    let id = group(&alice, "Team", "bob");
+    let cursor = cursor_in(&alice.get(&format!("/c/{id}")).body);
+    let res = alice.post_raw(
+        &format!("/c/{id}/messages"),
+        "application/x-www-form-urlencoded",
+        b"body=via+htmx",
+        &[("HX-Request", "true")],
+    );
+    assert_eq!(res.status, 200);
+    assert!(res.body.starts_with("<form") && res.body.contains(r#"id="composer""#));
+    assert!(!res.body.contains("via htmx"), "the composer is cleared");
+    assert!(
+        poll(&alice, id, cursor).body.contains("via htmx"),
+        "the sender's own poll delivers it"
+    );
+}
+
+#[test]
+fn the_latest_fifty_messages_show_and_earlier_ones_load_on_demand() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    server.signed_up("bob", "Bob");
+    let id = group(&alice, "Chatty", "bob");
+    let sent: Vec<u64> = (0..60)
+        .map(|i| send(&alice, id, &format!("number {i}")))
+        .collect();
+    let page = alice.get(&format!("/c/{id}"));
+    let shown = message_ids(&page.body);
+    assert_eq!(
+        &shown[shown.len() - 50..],
+        &sent[10..],
+        "the latest fifty, oldest first"
+    );
+    assert!(page.body.contains("Load earlier messages"));
+    let first_shown = shown[0];
+    let earlier = alice.get_with(
+        &format!("/c/{id}/history?before={first_shown}"),
+        &[("HX-Request", "true")],
+    );
+    assert!(
+        earlier.body.contains("hx-swap-oob=\"afterbegin:#earlier\""),
+        "loaded outside the log"
+    );
+    assert!(earlier.body.contains("number 0") && earlier.body.contains("number 9"));
+    let plain = alice.get(&format!("/c/{id}?before={first_shown}"));
+    assert!(plain.body.contains("number 0") && plain.body.contains("Back to the latest messages"));
+}
+
+#[test]
+fn a_new_account_finds_the_welcome_conversation() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    let home = alice.get("/");
+    assert!(home.body.contains("conv-title\">Bavard<"), "{}", home.body);
+    let id = number_after(&home.body, "id=\"conv-");
+    assert!(
+        alice
+            .get(&format!("/c/{id}"))
+            .body
+            .contains("Welcome to Bavard!")
+    );
+    let french = alice.get_with(&format!("/c/{id}"), &[("Accept-Language", "fr")]);
+    assert!(
+        french.body.contains("Bienvenue sur Bavard"),
+        "the welcome speaks the reader's language"
+    );
+}
+
+#[test]
+fn the_list_follows_activity_and_can_be_filtered() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    server.signed_up("bob", "Bob");
+    let older = group(&alice, "Older group", "bob");
+    let newer = group(&alice, "Newer group", "bob");
+    let position = |html: &str, title: &str| html.find(&format!(">{title}<")).unwrap();
+    let home = alice.get("/");
+    assert!(position(&home.body, "Newer group") < position(&home.body, "Older group"));
+    send(&alice, older, "bump");
+    let home = alice.get("/");
+    assert!(position(&home.body, "Older group") < position(&home.body, "Newer group"));
+    assert!(home.body.contains("Alice: bump"), "preview with its author");
+    let filtered = alice.get("/?filter=NEWER");
+    assert!(filtered.body.contains(">Newer group<") && !filtered.body.contains(">Older group<"));
+    let by_member = alice.get("/?filter=bob");
+    assert!(by_member.body.contains(">Newer group<") && by_member.body.contains(">Older group<"));
+    let _ = newer;
+}
+
+#[test]
+fn hostile_messages_are_shown_as_text() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let id = group(&alice, "Team", "bob");
+    for text in hostile_texts() {
+        let res = alice.post_form(&format!("/c/{id}/messages"), &[("body", &text)]);
+        assert!(
+            res.status == 303 || res.status == 422,
+            "{} for {text:?}",
+            res.status
+        );
+    }
+    let page = bob.get(&format!("/c/{id}"));
+    assert_eq!(page.status, 200);
+    for dangerous in [
+        "<script>alert",
+        "<img src=x",
+        "<svg onload",
+        "href=\"javascript",
+        "onmouseover=\"alert",
+    ] {
+        assert!(!page.body.contains(dangerous), "unescaped {dangerous}");
+    }
+    assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(bob.get("/").status == 200, "previews too");
+    assert_eq!(alice.login("alice", PASSWORD).status, 303);
+}
