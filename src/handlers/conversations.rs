@@ -115,6 +115,7 @@ pub(super) async fn render_page(
                 errors: composer_errors,
             },
             panel_errors,
+            drawn_at_ms: time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000,
         },
     );
     let status = if composer_errors.is_empty() && panel_errors.is_empty() {

@@ -260,6 +260,8 @@ pub struct ConversationView<'a> {
     pub before: Option<MessageId>,
     pub composer: Composer<'a>,
     pub panel_errors: &'a [FieldError],
+    /// When the page was drawn, in milliseconds (see the "Check for new messages" link).
+    pub drawn_at_ms: i128,
 }
 
 pub struct Composer<'a> {
@@ -373,7 +375,9 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                 }
             }
             noscript {
-                p { a href={ "/c/" (id) "#composer" } { (lang.t("conversation-check-new")) } }
+                // A new address each time the page is drawn, so that following it always reloads
+                // (a link to the very same address would only scroll).
+                p { a href={ "/c/" (id) "?t=" (view.drawn_at_ms) "#composer" } { (lang.t("conversation-check-new")) } }
             }
             @if view.before.is_none() {
                 (composer(lang, &view.composer))

@@ -57,7 +57,7 @@ test("edit the profile and find another user", async () => {
   assert.match(await page.getByRole("status").innerText(), /profile has been saved/);
 
   // Live search: results appear as one types, without submitting.
-  await page.getByRole("link", { name: "Find people" }).click();
+  await page.getByRole("link", { name: "Find people", exact: true }).click();
   await page.getByLabel("Name or username").pressSequentially("build");
   await page.getByRole("link", { name: /Bob Builder/ }).waitFor({ timeout: 5000 });
   assert.match(page.url(), /q=build/, "the address follows the search");

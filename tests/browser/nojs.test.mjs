@@ -29,7 +29,7 @@ test("everything works with JavaScript turned off", async () => {
   await page.getByRole("button", { name: "Save profile" }).click();
   assert.match(await page.getByRole("status").innerText(), /profile has been saved/);
 
-  await page.getByRole("link", { name: "Find people" }).click();
+  await page.getByRole("link", { name: "Find people", exact: true }).click();
   await page.getByLabel("Name or username").fill("erin");
   await page.getByRole("button", { name: "Search" }).click();
   await page.getByRole("link", { name: /Erin Brockovich/ }).click();

@@ -1,0 +1,153 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { launchBrowser, signUp, startServer } from "./helpers.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer(["--poll-hold", "20"]);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function person(username, name) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signUp(page, server.base, username, name);
+  return { context, page };
+}
+
+async function send(page, text) {
+  const box = page.getByLabel("Message", { exact: true });
+  await box.fill(text);
+  await box.press("Enter");
+}
+
+test("two people chat live, and focus stays in the cleared composer", async () => {
+  const alice = await person("alice", "Alice");
+  const bob = await person("bob", "Bob");
+
+  await bob.page.goto(`${server.base}/u/alice`);
+  await bob.page.getByRole("button", { name: "Message Alice" }).click();
+  await bob.page.getByRole("heading", { level: 1, name: "Alice" }).waitFor();
+  await send(bob.page, "Hi Alice, are you there?");
+  await bob.page.locator("#messages li", { hasText: "Hi Alice, are you there?" }).waitFor({ timeout: 2000 });
+
+  // Alice sees the new conversation arrive in her list without reloading, with its badge.
+  const entry = alice.page.getByRole("link", { name: /Bob/ }).first();
+  await entry.waitFor({ timeout: 2000 });
+  assert.match(await alice.page.locator("#conversation-list").innerText(), /Hi Alice/);
+  await entry.click();
+  await alice.page.getByRole("heading", { level: 1, name: "Bob" }).waitFor();
+
+  const started = Date.now();
+  await send(alice.page, "Yes! Line one");
+  const box = alice.page.getByLabel("Message", { exact: true });
+  await alice.page.waitForFunction(() => document.querySelector("#composer textarea").value === "", null, { timeout: 2000 });
+  assert.equal(await box.evaluate((el) => el === document.activeElement), true, "focus stays in the composer");
+  await bob.page.locator("#log li", { hasText: "Yes! Line one" }).waitFor({ timeout: 2000 });
+  assert.ok(Date.now() - started < 2000, "seen by Bob within 2 s, without reloading");
+
+  // Shift+Enter adds a line instead of sending.
+  await box.fill("first line");
+  await box.press("Shift+Enter");
+  await box.type("second line");
+  assert.equal(await box.inputValue(), "first line\nsecond line");
+  await box.press("Enter");
+  await bob.page.locator("#log li", { hasText: "second line" }).waitFor({ timeout: 2000 });
+
+  // Messages in a row by one author form one block: the name shows once visually.
+  const visibleAuthors = await alice.page.locator("#messages li.msg:not(.continued) .author").allInnerTexts();
+  assert.deepEqual(visibleAuthors, ["Bob", "Alice"]);
+  // Only one's own messages offer edit and delete.
+  assert.equal(await alice.page.locator("#messages li", { hasText: "second line" }).getByRole("link", { name: "Edit" }).isVisible(), true);
+  assert.equal(await alice.page.locator("#messages li", { hasText: "Hi Alice" }).getByRole("link", { name: "Edit" }).isVisible(), false);
+
+  if (process.env.BAVARD_SCREENSHOTS) {
+    await alice.page.setViewportSize({ width: 1024, height: 700 });
+    await alice.page.screenshot({ path: `${process.env.BAVARD_SCREENSHOTS}/conversation-1024.png` });
+    await alice.page.setViewportSize({ width: 360, height: 700 });
+    await alice.page.screenshot({ path: `${process.env.BAVARD_SCREENSHOTS}/conversation-360.png` });
+  }
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test("a group of three, with an edit seen live and the log announced politely", async () => {
+  const carol = await person("carol", "Carol");
+  const dave = await person("dave", "Dave");
+  const erin = await person("erin", "Erin");
+
+  await carol.page.getByRole("link", { name: "New group" }).first().click();
+  await carol.page.getByLabel("Group name").fill("Book club");
+  await carol.page.getByLabel("Name or username").fill("dave");
+  await carol.page.getByRole("button", { name: "Search" }).click();
+  await carol.page.getByRole("button", { name: "Add Dave" }).click();
+  assert.equal(await carol.page.getByLabel("Members").inputValue(), "dave");
+  await carol.page.getByLabel("Members").fill("dave, erin");
+  await carol.page.getByRole("button", { name: "Create group" }).click();
+  await carol.page.getByRole("heading", { level: 1, name: "Book club" }).waitFor();
+
+  for (const other of [dave, erin]) {
+    await other.page.getByRole("link", { name: /Book club/ }).click();
+    await other.page.getByRole("heading", { level: 1, name: "Book club" }).waitFor();
+  }
+  const log = dave.page.getByRole("log");
+  assert.equal(await log.count(), 1, "a labelled log region");
+  assert.match(await log.getAttribute("aria-labelledby"), /log-label/);
+
+  await send(carol.page, "Chapter one tonight?");
+  await send(dave.page, "Count me in");
+  for (const reader of [carol, dave, erin]) {
+    await reader.page.locator("#log li", { hasText: "Chapter one tonight?" }).waitFor({ timeout: 2000 });
+    await reader.page.locator("#log li", { hasText: "Count me in" }).waitFor({ timeout: 2000 });
+  }
+
+  await dave.page.locator("#messages li", { hasText: "Count me in" }).getByRole("link", { name: "Edit" }).click();
+  await dave.page.getByLabel("Message", { exact: true }).fill("Count me in, with cake");
+  await dave.page.getByRole("button", { name: "Save changes" }).click();
+  await erin.page.locator("#log li", { hasText: "with cake" }).waitFor({ timeout: 2000 });
+  assert.match(await erin.page.locator("#log li", { hasText: "with cake" }).innerText(), /edited/);
+  const timeHidden = await erin.page.locator("#log li time").first().getAttribute("aria-hidden");
+  assert.equal(timeHidden, "true", "timestamps are not announced with each message");
+
+  for (const p of [carol, dave, erin]) await p.context.close();
+});
+
+test("the page says it is reconnecting when the server goes away", async () => {
+  const own = await startServer(["--poll-hold", "20"]);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signUp(page, own.base, "frank", "Frank");
+  await own.stop();
+  const status = page.locator("#connection");
+  await status.filter({ hasText: /reconnecting/i }).waitFor({ timeout: 5000 });
+  assert.equal(await status.getAttribute("role"), "status");
+  await context.close();
+});
+
+test("without JavaScript, sending works and a link checks for new messages", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await signUp(page, server.base, "gina", "Gina");
+  const helper = await person("hank", "Hank");
+  await page.goto(`${server.base}/u/hank`);
+  await page.getByRole("button", { name: "Message Hank" }).click();
+  await page.getByLabel("Message", { exact: true }).fill("No scripts, still chatting");
+  await page.getByRole("button", { name: "Send" }).click();
+  assert.match(page.url(), /\/c\/\d+#m\d+$/, "redirected to the message");
+  await page.locator("#log li", { hasText: "No scripts, still chatting" }).waitFor();
+
+  await helper.page.goto(page.url().split("#")[0]);
+  await send(helper.page, "Reply from Hank");
+  await helper.page.locator("#log li", { hasText: "Reply from Hank" }).waitFor({ timeout: 2000 });
+  await page.getByRole("link", { name: "Check for new messages" }).click();
+  await page.locator("#log li", { hasText: "Reply from Hank" }).waitFor();
+  await helper.context.close();
+  await context.close();
+});
