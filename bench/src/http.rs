@@ -1,0 +1,150 @@
+//! A minimal HTTP/1.1 client over one keep-alive TCP connection: enough for a load generator
+//! that holds thousands of connections from one thread without becoming the bottleneck.
+
+use std::io;
+use std::net::SocketAddr;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+pub struct Response {
+    pub status: u16,
+    pub location: Option<String>,
+    pub set_cookie: Option<String>,
+    pub body: Vec<u8>,
+    /// Bytes of the body as they crossed the wire (compressed, before de-chunking).
+    pub wire_bytes: usize,
+}
+
+impl Response {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+pub struct Conn {
+    stream: BufReader<TcpStream>,
+    host: String,
+}
+
+impl Conn {
+    pub async fn open(addr: SocketAddr) -> io::Result<Conn> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        // A small read buffer: ten thousand parked connections should not cost the client much.
+        Ok(Conn {
+            stream: BufReader::with_capacity(2048, stream),
+            host: addr.to_string(),
+        })
+    }
+
+    pub async fn get(
+        &mut self,
+        path: &str,
+        cookie: Option<&str>,
+        gzip: bool,
+    ) -> io::Result<Response> {
+        self.send("GET", path, cookie, None, gzip).await
+    }
+
+    pub async fn post_form(
+        &mut self,
+        path: &str,
+        cookie: Option<&str>,
+        form: &str,
+    ) -> io::Result<Response> {
+        self.send("POST", path, cookie, Some(form.as_bytes()), false)
+            .await
+    }
+
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        body: Option<&[u8]>,
+        gzip: bool,
+    ) -> io::Result<Response> {
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        if let Some(cookie) = cookie {
+            head.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
+        if gzip {
+            head.push_str("Accept-Encoding: gzip\r\n");
+        }
+        if let Some(body) = body {
+            head.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        head.push_str("\r\n");
+        let mut request = head.into_bytes();
+        if let Some(body) = body {
+            request.extend_from_slice(body);
+        }
+        self.stream.get_mut().write_all(&request).await?;
+        self.read_response().await
+    }
+
+    async fn read_response(&mut self) -> io::Result<Response> {
+        let mut line = String::new();
+        if self.stream.read_line(&mut line).await? == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "connection closed",
+            ));
+        }
+        let status = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| io::Error::other(format!("bad status line {line:?}")))?;
+        let (mut length, mut chunked, mut location, mut set_cookie) = (None, false, None, None);
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).await?;
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            let Some((name, value)) = header.split_once(':') else {
+                continue;
+            };
+            let value = value.trim();
+            match name.to_ascii_lowercase().as_str() {
+                "content-length" => length = value.parse().ok(),
+                "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
+                "location" => location = Some(value.to_owned()),
+                "set-cookie" => set_cookie = value.split(';').next().map(str::to_owned),
+                _ => {}
+            }
+        }
+        let mut body = Vec::new();
+        let mut wire_bytes = 0;
+        if chunked {
+            loop {
+                line.clear();
+                self.stream.read_line(&mut line).await?;
+                let size = usize::from_str_radix(line.trim(), 16)
+                    .map_err(|_| io::Error::other(format!("bad chunk size {line:?}")))?;
+                let mut chunk = vec![0; size + 2];
+                self.stream.read_exact(&mut chunk).await?;
+                wire_bytes += size;
+                body.extend_from_slice(&chunk[..size]);
+                if size == 0 {
+                    break;
+                }
+            }
+        } else if let Some(length) = length {
+            body.resize(length, 0);
+            self.stream.read_exact(&mut body).await?;
+            wire_bytes = length;
+        }
+        Ok(Response {
+            status,
+            location,
+            set_cookie,
+            body,
+            wire_bytes,
+        })
+    }
+}

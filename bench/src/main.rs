@@ -1,0 +1,817 @@
+//! bavard-bench: starts a fresh `bavard serve` on loopback, prepares people and groups through
+//! the documented HTTP interface, measures each scenario (bounded in time and count), and prints
+//! the figures beside their targets. Only loopback traffic.
+
+mod http;
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use http::Conn;
+use tokio::sync::mpsc;
+
+#[derive(Parser)]
+#[command(about = "Benchmarks a freshly started bavard and prints figures next to their targets")]
+struct Args {
+    /// The bavard binary to measure (build it with `cargo build --release`).
+    #[arg(long, default_value = "target/release/bavard")]
+    server: PathBuf,
+    /// A quick run with tiny sizes, to check that the tool works (CI); its figures mean nothing.
+    #[arg(long)]
+    smoke: bool,
+    /// Repetitions per figure; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+}
+
+const PASSWORD: &str = "benchmark password 1";
+
+struct Sizes {
+    fan_outs: Vec<usize>,
+    parked: usize,
+    throughput_members: usize,
+    throughput_for: Duration,
+    senders: usize,
+    page_for: Duration,
+    rounds: usize,
+}
+
+impl Sizes {
+    fn new(smoke: bool) -> Sizes {
+        if smoke {
+            Sizes {
+                fan_outs: vec![20],
+                parked: 60,
+                throughput_members: 10,
+                throughput_for: Duration::from_secs(2),
+                senders: 4,
+                page_for: Duration::from_secs(1),
+                rounds: 2,
+            }
+        } else {
+            Sizes {
+                fan_outs: vec![1000, 5000],
+                parked: 10_000,
+                throughput_members: 100,
+                throughput_for: Duration::from_secs(30),
+                senders: 16,
+                page_for: Duration::from_secs(10),
+                rounds: 10,
+            }
+        }
+    }
+
+    fn users(&self) -> usize {
+        self.fan_outs
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0)
+            .max(self.throughput_members)
+    }
+}
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    _data: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(bin: &Path, extra: &[&str]) -> std::io::Result<(Server, Instant)> {
+        let data = tempfile::tempdir()?;
+        let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let log = std::fs::File::create(data.path().join("server.log"))?;
+        let started = Instant::now();
+        let child = Command::new(bin)
+            .args(["serve", "--bind", &addr.to_string(), "--data"])
+            .arg(data.path())
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()?;
+        Ok((
+            Server {
+                child,
+                addr,
+                _data: data,
+            },
+            started,
+        ))
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn status_field(&self, field: &str) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.pid()))
+            .unwrap_or_default()
+            .lines()
+            .find(|l| l.starts_with(field))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+
+    fn rss_kb(&self) -> u64 {
+        self.status_field("VmRSS:")
+    }
+
+    fn threads(&self) -> u64 {
+        self.status_field("Threads:")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// CPU time this process used so far (user + system), from /proc/self/stat.
+fn own_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<u64> = after_name
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
+    let ticks = fields.get(10).copied().unwrap_or(0) + fields.get(11).copied().unwrap_or(0);
+    // SAFETY: sysconf only reads a constant of the running system.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Duration::from_millis(ticks * 1000 / per_second)
+}
+
+fn raise_fd_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain libc calls on a stack value; failure only leaves the limit as it was.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    percentile(&values, 50.0)
+}
+
+fn number_after(text: &str, key: &str) -> Option<u64> {
+    let at = text.find(key)? + key.len();
+    text[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()
+}
+
+struct Person {
+    cookie: String,
+    username: String,
+}
+
+async fn wait_until_up(addr: SocketAddr, deadline: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < deadline {
+        if let Ok(mut conn) = Conn::open(addr).await
+            && let Ok(res) = conn.get("/healthz", None, false).await
+            && res.status == 200
+        {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_micros(500)).await;
+    }
+    None
+}
+
+/// Signs up `count` people through `POST /signup`, a few at a time (each costs an argon2 hash).
+async fn sign_up(addr: SocketAddr, count: usize) -> std::io::Result<Vec<Person>> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let next = Rc::new(std::cell::Cell::new(0usize));
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let (tx, next) = (tx.clone(), Rc::clone(&next));
+        workers.push(tokio::task::spawn_local(async move {
+            let mut conn = Conn::open(addr).await?;
+            loop {
+                let i = next.get();
+                if i >= count {
+                    return Ok::<_, std::io::Error>(());
+                }
+                next.set(i + 1);
+                let username = format!("u{i:05}");
+                let form = format!(
+                    "username={username}&display_name=User+{i}&password={}",
+                    PASSWORD.replace(' ', "+")
+                );
+                let res = conn.post_form("/signup", None, &form).await?;
+                let cookie = res
+                    .set_cookie
+                    .filter(|_| res.status == 303)
+                    .ok_or_else(|| {
+                        std::io::Error::other(format!(
+                            "sign-up of {username} answered {}",
+                            res.status
+                        ))
+                    })?;
+                let _ = tx.send((i, Person { cookie, username }));
+            }
+        }));
+    }
+    drop(tx);
+    for worker in workers {
+        worker.await.map_err(std::io::Error::other)??;
+    }
+    let mut people = Vec::with_capacity(count);
+    while let Some(item) = rx.recv().await {
+        people.push(item);
+    }
+    people.sort_by_key(|(i, _)| *i);
+    Ok(people.into_iter().map(|(_, p)| p).collect())
+}
+
+async fn create_group(
+    addr: SocketAddr,
+    owner: &Person,
+    members: &[Person],
+    title: &str,
+) -> std::io::Result<u64> {
+    let names: Vec<&str> = members.iter().map(|m| m.username.as_str()).collect();
+    let form = format!("title={title}&members={}", names.join("+"));
+    let mut conn = Conn::open(addr).await?;
+    let res = conn.post_form("/c", Some(&owner.cookie), &form).await?;
+    res.location
+        .as_deref()
+        .and_then(|l| number_after(l, "/c/"))
+        .ok_or_else(|| std::io::Error::other(format!("creating {title} answered {}", res.status)))
+}
+
+async fn cursor_of(addr: SocketAddr, person: &Person, conversation: u64) -> std::io::Result<u64> {
+    let mut conn = Conn::open(addr).await?;
+    let page = conn
+        .get(&format!("/c/{conversation}"), Some(&person.cookie), false)
+        .await?;
+    number_after(&page.text(), "poll?after=")
+        .ok_or_else(|| std::io::Error::other("no cursor on the page"))
+}
+
+/// Parks one poll per member, re-polling after each answer like a browser, and reports each
+/// answer that carries a message with the time it arrived.
+fn spawn_waiters(
+    addr: SocketAddr,
+    members: &[Person],
+    conversation: u64,
+    cursor: u64,
+    arrivals: mpsc::UnboundedSender<Instant>,
+    stop: Rc<std::cell::Cell<bool>>,
+) {
+    for member in members {
+        let (cookie, arrivals, stop) = (member.cookie.clone(), arrivals.clone(), Rc::clone(&stop));
+        tokio::task::spawn_local(async move {
+            let Ok(mut conn) = Conn::open(addr).await else {
+                return;
+            };
+            let mut cursor = cursor;
+            while !stop.get() {
+                let Ok(res) = conn
+                    .get(
+                        &format!("/c/{conversation}/poll?after={cursor}"),
+                        Some(&cookie),
+                        false,
+                    )
+                    .await
+                else {
+                    return;
+                };
+                let at = Instant::now();
+                let text = res.text();
+                if text.contains("id=\"m") {
+                    let _ = arrivals.send(at);
+                }
+                match number_after(&text, "poll?after=") {
+                    Some(next) => cursor = next,
+                    None => return,
+                }
+            }
+        });
+    }
+}
+
+struct FanOut {
+    p50: f64,
+    p99: f64,
+    slowest: f64,
+    delivered: usize,
+    expected: usize,
+    client_cpu: f64,
+}
+
+async fn fan_out(
+    addr: SocketAddr,
+    owner: &Person,
+    members: &[Person],
+    rounds: usize,
+) -> std::io::Result<FanOut> {
+    let conversation =
+        create_group(addr, owner, members, &format!("Fan-out+{}", members.len())).await?;
+    let cursor = cursor_of(addr, owner, conversation).await?;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let stop = Rc::new(std::cell::Cell::new(false));
+    for batch in members.chunks(250) {
+        spawn_waiters(
+            addr,
+            batch,
+            conversation,
+            cursor,
+            tx.clone(),
+            Rc::clone(&stop),
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(tx);
+    // Let every poll connect and park.
+    tokio::time::sleep(Duration::from_millis(500 + members.len() as u64 / 2)).await;
+    let mut sender = Conn::open(addr).await?;
+    let (mut latencies, mut slowest_per_round, mut delivered) = (Vec::new(), Vec::new(), 0);
+    let cpu_before = own_cpu();
+    let wall = Instant::now();
+    for round in 0..rounds {
+        let res = sender
+            .post_form(
+                &format!("/c/{conversation}/messages"),
+                Some(&owner.cookie),
+                &format!("body=round+{round}"),
+            )
+            .await?;
+        let posted = Instant::now();
+        if res.status != 303 {
+            return Err(std::io::Error::other(format!(
+                "posting answered {}",
+                res.status
+            )));
+        }
+        let mut slowest: f64 = 0.0;
+        for _ in 0..members.len() {
+            match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
+                Ok(Some(at)) => {
+                    // A poll may finish before the POST's own answer does: count that as zero.
+                    let ms = at.saturating_duration_since(posted).as_secs_f64() * 1000.0;
+                    latencies.push(ms);
+                    slowest = slowest.max(ms);
+                    delivered += 1;
+                }
+                _ => break,
+            }
+        }
+        slowest_per_round.push(slowest);
+        // Give every waiter time to park again before the next message.
+        tokio::time::sleep(Duration::from_millis(300 + members.len() as u64 / 10)).await;
+    }
+    let client_cpu = (own_cpu() - cpu_before).as_secs_f64() / wall.elapsed().as_secs_f64() * 100.0;
+    stop.set(true);
+    latencies.sort_by(f64::total_cmp);
+    Ok(FanOut {
+        p50: percentile(&latencies, 50.0),
+        p99: percentile(&latencies, 99.0),
+        slowest: median(slowest_per_round),
+        delivered,
+        expected: members.len() * rounds,
+        client_cpu,
+    })
+}
+
+/// Opens `count` polls spread over `people` and returns the server's RSS growth per poll (KB).
+async fn memory_per_poll(
+    server: &Server,
+    people: &[Person],
+    conversation: u64,
+    cursor: u64,
+    count: usize,
+) -> std::io::Result<(f64, u64)> {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before = server.rss_kb();
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let stop = Rc::new(std::cell::Cell::new(false));
+    let mut opened = 0;
+    while opened < count {
+        let take = (count - opened).min(people.len()).min(500);
+        spawn_waiters(
+            server.addr,
+            &people[..take],
+            conversation,
+            cursor,
+            tx.clone(),
+            Rc::clone(&stop),
+        );
+        opened += take;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let parked = server.rss_kb();
+    let threads = server.threads();
+    stop.set(true);
+    Ok((
+        (parked.saturating_sub(before)) as f64 / count as f64,
+        threads,
+    ))
+}
+
+struct Throughput {
+    per_second: f64,
+    client_cpu: f64,
+}
+
+async fn throughput(
+    addr: SocketAddr,
+    owner: &Person,
+    members: &[Person],
+    senders: usize,
+    duration: Duration,
+) -> std::io::Result<Throughput> {
+    let conversation = create_group(addr, owner, members, "Throughput").await?;
+    let cursor = cursor_of(addr, owner, conversation).await?;
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let stop = Rc::new(std::cell::Cell::new(false));
+    spawn_waiters(addr, members, conversation, cursor, tx, Rc::clone(&stop));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sent = Rc::new(std::cell::Cell::new(0usize));
+    let cpu_before = own_cpu();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for s in 0..senders {
+        let (cookie, sent) = (owner.cookie.clone(), Rc::clone(&sent));
+        tasks.push(tokio::task::spawn_local(async move {
+            let mut conn = Conn::open(addr).await?;
+            let mut n = 0u64;
+            while started.elapsed() < duration {
+                let res = conn
+                    .post_form(
+                        &format!("/c/{conversation}/messages"),
+                        Some(&cookie),
+                        &format!("body=sender+{s}+message+{n}"),
+                    )
+                    .await?;
+                if res.status == 303 {
+                    sent.set(sent.get() + 1);
+                }
+                n += 1;
+            }
+            Ok::<_, std::io::Error>(())
+        }));
+    }
+    for task in tasks {
+        task.await.map_err(std::io::Error::other)??;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let client_cpu = (own_cpu() - cpu_before).as_secs_f64() / elapsed * 100.0;
+    stop.set(true);
+    Ok(Throughput {
+        per_second: sent.get() as f64 / elapsed,
+        client_cpu,
+    })
+}
+
+/// Requests per second for `path` over `connections` keep-alive connections.
+async fn rate(
+    addr: SocketAddr,
+    path: &str,
+    cookie: Option<&str>,
+    connections: usize,
+    duration: Duration,
+) -> std::io::Result<f64> {
+    let done = Rc::new(std::cell::Cell::new(0usize));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (path, cookie, done) = (path.to_owned(), cookie.map(str::to_owned), Rc::clone(&done));
+        tasks.push(tokio::task::spawn_local(async move {
+            let mut conn = Conn::open(addr).await?;
+            while started.elapsed() < duration {
+                let res = conn.get(&path, cookie.as_deref(), false).await?;
+                if res.status == 200 {
+                    done.set(done.get() + 1);
+                }
+            }
+            Ok::<_, std::io::Error>(())
+        }));
+    }
+    for task in tasks {
+        task.await.map_err(std::io::Error::other)??;
+    }
+    Ok(done.get() as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Bytes over the wire (gzip) for a first visit: the page and every asset it links.
+async fn page_weight(
+    addr: SocketAddr,
+    person: &Person,
+    conversation: u64,
+) -> std::io::Result<usize> {
+    let mut conn = Conn::open(addr).await?;
+    let page = conn
+        .get(&format!("/c/{conversation}"), Some(&person.cookie), true)
+        .await?;
+    let mut total = page.wire_bytes;
+    let plain = conn
+        .get(&format!("/c/{conversation}"), Some(&person.cookie), false)
+        .await?
+        .text();
+    for marker in ["href=\"/assets/", "src=\"/assets/", "href=\"/viewer/"] {
+        for (at, _) in plain.match_indices(marker) {
+            let start = at + marker.find('/').unwrap_or(0);
+            let url: String = plain[start..].chars().take_while(|c| *c != '"').collect();
+            let asset = conn.get(&url, Some(&person.cookie), true).await?;
+            total += asset.wire_bytes;
+        }
+    }
+    Ok(total)
+}
+
+struct Row {
+    figure: String,
+    measured: String,
+    target: &'static str,
+    met: Option<bool>,
+}
+
+fn row(
+    figure: impl Into<String>,
+    measured: String,
+    target: &'static str,
+    met: Option<bool>,
+) -> Row {
+    Row {
+        figure: figure.into(),
+        measured,
+        target,
+        met,
+    }
+}
+
+async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
+    let sizes = Sizes::new(args.smoke);
+    let runs = if args.smoke { 1 } else { args.runs.max(1) };
+    let mut rows = Vec::new();
+
+    // Cold start and idle memory: a fresh process on a fresh data folder, several times.
+    let (mut starts, mut idle) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let (server, spawned) = Server::start(&args.server, &[])?;
+        let up = wait_until_up(server.addr, Duration::from_secs(10))
+            .await
+            .ok_or_else(|| std::io::Error::other("bavard did not start"))?;
+        let _ = spawned;
+        starts.push(up.as_secs_f64() * 1000.0);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        idle.push(server.rss_kb() as f64 / 1024.0);
+    }
+    let start_ms = median(starts);
+    let idle_mb = median(idle);
+    rows.push(row(
+        "cold start: process start → first response",
+        format!("{start_ms:.1} ms"),
+        "≤ 50 ms",
+        Some(start_ms <= 50.0),
+    ));
+    rows.push(row(
+        "idle RSS after start-up",
+        format!("{idle_mb:.1} MB"),
+        "≤ 20 MB",
+        Some(idle_mb <= 20.0),
+    ));
+
+    let (server, _) = Server::start(&args.server, &["--poll-hold", "60"])?;
+    wait_until_up(server.addr, Duration::from_secs(10))
+        .await
+        .ok_or_else(|| std::io::Error::other("bavard did not start"))?;
+    let addr = server.addr;
+    eprintln!(
+        "bench: signing up {} people (each costs an argon2 hash)…",
+        sizes.users() + 1
+    );
+    let people = sign_up(addr, sizes.users() + 1).await?;
+    let (owner, members) = people
+        .split_first()
+        .ok_or_else(|| std::io::Error::other("nobody signed up"))?;
+
+    for &n in &sizes.fan_outs {
+        let (mut p99s, mut p50s, mut slowest, mut cpu) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut delivered, mut expected) = (0, 0);
+        for _ in 0..runs {
+            eprintln!("bench: fan-out to {n} waiting members…");
+            let result = fan_out(addr, owner, &members[..n], sizes.rounds).await?;
+            p99s.push(result.p99);
+            p50s.push(result.p50);
+            slowest.push(result.slowest);
+            cpu.push(result.client_cpu);
+            delivered += result.delivered;
+            expected += result.expected;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        let (p99, target, limit) = (
+            median(p99s),
+            if n >= 5000 { "≤ 150 ms" } else { "≤ 25 ms" },
+            if n >= 5000 { 150.0 } else { 25.0 },
+        );
+        rows.push(row(
+            format!("fan-out p99, N = {n}"),
+            format!("{p99:.1} ms"),
+            target,
+            Some(p99 <= limit && delivered == expected),
+        ));
+        rows.push(row(
+            format!("  fan-out p50 / slowest (median of rounds), N = {n}"),
+            format!("{:.1} / {:.1} ms", median(p50s), median(slowest)),
+            "",
+            None,
+        ));
+        rows.push(row(
+            format!("  delivered, N = {n}"),
+            format!("{delivered} of {expected}"),
+            "all",
+            Some(delivered == expected),
+        ));
+        rows.push(row(
+            format!("  client CPU during fan-out, N = {n}"),
+            format!("{:.0} % of a core", median(cpu)),
+            "",
+            None,
+        ));
+    }
+
+    let memory_group = create_group(addr, owner, members, "Memory").await?;
+    let cursor = cursor_of(addr, owner, memory_group).await?;
+    let mut per_poll = Vec::new();
+    let mut threads = 0;
+    for _ in 0..runs {
+        eprintln!("bench: parking {} polls…", sizes.parked);
+        let (kb, t) = memory_per_poll(&server, members, memory_group, cursor, sizes.parked).await?;
+        per_poll.push(kb);
+        threads = t;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let kb = median(per_poll);
+    rows.push(row(
+        format!("server memory per parked poll ({} parked)", sizes.parked),
+        format!("{kb:.2} KB"),
+        "≤ 10 KB",
+        Some(kb <= 10.0),
+    ));
+    rows.push(row(
+        "  server threads while parked",
+        threads.to_string(),
+        "",
+        None,
+    ));
+
+    let group = &members[..sizes.throughput_members];
+    let (mut rates, mut cpu) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        eprintln!(
+            "bench: sending for {:?} with {} members waiting…",
+            sizes.throughput_for,
+            group.len()
+        );
+        let result = throughput(addr, owner, group, sizes.senders, sizes.throughput_for).await?;
+        rates.push(result.per_second);
+        cpu.push(result.client_cpu);
+    }
+    let per_second = median(rates);
+    rows.push(row(
+        format!("send throughput, {} waiting members", group.len()),
+        format!("{per_second:.0} msg/s"),
+        "≥ 2,000 msg/s",
+        Some(per_second >= 2000.0),
+    ));
+    rows.push(row(
+        "  client CPU during sending",
+        format!("{:.0} % of a core", median(cpu)),
+        "",
+        None,
+    ));
+
+    // A conversation with more than a page of messages, for the page figures.
+    let page_group = create_group(addr, owner, &members[..2.min(members.len())], "Page").await?;
+    let mut conn = Conn::open(addr).await?;
+    for i in 0..60 {
+        conn.post_form(
+            &format!("/c/{page_group}/messages"),
+            Some(&owner.cookie),
+            &format!("body=Message+number+{i}+with+a+little+text"),
+        )
+        .await?;
+    }
+    let mut ratios = Vec::new();
+    let (mut pages, mut healths) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let page = rate(
+            addr,
+            &format!("/c/{page_group}"),
+            Some(&owner.cookie),
+            8,
+            sizes.page_for,
+        )
+        .await?;
+        let health = rate(addr, "/healthz", None, 8, sizes.page_for).await?;
+        pages.push(page);
+        healths.push(health);
+        ratios.push(page / health);
+    }
+    let ratio = median(ratios);
+    rows.push(row(
+        "conversation page (50 messages) req/s ÷ /healthz req/s",
+        format!("{ratio:.2}"),
+        "≥ 0.35",
+        Some(ratio >= 0.35),
+    ));
+    rows.push(row(
+        "  page / healthz req/s",
+        format!("{:.0} / {:.0}", median(pages), median(healths)),
+        "",
+        None,
+    ));
+
+    let weight = page_weight(addr, owner, page_group).await? as f64 / 1024.0;
+    rows.push(row(
+        "first load of a conversation page, all assets, gzip",
+        format!("{weight:.1} KB"),
+        "≤ 60 KB",
+        Some(weight <= 60.0),
+    ));
+    rows.push(row(
+        "  server RSS at the end",
+        format!("{:.1} MB", server.rss_kb() as f64 / 1024.0),
+        "",
+        None,
+    ));
+    Ok(rows)
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    raise_fd_limit();
+    if !args.server.exists() {
+        eprintln!(
+            "bench: no server binary at {} (run `cargo build --release` first)",
+            args.server.display()
+        );
+        return std::process::ExitCode::FAILURE;
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let local = tokio::task::LocalSet::new();
+    match local.block_on(&runtime, run(&args)) {
+        Ok(rows) => {
+            println!("{:<58} {:>16}  {:<14}", "figure", "measured", "target");
+            for r in rows {
+                let verdict = match r.met {
+                    Some(true) => "met",
+                    Some(false) => "MISSED",
+                    None => "",
+                };
+                println!(
+                    "{:<58} {:>16}  {:<14} {verdict}",
+                    r.figure, r.measured, r.target
+                );
+            }
+            if args.smoke {
+                println!("(smoke run: tiny sizes, the figures only show that every scenario ran)");
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("bench: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
