@@ -14,9 +14,10 @@ use actix_web::{App, HttpServer, web};
 
 use crate::assets;
 use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::user_cache::UserCache;
 use crate::auth::{self, session_store::SqliteSessionStore};
 use crate::config::{Registration, ServeOptions};
-use crate::db::{self, Pool};
+use crate::db::{self, DB_CONNECTIONS, Pool};
 use crate::error::{self, AppError};
 use crate::forms;
 use crate::handlers::{account, auth as login, conversations, home, messages, people, poll};
@@ -30,6 +31,7 @@ pub struct AppState {
     pub registration: Registration,
     pub trust_proxy: bool,
     pub login_limiter: LoginLimiter,
+    pub users: UserCache,
 }
 
 pub struct PollSettings {
@@ -133,6 +135,7 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
         registration: options.registration,
         trust_proxy: options.trust_proxy,
         login_limiter: LoginLimiter::default(),
+        users: UserCache::default(),
     });
     let body_limit = options.body_limit;
     let mut server = HttpServer::new(move || {
@@ -169,6 +172,9 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
             .wrap(Compress::default())
             .wrap(from_fn(log_request))
     })
+    // Database work waits for one of the pool's connections anyway: more blocking threads per
+    // worker than connections only add memory.
+    .worker_max_blocking_threads(DB_CONNECTIONS as usize)
     .client_request_timeout(Duration::from_secs(10))
     .shutdown_timeout(5);
     if let Some(workers) = options.workers {

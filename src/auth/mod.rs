@@ -4,6 +4,7 @@
 pub mod password;
 pub mod rate_limit;
 pub mod session_store;
+pub mod user_cache;
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -59,6 +60,9 @@ pub fn flash(session: &Session, message_key: &'static str) {
 }
 
 fn take_flash(session: &Session) -> Option<String> {
+    // Only remove what is there: a removal marks the session changed, and a changed session is
+    // written back to the database and re-sent as a cookie.
+    session.get::<String>(FLASH_SESSION_KEY).ok().flatten()?;
     session
         .remove_as::<String>(FLASH_SESSION_KEY)
         .and_then(Result::ok)
@@ -92,9 +96,17 @@ impl FromRequest for SignedIn {
             let Some(id) = session.get::<UserId>(USER_SESSION_KEY).ok().flatten() else {
                 return Err(AppError::LoginRequired);
             };
-            let Some(user) = db::run(&state.pool, move |conn| user::find(conn, id)).await? else {
-                session.purge();
-                return Err(AppError::LoginRequired);
+            let user = match state.users.get(id) {
+                Some(user) => user,
+                None => {
+                    let Some(user) = db::run(&state.pool, move |conn| user::find(conn, id)).await?
+                    else {
+                        session.purge();
+                        return Err(AppError::LoginRequired);
+                    };
+                    state.users.put(&user);
+                    user
+                }
             };
             // Sessions last 30 days from their last change; touching the state once a day
             // keeps an active user signed in without a database write on every request.

@@ -50,7 +50,9 @@ async fn load_conversation(
         let latest = message::latest_id(&snapshot, id)?;
         snapshot.commit()?;
         // Opening the conversation reads it (an older page only shows history).
-        let read_moved = before.is_none() && conversation::mark_read(conn, id, user, latest)?;
+        let unread_here = conversation.last_read < latest;
+        let read_moved =
+            before.is_none() && unread_here && conversation::mark_read(conn, id, user, latest)?;
         let frame = Frame {
             conversations,
             cursor,

@@ -28,6 +28,8 @@ unread-count = { $count ->
    *[other] { $count } unread messages
 }
 
+unread-count-many = More than { $count } unread messages
+
 ## Home
 home-title = Welcome, { $name }
 home-intro = Bavard is where your organisation talks. Find the people you work with to start a conversation.

@@ -28,6 +28,8 @@ unread-count = { $count ->
    *[other] { $count } messages non lus
 }
 
+unread-count-many = Plus de { $count } messages non lus
+
 ## Accueil
 home-title = Bienvenue, { $name }
 home-intro = Bavard est l'endroit où votre organisation discute. Trouvez les personnes avec qui vous travaillez pour commencer une conversation.

@@ -11,6 +11,12 @@ use crate::error::AppError;
 pub const TITLE_MAX: usize = 100;
 /// The welcome conversation every new account starts with is titled after the software.
 pub const WELCOME_TITLE: &str = "Bavard";
+/// Unread messages are counted up to this many ("99+" beyond): counting a long-unread busy
+/// group in full on every page view costs more than the exact figure is worth.
+pub const UNREAD_COUNTED: i64 = 100;
+/// Member names the list's filter box matches per conversation; a large group is found by its
+/// title, and its first members.
+const FILTER_MEMBERS: i64 = 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -34,6 +40,8 @@ pub struct Conversation {
     pub id: ConversationId,
     pub kind: Kind,
     pub title: String,
+    /// The asking member's read mark (0 when not looked up through a membership).
+    pub last_read: MessageId,
 }
 
 /// A member as the conversation shows them.
@@ -116,7 +124,7 @@ pub fn find_for_member(
 ) -> Result<Option<Conversation>, AppError> {
     Ok(conn
         .prepare_cached(
-            "SELECT c.id, c.kind, c.title FROM conversations c
+            "SELECT c.id, c.kind, c.title, m.last_read_message_id FROM conversations c
              JOIN memberships m ON m.conversation_id = c.id AND m.user_id = ?2
              WHERE c.id = ?1",
         )?
@@ -126,6 +134,7 @@ pub fn find_for_member(
                 id: r.get(0)?,
                 kind: Kind::from_code(&kind),
                 title: r.get(2)?,
+                last_read: r.get(3)?,
             })
         })
         .optional()?)
@@ -346,12 +355,13 @@ const SUMMARY_SELECT: &str = "
     SELECT c.id, c.kind, c.title,
         other.id, other.display_name,
         last.kind, last.body, last.deleted_at IS NOT NULL, last.created_at, author.display_name,
-        (SELECT count(*) FROM messages unread
+        (SELECT count(*) FROM (SELECT 1 FROM messages unread
          WHERE unread.conversation_id = c.id AND unread.id > mine.last_read_message_id
            AND unread.kind = 'text' AND unread.deleted_at IS NULL
-           AND unread.author_id IS NOT ?1),
-        (SELECT group_concat(u.display_name, ' ') FROM memberships mm JOIN users u ON u.id = mm.user_id
-         WHERE mm.conversation_id = c.id)
+           AND unread.author_id IS NOT ?1 LIMIT ?2)),
+        (SELECT group_concat(name, ' ') FROM (SELECT u.display_name AS name
+         FROM memberships mm JOIN users u ON u.id = mm.user_id
+         WHERE mm.conversation_id = c.id LIMIT ?3))
     FROM memberships mine
     JOIN conversations c ON c.id = mine.conversation_id
     LEFT JOIN memberships om ON c.kind = 'direct' AND om.conversation_id = c.id AND om.user_id != ?1
@@ -399,7 +409,10 @@ pub fn list_for(conn: &Connection, user: UserId) -> Result<Vec<Summary>, AppErro
         // Activity is kept in seconds; within one second the newest message decides.
         "{SUMMARY_SELECT} ORDER BY c.last_activity DESC, coalesce(last.id, 0) DESC, c.id DESC"
     ))?;
-    let rows = stmt.query_map([user], summary_from_row)?;
+    let rows = stmt.query_map(
+        params![user, UNREAD_COUNTED, FILTER_MEMBERS],
+        summary_from_row,
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -409,8 +422,11 @@ pub fn summary_for(
     id: ConversationId,
 ) -> Result<Option<Summary>, AppError> {
     Ok(conn
-        .prepare_cached(&format!("{SUMMARY_SELECT} AND c.id = ?2"))?
-        .query_row(params![user, id], summary_from_row)
+        .prepare_cached(&format!("{SUMMARY_SELECT} AND c.id = ?4"))?
+        .query_row(
+            params![user, UNREAD_COUNTED, FILTER_MEMBERS, id],
+            summary_from_row,
+        )
         .optional()?)
 }
 
@@ -436,6 +452,7 @@ pub fn find_unscoped(
                 id: r.get(0)?,
                 kind: Kind::from_code(&kind),
                 title: r.get(2)?,
+                last_read: MessageId(0),
             })
         })
         .optional()?)

@@ -67,7 +67,9 @@ pub(crate) fn record(
 }
 
 pub fn latest_id(conn: &Connection) -> Result<EventId, AppError> {
-    Ok(conn.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM events")?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// Events after `cursor` in every conversation, oldest first.

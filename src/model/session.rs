@@ -7,11 +7,8 @@ use crate::error::AppError;
 
 pub fn load(conn: &Connection, key: &str) -> Result<Option<String>, AppError> {
     Ok(conn
-        .query_row(
-            "SELECT state FROM sessions WHERE key = ?1 AND expires_at > ?2",
-            params![key, now()],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT state FROM sessions WHERE key = ?1 AND expires_at > ?2")?
+        .query_row(params![key, now()], |row| row.get(0))
         .optional()?)
 }
 

@@ -141,11 +141,8 @@ pub fn create(conn: &mut Connection, new: &NewUser) -> Result<Result<User, Field
 
 pub fn find(conn: &Connection, id: UserId) -> Result<Option<User>, AppError> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM users WHERE id = ?1"),
-            [id],
-            User::from_row,
-        )
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE id = ?1"))?
+        .query_row([id], User::from_row)
         .optional()?)
 }
 

@@ -133,7 +133,9 @@ struct History {
 pub struct Hub {
     history: Mutex<History>,
     /// One catch-up at a time, so that events enter the history in id order.
-    catching_up: Mutex<HashMap<ConversationId, Arc<ConversationInfo>>>,
+    catching_up: Mutex<()>,
+    /// Members and titles of conversations with recent events, kept until they change.
+    infos: Mutex<HashMap<ConversationId, Arc<ConversationInfo>>>,
     channels: Mutex<HashMap<UserId, Arc<Channel>>>,
     /// Read marks waiting to be written in one batch: (conversation, user) → message.
     pending_reads: Mutex<HashMap<(ConversationId, UserId), MessageId>>,
@@ -157,7 +159,8 @@ impl Hub {
                 last,
                 covered_from: last,
             }),
-            catching_up: Mutex::new(HashMap::new()),
+            catching_up: Mutex::new(()),
+            infos: Mutex::new(HashMap::new()),
             channels: Mutex::new(HashMap::new()),
             pending_reads: Mutex::new(HashMap::new()),
         })
@@ -170,9 +173,12 @@ impl Hub {
     /// Publishes every event committed since the last catch-up, in order, and wakes the
     /// members concerned. Called right after a commit, and by the watcher for other processes.
     pub fn catch_up(&self, conn: &Connection) -> Result<(), AppError> {
-        let mut infos = lock(&self.catching_up);
-        if infos.len() > CONVERSATIONS_CACHED {
-            infos.clear();
+        let _in_order = lock(&self.catching_up);
+        {
+            let mut infos = lock(&self.infos);
+            if infos.len() > CONVERSATIONS_CACHED {
+                infos.clear();
+            }
         }
         loop {
             let after = self.last_event();
@@ -182,7 +188,7 @@ impl Hub {
             };
             let mut published = Vec::with_capacity(events.len());
             for event in events {
-                if let Some(loaded) = load(conn, &mut infos, event)? {
+                if let Some(loaded) = load(conn, &self.infos, event)? {
                     published.push(Arc::new(loaded));
                 }
             }
@@ -232,6 +238,14 @@ impl Hub {
         }
     }
 
+    /// Whether `user` is in the conversation, when the hub knows its members (a conversation
+    /// with recent events); None sends the caller to the database.
+    pub fn is_member(&self, conversation: ConversationId, user: UserId) -> Option<bool> {
+        lock(&self.infos)
+            .get(&conversation)
+            .map(|info| info.member_ids.binary_search(&user).is_ok())
+    }
+
     /// Users with a poll parked right now.
     pub fn waiting_users(&self) -> usize {
         lock(&self.channels).len()
@@ -270,12 +284,12 @@ impl Hub {
         let snapshot = event::latest_id(conn)?;
         let events = event::after_for_member(conn, user, cursor, limit)?;
         let full = events.len() == limit;
-        let mut infos = HashMap::new();
+        let infos = Mutex::new(HashMap::new());
         let mut loaded = Vec::with_capacity(events.len());
         let mut next = snapshot;
         for event in events {
             next = if full { event.id } else { next.max(event.id) };
-            if let Some(p) = load(conn, &mut infos, event)? {
+            if let Some(p) = load(conn, &infos, event)? {
                 loaded.push(Arc::new(p));
             }
         }
@@ -318,12 +332,14 @@ impl Hub {
     }
 }
 
+type Infos = Mutex<HashMap<ConversationId, Arc<ConversationInfo>>>;
+
 fn conversation_info(
     conn: &Connection,
-    infos: &mut HashMap<ConversationId, Arc<ConversationInfo>>,
+    infos: &Infos,
     id: ConversationId,
 ) -> Result<Option<Arc<ConversationInfo>>, AppError> {
-    if let Some(info) = infos.get(&id) {
+    if let Some(info) = lock(infos).get(&id) {
         return Ok(Some(Arc::clone(info)));
     }
     let Some(found) = conversation::find_unscoped(conn, id)? else {
@@ -339,21 +355,17 @@ fn conversation_info(
         member_ids,
         members,
     });
-    infos.insert(id, Arc::clone(&info));
+    lock(infos).insert(id, Arc::clone(&info));
     Ok(Some(info))
 }
 
 /// Loads an event's message and audience. None when the conversation or message is gone.
-fn load(
-    conn: &Connection,
-    infos: &mut HashMap<ConversationId, Arc<ConversationInfo>>,
-    event: Event,
-) -> Result<Option<Published>, AppError> {
+fn load(conn: &Connection, infos: &Infos, event: Event) -> Result<Option<Published>, AppError> {
     let Some(message) = message::find(conn, event.conversation, event.message)? else {
         return Ok(None);
     };
     if event.kind == EventKind::Message && message.kind.changes_membership_or_title() {
-        infos.remove(&event.conversation);
+        lock(infos).remove(&event.conversation);
     }
     let Some(conversation) = conversation_info(conn, infos, event.conversation)? else {
         return Ok(None);

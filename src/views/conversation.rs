@@ -6,7 +6,7 @@ use maud::{Markup, PreEscaped, html};
 use super::layout::{Section, Shell, app_page};
 use super::{AvatarSize, Field, FieldKind, avatar_initials, title_with_errors};
 use crate::i18n::Lang;
-use crate::model::conversation::{Conversation, Kind, Member, Summary};
+use crate::model::conversation::{Conversation, Kind, Member, Summary, UNREAD_COUNTED};
 use crate::model::message::{BODY_MAX, Message, MessageKind};
 use crate::model::user::User;
 use crate::model::{ConversationId, EventId, FieldError, MessageId};
@@ -152,9 +152,15 @@ pub fn conversation_entry(lang: Lang, summary: &Summary, open: Option<Conversati
                     }
                     @if summary.unread > 0 {
                         span.unread {
-                            span aria-hidden="true" { (summary.unread) }
+                            span aria-hidden="true" {
+                                @if summary.unread >= UNREAD_COUNTED { (UNREAD_COUNTED - 1) "+" } @else { (summary.unread) }
+                            }
                             span.visually-hidden {
-                                (lang.t_args("unread-count", &[("count", summary.unread.into())]))
+                                @if summary.unread >= UNREAD_COUNTED {
+                                    (lang.t_args("unread-count-many", &[("count", (UNREAD_COUNTED - 1).into())]))
+                                } @else {
+                                    (lang.t_args("unread-count", &[("count", summary.unread.into())]))
+                                }
                             }
                         }
                     }

@@ -290,3 +290,16 @@ fn closed_registration_lets_only_administrators_create_accounts() {
         "the administrator stays signed in as themself"
     );
 }
+
+#[test]
+fn browsing_does_not_rewrite_the_session_on_every_page() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    // The first page shows the welcome confirmation and so changes the session once.
+    alice.get("/");
+    for path in ["/", "/profile", "/users?q=a"] {
+        let res = alice.get(path);
+        assert_eq!(res.status, 200);
+        assert!(res.header("set-cookie").is_none(), "{path} re-sent the session cookie");
+    }
+}
