@@ -32,6 +32,7 @@ pub struct AppState {
     pub trust_proxy: bool,
     pub login_limiter: LoginLimiter,
     pub users: UserCache,
+    pub answers: poll::SharedAnswers,
 }
 
 pub struct PollSettings {
@@ -136,6 +137,7 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
         trust_proxy: options.trust_proxy,
         login_limiter: LoginLimiter::default(),
         users: UserCache::default(),
+        answers: poll::SharedAnswers::default(),
     });
     let body_limit = options.body_limit;
     let mut server = HttpServer::new(move || {

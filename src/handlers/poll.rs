@@ -8,7 +8,6 @@ use actix_web::{HttpResponse, web};
 use maud::Markup;
 use serde::Deserialize;
 
-use super::ok_html;
 use crate::app::AppState;
 use crate::auth::SignedIn;
 use crate::db;
@@ -50,8 +49,102 @@ pub async fn conversation(
     if let (Some(1), Some(read)) = (query.visible, query.read) {
         state.hub.note_read(id, user, MessageId(read));
     }
-    let waited = wait(&state, user, cursor(&query)?).await?;
-    answer(&me, &state, Some(id), query.read.map(MessageId), waited).await
+    let after = cursor(&query)?;
+    let read = query.read.map(MessageId);
+    let waited = wait(&state, user, after).await?;
+    let key = shareable(&waited, id, user).then_some(AnswerKey {
+        conversation: id,
+        after,
+        next: waited.next,
+        read,
+        lang: me.lang,
+    });
+    if let Some(body) = key.as_ref().and_then(|k| state.answers.get(k)) {
+        return Ok(ok_text(&body));
+    }
+    let response = answer(&me, &state, Some(id), read, waited).await?;
+    Ok(match (key, response) {
+        (Some(key), Answer::Fragment(body)) => {
+            let body: Arc<str> = Arc::from(body);
+            state.answers.put(key, Arc::clone(&body));
+            ok_text(&body)
+        }
+        (_, answer) => answer.into_response(),
+    })
+}
+
+/// Answers that many polls share, rendered once: the members of a group waiting at the same
+/// cursor get the very same bytes when a message arrives.
+#[derive(Default)]
+pub struct SharedAnswers {
+    entries: std::sync::Mutex<HashMap<AnswerKey, Arc<str>>>,
+}
+
+/// Everything an answer depends on when it has no part of its own for the reader.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct AnswerKey {
+    conversation: ConversationId,
+    after: EventId,
+    next: EventId,
+    read: Option<MessageId>,
+    lang: crate::i18n::Lang,
+}
+
+/// Answers kept; past this the cache starts afresh (a new message makes old ones useless).
+const SHARED_ANSWERS: usize = 256;
+
+impl SharedAnswers {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<AnswerKey, Arc<str>>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get(&self, key: &AnswerKey) -> Option<Arc<str>> {
+        self.entries().get(key).cloned()
+    }
+
+    fn put(&self, key: AnswerKey, body: Arc<str>) {
+        let mut entries = self.entries();
+        if entries.len() >= SHARED_ANSWERS {
+            entries.clear();
+        }
+        entries.insert(key, body);
+    }
+}
+
+/// Whether the answer would be the same for every member: only events of the open group
+/// conversation, the reader still in it, and no badge of their own to redraw.
+fn shareable(waited: &Waited, open: ConversationId, user: UserId) -> bool {
+    !waited.events.is_empty()
+        && waited.reads.is_empty()
+        && waited.events.iter().all(|p| {
+            p.event.conversation == open
+                && p.conversation.kind == Kind::Group
+                && p.conversation.member_ids.binary_search(&user).is_ok()
+        })
+}
+
+fn ok_text(body: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body.to_owned())
+}
+
+enum Answer {
+    Fragment(String),
+    Redirect(&'static str),
+}
+
+impl Answer {
+    fn into_response(self) -> HttpResponse {
+        match self {
+            Answer::Fragment(body) => ok_text(&body),
+            Answer::Redirect(to) => HttpResponse::Ok()
+                .insert_header(("HX-Redirect", to))
+                .finish(),
+        }
+    }
 }
 
 pub async fn everywhere(
@@ -60,7 +153,9 @@ pub async fn everywhere(
     query: web::Query<PollQuery>,
 ) -> Result<HttpResponse, AppError> {
     let waited = wait(&state, me.user.id, cursor(&query)?).await?;
-    answer(&me, &state, None, None, waited).await
+    Ok(answer(&me, &state, None, None, waited)
+        .await?
+        .into_response())
 }
 
 fn cursor(query: &PollQuery) -> Result<EventId, AppError> {
@@ -158,16 +253,11 @@ async fn wait(state: &AppState, user: UserId, mut cursor: EventId) -> Result<Wai
 fn summary_of_open(user: UserId, published: &Published) -> Summary {
     let info = &published.conversation;
     let title = info.title_for(user).to_owned();
-    let names: Vec<&str> = info
-        .members
-        .iter()
-        .map(|m| m.display_name.as_str())
-        .collect();
     let message = &published.message;
     Summary {
         id: info.id,
         kind: info.kind,
-        filter_text: format!("{title} {}", names.join(" ")).to_lowercase(),
+        filter_text: format!("{} {}", title.to_lowercase(), info.member_names),
         avatar_of: match info.kind {
             Kind::Direct => info.members.iter().find(|m| m.id != user).map(|m| m.id),
             Kind::Group => None,
@@ -190,7 +280,7 @@ async fn answer(
     open: Option<ConversationId>,
     read: Option<MessageId>,
     waited: Waited,
-) -> Result<HttpResponse, AppError> {
+) -> Result<Answer, AppError> {
     let (lang, user) = (me.lang, me.user.id);
     let mut appended: Vec<&str> = Vec::new();
     let mut replaced: Vec<&str> = Vec::new();
@@ -210,9 +300,7 @@ async fn answer(
         {
             // The reader left (perhaps in another tab): the conversation goes from their page.
             if here {
-                return Ok(HttpResponse::Ok()
-                    .insert_header(("HX-Redirect", "/"))
-                    .finish());
+                return Ok(Answer::Redirect("/"));
             }
             removed.push(id);
             continue;
@@ -279,12 +367,15 @@ async fn answer(
         &poll_url(open, waited.next, newest_read),
         state.poll.delay_ms,
     );
-    Ok(ok_html(poll_fragment(&PollAnswer {
-        appended: &appended,
-        replaced: &replaced,
-        moved_to_top: &moved_entries,
-        redrawn: &redrawn_entries,
-        removed: &removed,
-        next_poller: next,
-    })))
+    Ok(Answer::Fragment(
+        poll_fragment(&PollAnswer {
+            appended: &appended,
+            replaced: &replaced,
+            moved_to_top: &moved_entries,
+            redrawn: &redrawn_entries,
+            removed: &removed,
+            next_poller: next,
+        })
+        .into_string(),
+    ))
 }

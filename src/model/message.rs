@@ -172,6 +172,9 @@ pub fn post(
         return Err(AppError::NotFound);
     }
     let id = insert(&tx, conversation, Some(author), MessageKind::Text, body)?;
+    // What you write, you have read: otherwise a busy sender's unread count would be counted
+    // from long ago on every page.
+    super::conversation::mark_read(&tx, conversation, author, id)?;
     tx.commit()?;
     Ok(id)
 }

@@ -300,6 +300,9 @@ fn browsing_does_not_rewrite_the_session_on_every_page() {
     for path in ["/", "/profile", "/users?q=a"] {
         let res = alice.get(path);
         assert_eq!(res.status, 200);
-        assert!(res.header("set-cookie").is_none(), "{path} re-sent the session cookie");
+        assert!(
+            res.header("set-cookie").is_none(),
+            "{path} re-sent the session cookie"
+        );
     }
 }
