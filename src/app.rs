@@ -14,8 +14,9 @@ use actix_web::{App, HttpServer, web};
 
 use crate::assets;
 use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::session_store::{RecentSessions, SqliteSessionStore};
 use crate::auth::user_cache::UserCache;
-use crate::auth::{self, session_store::SqliteSessionStore};
+use crate::auth::{self};
 use crate::config::{Registration, ServeOptions};
 use crate::db::{self, DB_CONNECTIONS, Pool};
 use crate::error::{self, AppError};
@@ -33,6 +34,7 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     pub users: UserCache,
     pub answers: poll::SharedAnswers,
+    pub sessions: Arc<RecentSessions>,
 }
 
 pub struct PollSettings {
@@ -122,6 +124,7 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
         Arc::new(Hub::new(&conn).map_err(std::io::Error::other)?)
     };
     watcher::spawn(&options.data.dir.join(db::DATABASE_FILE), Arc::clone(&hub))?;
+    let sessions = Arc::new(RecentSessions::default());
     let state = web::Data::new(AppState {
         pool: pool.clone(),
         hub,
@@ -138,20 +141,23 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
         login_limiter: LoginLimiter::default(),
         users: UserCache::default(),
         answers: poll::SharedAnswers::default(),
+        sessions: Arc::clone(&sessions),
     });
     let body_limit = options.body_limit;
     let mut server = HttpServer::new(move || {
-        let sessions =
-            SessionMiddleware::builder(SqliteSessionStore::new(pool.clone()), cookie_key.clone())
-                .cookie_name("bavard_session".to_owned())
-                .cookie_http_only(true)
-                .cookie_same_site(SameSite::Lax)
-                // Marked Secure per response by `secure_cookies_over_https`.
-                .cookie_secure(false)
-                .session_lifecycle(PersistentSession::default().session_ttl(
-                    actix_web::cookie::time::Duration::days(SESSION_LIFETIME_DAYS),
-                ))
-                .build();
+        let sessions = SessionMiddleware::builder(
+            SqliteSessionStore::new(pool.clone(), Arc::clone(&sessions)),
+            cookie_key.clone(),
+        )
+        .cookie_name("bavard_session".to_owned())
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        // Marked Secure per response by `secure_cookies_over_https`.
+        .cookie_secure(false)
+        .session_lifecycle(PersistentSession::default().session_ttl(
+            actix_web::cookie::time::Duration::days(SESSION_LIFETIME_DAYS),
+        ))
+        .build();
         // `wrap` order: the last one added sees the request first.
         App::new()
             .app_data(state.clone())

@@ -284,16 +284,16 @@ fn spawn_waiters(
     conversation: u64,
     cursor: u64,
     arrivals: mpsc::UnboundedSender<Instant>,
-    stop: Rc<std::cell::Cell<bool>>,
-) {
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut handles = Vec::with_capacity(members.len());
     for member in members {
-        let (cookie, arrivals, stop) = (member.cookie.clone(), arrivals.clone(), Rc::clone(&stop));
-        tokio::task::spawn_local(async move {
+        let (cookie, arrivals) = (member.cookie.clone(), arrivals.clone());
+        handles.push(tokio::task::spawn_local(async move {
             let Ok(mut conn) = Conn::open(addr).await else {
                 return;
             };
             let mut cursor = cursor;
-            while !stop.get() {
+            loop {
                 let Ok(res) = conn
                     .get(
                         &format!("/c/{conversation}/poll?after={cursor}"),
@@ -314,7 +314,15 @@ fn spawn_waiters(
                     None => return,
                 }
             }
-        });
+        }));
+    }
+    handles
+}
+
+/// Ends the waiters and closes their connections, so that the next scenario starts clean.
+fn stop_waiters(handles: Vec<tokio::task::JoinHandle<()>>) {
+    for handle in handles {
+        handle.abort();
     }
 }
 
@@ -337,16 +345,9 @@ async fn fan_out(
         create_group(addr, owner, members, &format!("Fan-out+{}", members.len())).await?;
     let cursor = cursor_of(addr, owner, conversation).await?;
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let stop = Rc::new(std::cell::Cell::new(false));
+    let mut waiters = Vec::new();
     for batch in members.chunks(250) {
-        spawn_waiters(
-            addr,
-            batch,
-            conversation,
-            cursor,
-            tx.clone(),
-            Rc::clone(&stop),
-        );
+        waiters.extend(spawn_waiters(addr, batch, conversation, cursor, tx.clone()));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     drop(tx);
@@ -389,7 +390,7 @@ async fn fan_out(
         tokio::time::sleep(Duration::from_millis(300 + members.len() as u64 / 10)).await;
     }
     let client_cpu = (own_cpu() - cpu_before).as_secs_f64() / wall.elapsed().as_secs_f64() * 100.0;
-    stop.set(true);
+    stop_waiters(waiters);
     latencies.sort_by(f64::total_cmp);
     Ok(FanOut {
         p50: percentile(&latencies, 50.0),
@@ -412,25 +413,24 @@ async fn memory_per_poll(
     tokio::time::sleep(Duration::from_secs(1)).await;
     let before = server.rss_kb();
     let (tx, _rx) = mpsc::unbounded_channel();
-    let stop = Rc::new(std::cell::Cell::new(false));
+    let mut waiters = Vec::new();
     let mut opened = 0;
     while opened < count {
         let take = (count - opened).min(people.len()).min(500);
-        spawn_waiters(
+        waiters.extend(spawn_waiters(
             server.addr,
             &people[..take],
             conversation,
             cursor,
             tx.clone(),
-            Rc::clone(&stop),
-        );
+        ));
         opened += take;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
     let parked = server.rss_kb();
     let threads = server.threads();
-    stop.set(true);
+    stop_waiters(waiters);
     Ok((
         (parked.saturating_sub(before)) as f64 / count as f64,
         threads,
@@ -452,8 +452,7 @@ async fn throughput(
     let conversation = create_group(addr, owner, members, "Throughput").await?;
     let cursor = cursor_of(addr, owner, conversation).await?;
     let (tx, _rx) = mpsc::unbounded_channel();
-    let stop = Rc::new(std::cell::Cell::new(false));
-    spawn_waiters(addr, members, conversation, cursor, tx, Rc::clone(&stop));
+    let waiters = spawn_waiters(addr, members, conversation, cursor, tx);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let sent = Rc::new(std::cell::Cell::new(0usize));
     let cpu_before = own_cpu();
@@ -485,7 +484,7 @@ async fn throughput(
     }
     let elapsed = started.elapsed().as_secs_f64();
     let client_cpu = (own_cpu() - cpu_before).as_secs_f64() / elapsed * 100.0;
-    stop.set(true);
+    stop_waiters(waiters);
     Ok(Throughput {
         per_second: sent.get() as f64 / elapsed,
         client_cpu,

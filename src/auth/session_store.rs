@@ -1,6 +1,8 @@
 //! actix-session's storage backend on our SQLite database.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
@@ -12,15 +14,63 @@ use crate::model::{UserId, now, session};
 #[derive(Clone)]
 pub struct SqliteSessionStore {
     pool: Pool,
+    recent: Arc<RecentSessions>,
 }
 
 impl SqliteSessionStore {
-    pub fn new(pool: Pool) -> Self {
-        SqliteSessionStore { pool }
+    pub fn new(pool: Pool, recent: Arc<RecentSessions>) -> Self {
+        SqliteSessionStore { pool, recent }
     }
 }
 
 type State = HashMap<String, String>;
+
+/// How long a session read from the database is trusted without reading it again. Changes made
+/// by this process (login, logout, renewal, password change) update or drop entries at once;
+/// only a revocation by another process (an operator's `bavard user set-password`) takes up to
+/// this long to be seen here.
+const TRUSTED_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+/// Past this many sessions the memory of them starts afresh.
+const REMEMBERED: usize = 50_000;
+
+/// Sessions read recently: a long-polling client asks again after every answer, and reading its
+/// session from SQLite each time was the largest part of a re-poll.
+#[derive(Default)]
+pub struct RecentSessions {
+    entries: Mutex<HashMap<String, (Instant, State)>>,
+}
+
+impl RecentSessions {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, State)>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get(&self, key: &str) -> Option<State> {
+        let entries = self.entries();
+        let (at, state) = entries.get(key)?;
+        (at.elapsed() < TRUSTED_FOR).then(|| state.clone())
+    }
+
+    fn put(&self, key: &str, state: &State) {
+        let mut entries = self.entries();
+        if entries.len() >= REMEMBERED {
+            entries.clear();
+        }
+        entries.insert(key.to_owned(), (Instant::now(), state.clone()));
+    }
+
+    fn forget(&self, key: &str) {
+        self.entries().remove(key);
+    }
+
+    /// Forgets every session of `user` (their sessions were just revoked in the database).
+    pub fn forget_user(&self, user: UserId) {
+        self.entries()
+            .retain(|_, (_, state)| user_of(state) != Some(user));
+    }
+}
 
 /// The signed-in user is kept in its own column too, so that all of a user's sessions can be
 /// revoked at once.
@@ -42,14 +92,21 @@ fn expiry(ttl: &Duration) -> i64 {
 
 impl SessionStore for SqliteSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        let key = key.as_ref().to_owned();
-        let state = db::run(&self.pool, move |conn| session::load(conn, &key))
+        if let Some(state) = self.recent.get(key.as_ref()) {
+            return Ok(Some(state));
+        }
+        let stored_key = key.as_ref().to_owned();
+        let state = db::run(&self.pool, move |conn| session::load(conn, &stored_key))
             .await
             .map_err(|e| LoadError::Other(anyhow::anyhow!("{e}")))?;
-        state
+        let state: Option<State> = state
             .map(|json| serde_json::from_str(&json))
             .transpose()
-            .map_err(|e| LoadError::Deserialization(e.into()))
+            .map_err(|e| LoadError::Deserialization(e.into()))?;
+        if let Some(state) = &state {
+            self.recent.put(key.as_ref(), state);
+        }
+        Ok(state)
     }
 
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
@@ -61,6 +118,7 @@ impl SessionStore for SqliteSessionStore {
         })
         .await
         .map_err(|e| SaveError::Other(anyhow::anyhow!("{e}")))?;
+        self.recent.put(&key, &state);
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
     }
 
@@ -80,8 +138,10 @@ impl SessionStore for SqliteSessionStore {
         .await
         .map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")))?;
         if still_there {
+            self.recent.put(key.as_ref(), &state);
             Ok(key)
         } else {
+            self.recent.forget(key.as_ref());
             // Revoked while this request ran: never resurrect it under the old key.
             self.save(state, ttl)
                 .await
@@ -99,6 +159,7 @@ impl SessionStore for SqliteSessionStore {
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
+        self.recent.forget(key.as_ref());
         let key = key.as_ref().to_owned();
         db::run(&self.pool, move |conn| session::delete(conn, &key))
             .await

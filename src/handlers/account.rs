@@ -128,6 +128,7 @@ pub async fn change_password(
         user::set_password_hash(conn, id, &hash)
     })
     .await?;
+    state.sessions.forget_user(id);
     // Every session was just revoked; this one carries on under a new id.
     me.session.renew();
     auth::flash(&me.session, "flash-password-changed");
