@@ -1,28 +1,17 @@
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PASSWORD, launchBrowser, signUp, startServer } from "./helpers.mjs";
+import { PASSWORD, signUp, withServerAndBrowser } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = withServerAndBrowser();
 
 test("sign up, log out, fail to log in, log in", async () => {
-  const page = await browser.newPage();
-  await signUp(page, server.base, "alice", "Alice Martin");
+  const page = await env.browser.newPage();
+  await signUp(page, env.server.base, "alice", "Alice Martin");
   await assert.doesNotReject(page.getByRole("heading", { level: 1, name: "Welcome, Alice Martin" }).waitFor());
   assert.match(await page.getByRole("status").innerText(), /Your account is ready/);
 
   await page.getByRole("button", { name: "Log out" }).click();
-  await page.waitForURL(`${server.base}/login`);
+  await page.waitForURL(`${env.server.base}/login`);
 
   await page.getByLabel("Username").fill("alice");
   await page.getByLabel("Password").fill("wrong password!");
@@ -32,17 +21,17 @@ test("sign up, log out, fail to log in, log in", async () => {
 
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForURL(`${server.base}/`);
+  await page.waitForURL(`${env.server.base}/`);
   await page.close();
 });
 
 test("edit the profile and find another user", async () => {
-  const bob = await browser.newPage();
-  await signUp(bob, server.base, "bob", "Bob Builder");
+  const bob = await env.browser.newPage();
+  await signUp(bob, env.server.base, "bob", "Bob Builder");
   await bob.close();
 
-  const page = await browser.newPage();
-  await signUp(page, server.base, "carol", "Carol");
+  const page = await env.browser.newPage();
+  await signUp(page, env.server.base, "carol", "Carol");
   await page.getByRole("link", { name: "Your profile" }).click();
   await page.getByLabel("Display name").fill("");
   await page.getByRole("button", { name: "Save profile" }).click();
@@ -67,9 +56,9 @@ test("edit the profile and find another user", async () => {
 });
 
 test("pages fit a 360 px phone and sit side by side at 1024 px", async () => {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const context = await env.browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();
-  await signUp(page, server.base, "dave", "Dave");
+  await signUp(page, env.server.base, "dave", "Dave");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
   assert.equal(overflow, false, "no horizontal scrolling at 360 px");
   const nav = page.getByRole("navigation", { name: "Conversations" });
@@ -86,8 +75,8 @@ test("pages fit a 360 px phone and sit side by side at 1024 px", async () => {
 });
 
 test("keyboard users can skip to the content and see where focus is", async () => {
-  const page = await browser.newPage();
-  await page.goto(`${server.base}/login`);
+  const page = await env.browser.newPage();
+  await page.goto(`${env.server.base}/login`);
   await page.keyboard.press("Tab");
   const skip = page.getByRole("link", { name: "Skip to main content" });
   assert.equal(await skip.evaluate((el) => el === document.activeElement), true);

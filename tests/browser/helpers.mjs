@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 export const PASSWORD = "correct horse battery";
@@ -63,4 +64,19 @@ export async function signUp(page, base, username, displayName) {
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create account" }).click();
   await page.waitForURL(`${base}/`);
+}
+
+// Registers the file's set-up and tear-down: one server (with `extraArgs`) and one browser for
+// all of its tests. Read `env.server` and `env.browser` inside tests.
+export function withServerAndBrowser(extraArgs = []) {
+  const env = {};
+  before(async () => {
+    env.server = await startServer(extraArgs);
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }

@@ -1,24 +1,13 @@
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launchBrowser, signUp, startServer } from "./helpers.mjs";
+import { signUp, startServer, withServerAndBrowser } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer(["--poll-hold", "20"]);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = withServerAndBrowser(["--poll-hold", "20"]);
 
 async function person(username, name) {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await signUp(page, server.base, username, name);
+  await signUp(page, env.server.base, username, name);
   return { context, page };
 }
 
@@ -32,7 +21,7 @@ test("two people chat live, and focus stays in the cleared composer", async () =
   const alice = await person("alice", "Alice");
   const bob = await person("bob", "Bob");
 
-  await bob.page.goto(`${server.base}/u/alice`);
+  await bob.page.goto(`${env.server.base}/u/alice`);
   await bob.page.getByRole("button", { name: "Message Alice" }).click();
   await bob.page.getByRole("heading", { level: 1, name: "Alice" }).waitFor();
   await send(bob.page, "Hi Alice, are you there?");
@@ -121,7 +110,7 @@ test("a group of three, with an edit seen live and the log announced politely", 
 
 test("the page says it is reconnecting when the server goes away", async () => {
   const own = await startServer(["--poll-hold", "20"]);
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   await signUp(page, own.base, "frank", "Frank");
   await own.stop();
@@ -132,11 +121,11 @@ test("the page says it is reconnecting when the server goes away", async () => {
 });
 
 test("without JavaScript, sending works and a link checks for new messages", async () => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await env.browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  await signUp(page, server.base, "gina", "Gina");
+  await signUp(page, env.server.base, "gina", "Gina");
   const helper = await person("hank", "Hank");
-  await page.goto(`${server.base}/u/hank`);
+  await page.goto(`${env.server.base}/u/hank`);
   await page.getByRole("button", { name: "Message Hank" }).click();
   await page.getByLabel("Message", { exact: true }).fill("No scripts, still chatting");
   await page.getByRole("button", { name: "Send" }).click();

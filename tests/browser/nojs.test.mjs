@@ -1,29 +1,18 @@
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launchBrowser, signUp, startServer } from "./helpers.mjs";
+import { signUp, withServerAndBrowser } from "./helpers.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = withServerAndBrowser();
 
 test("everything works with JavaScript turned off", async () => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await env.browser.newContext({ javaScriptEnabled: false });
   const other = await context.newPage();
-  await signUp(other, server.base, "erin", "Erin Brockovich");
+  await signUp(other, env.server.base, "erin", "Erin Brockovich");
   await other.getByRole("button", { name: "Log out" }).click();
   await other.close();
 
   const page = await context.newPage();
-  await signUp(page, server.base, "frank", "Frank");
+  await signUp(page, env.server.base, "frank", "Frank");
   await page.getByRole("link", { name: "Your profile" }).click();
   await page.getByLabel("About you").fill("No scripts here.");
   await page.getByRole("button", { name: "Save profile" }).click();
@@ -36,6 +25,6 @@ test("everything works with JavaScript turned off", async () => {
   await page.getByRole("heading", { level: 1, name: "Erin Brockovich" }).waitFor();
 
   await page.getByRole("button", { name: "Log out" }).click();
-  await page.waitForURL(`${server.base}/login`);
+  await page.waitForURL(`${env.server.base}/login`);
   await context.close();
 });
