@@ -13,4 +13,5 @@ pub mod handlers;
 pub mod i18n;
 pub mod model;
 pub mod realtime;
+pub mod recent;
 pub mod views;

@@ -1,8 +1,7 @@
 //! actix-session's storage backend on our SQLite database.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
@@ -10,6 +9,7 @@ use actix_web::cookie::time::Duration;
 use super::USER_SESSION_KEY;
 use crate::db::{self, Pool};
 use crate::model::{UserId, now, session};
+use crate::recent::Recent;
 
 #[derive(Clone)]
 pub struct SqliteSessionStore {
@@ -35,40 +35,30 @@ const REMEMBERED: usize = 50_000;
 
 /// Sessions read recently: a long-polling client asks again after every answer, and reading its
 /// session from SQLite each time was the largest part of a re-poll.
-#[derive(Default)]
-pub struct RecentSessions {
-    entries: Mutex<HashMap<String, (Instant, State)>>,
+pub struct RecentSessions(Recent<String, State>);
+
+impl Default for RecentSessions {
+    fn default() -> Self {
+        RecentSessions(Recent::new(TRUSTED_FOR, REMEMBERED))
+    }
 }
 
 impl RecentSessions {
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, State)>> {
-        self.entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     fn get(&self, key: &str) -> Option<State> {
-        let entries = self.entries();
-        let (at, state) = entries.get(key)?;
-        (at.elapsed() < TRUSTED_FOR).then(|| state.clone())
+        self.0.get(&key.to_owned())
     }
 
     fn put(&self, key: &str, state: &State) {
-        let mut entries = self.entries();
-        if entries.len() >= REMEMBERED {
-            entries.clear();
-        }
-        entries.insert(key.to_owned(), (Instant::now(), state.clone()));
+        self.0.put(key.to_owned(), state.clone());
     }
 
     fn forget(&self, key: &str) {
-        self.entries().remove(key);
+        self.0.forget(&key.to_owned());
     }
 
     /// Forgets every session of `user` (their sessions were just revoked in the database).
     pub fn forget_user(&self, user: UserId) {
-        self.entries()
-            .retain(|_, (_, state)| user_of(state) != Some(user));
+        self.0.retain(|_, state| user_of(state) != Some(user));
     }
 }
 

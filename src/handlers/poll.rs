@@ -17,6 +17,7 @@ use crate::model::event::EventKind;
 use crate::model::{ConversationId, EventId, MessageId, UserId};
 use crate::realtime::hub::Channel;
 use crate::realtime::{Collected, Hub, Published};
+use crate::recent::Recent;
 use crate::views::conversation::{
     PollAnswer, conversation_entry, message_item, poll_fragment, poll_url, poller,
 };
@@ -59,14 +60,14 @@ pub async fn conversation(
         read,
         lang: me.lang,
     });
-    if let Some(body) = key.as_ref().and_then(|k| state.answers.get(k)) {
+    if let Some(body) = key.as_ref().and_then(|k| state.answers.0.get(k)) {
         return Ok(ok_text(&body));
     }
     let response = answer(&me, &state, Some(id), read, waited).await?;
     Ok(match (key, response) {
         (Some(key), Answer::Fragment(body)) => {
             let body: Arc<str> = Arc::from(body);
-            state.answers.put(key, Arc::clone(&body));
+            state.answers.0.put(key, Arc::clone(&body));
             ok_text(&body)
         }
         (_, answer) => answer.into_response(),
@@ -75,9 +76,12 @@ pub async fn conversation(
 
 /// Answers that many polls share, rendered once: the members of a group waiting at the same
 /// cursor get the very same bytes when a message arrives.
-#[derive(Default)]
-pub struct SharedAnswers {
-    entries: std::sync::Mutex<HashMap<AnswerKey, Arc<str>>>,
+pub struct SharedAnswers(Recent<AnswerKey, Arc<str>>);
+
+impl Default for SharedAnswers {
+    fn default() -> Self {
+        SharedAnswers(Recent::new(SHARED_ANSWER_LIFETIME, SHARED_ANSWERS))
+    }
 }
 
 /// Everything an answer depends on when it has no part of its own for the reader.
@@ -92,26 +96,9 @@ pub struct AnswerKey {
 
 /// Answers kept; past this the cache starts afresh (a new message makes old ones useless).
 const SHARED_ANSWERS: usize = 256;
-
-impl SharedAnswers {
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<AnswerKey, Arc<str>>> {
-        self.entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn get(&self, key: &AnswerKey) -> Option<Arc<str>> {
-        self.entries().get(key).cloned()
-    }
-
-    fn put(&self, key: AnswerKey, body: Arc<str>) {
-        let mut entries = self.entries();
-        if entries.len() >= SHARED_ANSWERS {
-            entries.clear();
-        }
-        entries.insert(key, body);
-    }
-}
+/// An answer is asked for by everyone waiting within moments of the message; after that it
+/// only takes room.
+const SHARED_ANSWER_LIFETIME: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Whether the answer would be the same for every member: only events of the open group
 /// conversation, the reader still in it, and no badge of their own to redraw.

@@ -1,0 +1,76 @@
+//! A small map of recently used values, each trusted for a limited time, with a bound on its
+//! size: what the session, user and poll-answer caches have in common.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+pub struct Recent<K, V> {
+    entries: Mutex<HashMap<K, (Instant, V)>>,
+    lifetime: Duration,
+    /// Past this many entries the map starts afresh: simpler than eviction, and these caches
+    /// refill in one round of requests.
+    capacity: usize,
+}
+
+impl<K: Hash + Eq, V: Clone> Recent<K, V> {
+    pub fn new(lifetime: Duration, capacity: usize) -> Self {
+        Recent {
+            entries: Mutex::new(HashMap::new()),
+            lifetime,
+            capacity,
+        }
+    }
+
+    fn entries(&self) -> MutexGuard<'_, HashMap<K, (Instant, V)>> {
+        // A poisoned lock only means a panic elsewhere while holding it; the map is still sound.
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn get(&self, key: &K) -> Option<V> {
+        let entries = self.entries();
+        let (at, value) = entries.get(key)?;
+        (at.elapsed() < self.lifetime).then(|| value.clone())
+    }
+
+    pub fn put(&self, key: K, value: V) {
+        let mut entries = self.entries();
+        if entries.len() >= self.capacity {
+            entries.clear();
+        }
+        entries.insert(key, (Instant::now(), value));
+    }
+
+    pub fn forget(&self, key: &K) {
+        self.entries().remove(key);
+    }
+
+    /// Keeps only the entries for which `keep` is true.
+    pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
+        self.entries().retain(|key, (_, value)| keep(key, value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_expire_and_the_map_stays_bounded() {
+        let recent = Recent::new(Duration::from_millis(30), 2);
+        recent.put(1, "one");
+        assert_eq!(recent.get(&1), Some("one"));
+        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(recent.get(&1), None, "expired");
+        recent.put(2, "two");
+        recent.put(3, "three");
+        recent.put(4, "four");
+        assert_eq!(recent.get(&4), Some("four"));
+        assert_eq!(recent.get(&2), None, "cleared at capacity");
+        recent.retain(|key, _| *key != 4);
+        assert_eq!(recent.get(&4), None);
+    }
+}
