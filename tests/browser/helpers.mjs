@@ -33,8 +33,11 @@ export async function startServer(extraArgs = []) {
     base,
     data,
     async stop() {
-      child.kill();
-      await new Promise((resolve) => child.once("exit", resolve));
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill();
+        await exited;
+      }
       rmSync(data, { recursive: true, force: true });
     },
   };

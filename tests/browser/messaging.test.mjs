@@ -49,6 +49,8 @@ test("two people chat live, and focus stays in the cleared composer", async () =
   assert.equal(await box.inputValue(), "first line\nsecond line");
   await box.press("Enter");
   await bob.page.locator("#log li", { hasText: "second line" }).waitFor({ timeout: 2000 });
+  // The sender's own copy arrives through the sender's poll too.
+  await alice.page.locator("#log li", { hasText: "second line" }).waitFor({ timeout: 2000 });
 
   // Messages in a row by one author form one block: the name shows once visually.
   const visibleAuthors = await alice.page.locator("#messages li.msg:not(.continued) .author").allInnerTexts();

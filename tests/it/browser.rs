@@ -17,8 +17,14 @@ fn browser_suite() {
             && Path::new("/usr/bin/chromium").exists(),
         "browser tests need Chromium and playwright-core: run `bash tests/run.sh` once"
     );
+    // A stuck browser must fail the suite, not stall CI: each test gets 90 s.
     let status = Command::new("node")
-        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        .args([
+            "--test",
+            "--test-concurrency=1",
+            "--test-timeout=90000",
+            "--test-reporter=spec",
+        ])
         .current_dir(&suite)
         .env("BAVARD_BIN", crate::support::BIN)
         .status()
