@@ -430,15 +430,6 @@ pub fn summary_for(
         .optional()?)
 }
 
-/// The members to wake for a change in the conversation, in id order.
-pub fn member_ids(conn: &Connection, id: ConversationId) -> Result<Vec<UserId>, AppError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT user_id FROM memberships WHERE conversation_id = ?1 ORDER BY user_id",
-    )?;
-    let rows = stmt.query_map([id], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 /// The conversation as anyone may see it once they are known to be a member (no scoping).
 pub fn find_unscoped(
     conn: &Connection,
@@ -563,6 +554,6 @@ mod tests {
             message::post(&mut conn, id, bob.id, "hi"),
             Err(AppError::NotFound)
         ));
-        assert_eq!(member_ids(&conn, id).unwrap(), vec![ann.id]);
+        assert_eq!(members(&conn, id).unwrap(), vec![ann]);
     }
 }

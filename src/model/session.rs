@@ -62,11 +62,3 @@ pub fn delete_all_of_user(conn: &Connection, user: UserId) -> Result<(), AppErro
     conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user])?;
     Ok(())
 }
-
-pub fn count_of_user(conn: &Connection, user: UserId) -> Result<i64, AppError> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM sessions WHERE user_id = ?1 AND expires_at > ?2",
-        params![user, now()],
-        |row| row.get(0),
-    )?)
-}

@@ -249,11 +249,6 @@ impl Hub {
             .map(|info| info.member_ids.binary_search(&user).is_ok())
     }
 
-    /// Users with a poll parked right now.
-    pub fn waiting_users(&self) -> usize {
-        lock(&self.channels).len()
-    }
-
     pub fn collect(&self, user: UserId, cursor: EventId) -> Collected {
         let history = lock(&self.history);
         if cursor > history.last {
