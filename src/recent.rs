@@ -1,6 +1,7 @@
 //! A small map of recently used values, each trusted for a limited time, with a bound on its
 //! size: what the session, user and poll-answer caches have in common.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Mutex, MutexGuard};
@@ -30,7 +31,10 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn get(&self, key: &K) -> Option<V> {
+    pub fn get<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
         let entries = self.entries();
         let (at, value) = entries.get(key)?;
         (at.elapsed() < self.lifetime).then(|| value.clone())
@@ -44,7 +48,10 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
         entries.insert(key, (Instant::now(), value));
     }
 
-    pub fn forget(&self, key: &K) {
+    pub fn forget<Q: Hash + Eq + ?Sized>(&self, key: &Q)
+    where
+        K: Borrow<Q>,
+    {
         self.entries().remove(key);
     }
 

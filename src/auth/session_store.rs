@@ -45,7 +45,7 @@ impl Default for RecentSessions {
 
 impl RecentSessions {
     fn get(&self, key: &str) -> Option<State> {
-        self.0.get(&key.to_owned())
+        self.0.get(key)
     }
 
     fn put(&self, key: &str, state: &State) {
@@ -53,7 +53,7 @@ impl RecentSessions {
     }
 
     fn forget(&self, key: &str) {
-        self.0.forget(&key.to_owned());
+        self.0.forget(key);
     }
 
     /// Forgets every session of `user` (their sessions were just revoked in the database).

@@ -303,8 +303,9 @@ pub async fn add_members(
     Form(fields): Form<MembersFields>,
 ) -> Result<HttpResponse, AppError> {
     let (id, user) = (ConversationId(*id), me.user.id);
+    // `conversation::add_members` checks the membership inside its transaction; a non-member
+    // whose list has unknown names also gets 404, from `render_page`.
     let outcome = write_and_publish(&state, move |conn| {
-        conversation::find_for_member(conn, id, user)?.ok_or(AppError::NotFound)?;
         let members = match conversation::members_named(conn, &fields.members)? {
             Ok(members) if !members.is_empty() => members,
             Ok(_) => return Ok(Err(FieldError::new("members", "error-members-empty"))),

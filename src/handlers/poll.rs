@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
-use maud::Markup;
+use maud::{Markup, PreEscaped};
 use serde::Deserialize;
 
+use super::ok_html;
 use crate::app::AppState;
 use crate::auth::SignedIn;
 use crate::db;
@@ -61,14 +62,14 @@ pub async fn conversation(
         lang: me.lang,
     });
     if let Some(body) = key.as_ref().and_then(|k| state.answers.0.get(k)) {
-        return Ok(ok_text(&body));
+        return Ok(ok_html(PreEscaped(body.to_string())));
     }
     let response = answer(&me, &state, Some(id), read, waited).await?;
     Ok(match (key, response) {
         (Some(key), Answer::Fragment(body)) => {
             let body: Arc<str> = Arc::from(body);
             state.answers.0.put(key, Arc::clone(&body));
-            ok_text(&body)
+            ok_html(PreEscaped(body.to_string()))
         }
         (_, answer) => answer.into_response(),
     })
@@ -112,12 +113,6 @@ fn shareable(waited: &Waited, open: ConversationId, user: UserId) -> bool {
         })
 }
 
-fn ok_text(body: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body.to_owned())
-}
-
 enum Answer {
     Fragment(String),
     Redirect(&'static str),
@@ -126,7 +121,7 @@ enum Answer {
 impl Answer {
     fn into_response(self) -> HttpResponse {
         match self {
-            Answer::Fragment(body) => ok_text(&body),
+            Answer::Fragment(body) => ok_html(PreEscaped(body.to_string())),
             Answer::Redirect(to) => HttpResponse::Ok()
                 .insert_header(("HX-Redirect", to))
                 .finish(),

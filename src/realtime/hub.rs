@@ -257,10 +257,12 @@ impl Hub {
         if cursor < history.covered_from {
             return Collected::TooOld;
         }
+        // The history is in id order: start right after the cursor, not at its oldest event.
+        let first_new = history.events.partition_point(|p| p.event.id <= cursor);
         let events = history
             .events
-            .iter()
-            .filter(|p| p.event.id > cursor && p.is_for(user))
+            .range(first_new..)
+            .filter(|p| p.is_for(user))
             .cloned()
             .collect();
         Collected::Covered {
