@@ -131,7 +131,7 @@ test("without JavaScript, sending works and a link checks for new messages", asy
   await page.getByRole("button", { name: "Message Hank" }).click();
   await page.getByLabel("Message", { exact: true }).fill("No scripts, still chatting");
   await page.getByRole("button", { name: "Send" }).click();
-  assert.match(page.url(), /\/c\/\d+#m\d+$/, "redirected to the message");
+  await page.waitForURL(/\/c\/\d+#m\d+$/); // redirected to the message
   await page.locator("#log li", { hasText: "No scripts, still chatting" }).waitFor();
 
   await helper.page.goto(page.url().split("#")[0]);

@@ -9,6 +9,9 @@ test("everything works with JavaScript turned off", async () => {
   const other = await context.newPage();
   await signUp(other, env.server.base, "erin", "Erin Brockovich");
   await other.getByRole("button", { name: "Log out" }).click();
+  // Closing a page while its navigation commits can hang Chromium's close forever
+  // (crbug.com/536385539), so let the logout land first.
+  await other.waitForURL(`${env.server.base}/login`);
   await other.close();
 
   const page = await context.newPage();
