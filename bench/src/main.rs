@@ -26,6 +26,22 @@ struct Args {
     /// Repetitions per figure; the median is reported.
     #[arg(long, default_value_t = 3)]
     runs: usize,
+    /// Measure only these scenarios (repeatable); all of them when absent. Handy when
+    /// profiling one figure: fewer people are signed up.
+    #[arg(long, value_enum)]
+    only: Vec<Scenario>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Scenario {
+    /// Cold start and idle memory.
+    Start,
+    /// Memory per parked poll.
+    Memory,
+    FanOut,
+    Throughput,
+    /// Conversation page ÷ /healthz, and page weight.
+    Page,
 }
 
 const PASSWORD: &str = "benchmark password 1";
@@ -65,13 +81,19 @@ impl Sizes {
         }
     }
 
-    fn users(&self) -> usize {
-        self.fan_outs
-            .iter()
-            .copied()
-            .max()
-            .unwrap_or(0)
-            .max(self.throughput_members)
+    fn users(&self, wanted: impl Fn(Scenario) -> bool) -> usize {
+        let fan_out = if wanted(Scenario::FanOut) {
+            self.fan_outs.iter().copied().max().unwrap_or(0)
+        } else {
+            0
+        };
+        let throughput = if wanted(Scenario::Throughput) {
+            self.throughput_members
+        } else {
+            0
+        };
+        // Polls are parked 500 people at a time; a page's group needs two.
+        fan_out.max(throughput).max(500.min(self.parked)).max(2)
     }
 }
 
@@ -571,34 +593,37 @@ fn row(
 async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
     let sizes = Sizes::new(args.smoke);
     let runs = if args.smoke { 1 } else { args.runs.max(1) };
+    let wanted = |scenario| args.only.is_empty() || args.only.contains(&scenario);
     let mut rows = Vec::new();
 
-    // Cold start and idle memory: a fresh process on a fresh data folder, several times.
-    let (mut starts, mut idle) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        let (server, spawned) = Server::start(&args.server, &[])?;
-        let up = wait_until_up(server.addr, Duration::from_secs(10))
-            .await
-            .ok_or_else(|| std::io::Error::other("bavard did not start"))?;
-        let _ = spawned;
-        starts.push(up.as_secs_f64() * 1000.0);
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        idle.push(server.rss_kb() as f64 / 1024.0);
+    if wanted(Scenario::Start) {
+        // Cold start and idle memory: a fresh process on a fresh data folder, several times.
+        let (mut starts, mut idle) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let (server, spawned) = Server::start(&args.server, &[])?;
+            let up = wait_until_up(server.addr, Duration::from_secs(10))
+                .await
+                .ok_or_else(|| std::io::Error::other("bavard did not start"))?;
+            let _ = spawned;
+            starts.push(up.as_secs_f64() * 1000.0);
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            idle.push(server.rss_kb() as f64 / 1024.0);
+        }
+        let start_ms = median(starts);
+        let idle_mb = median(idle);
+        rows.push(row(
+            "cold start: process start → first response",
+            format!("{start_ms:.1} ms"),
+            "≤ 50 ms",
+            Some(start_ms <= 50.0),
+        ));
+        rows.push(row(
+            "idle RSS after start-up",
+            format!("{idle_mb:.1} MB"),
+            "≤ 20 MB",
+            Some(idle_mb <= 20.0),
+        ));
     }
-    let start_ms = median(starts);
-    let idle_mb = median(idle);
-    rows.push(row(
-        "cold start: process start → first response",
-        format!("{start_ms:.1} ms"),
-        "≤ 50 ms",
-        Some(start_ms <= 50.0),
-    ));
-    rows.push(row(
-        "idle RSS after start-up",
-        format!("{idle_mb:.1} MB"),
-        "≤ 20 MB",
-        Some(idle_mb <= 20.0),
-    ));
 
     let (server, _) = Server::start(&args.server, &["--poll-hold", "60"])?;
     wait_until_up(server.addr, Duration::from_secs(10))
@@ -607,40 +632,48 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
     let addr = server.addr;
     eprintln!(
         "bench: signing up {} people (each costs an argon2 hash)…",
-        sizes.users() + 1
+        sizes.users(wanted) + 1
     );
-    let people = sign_up(addr, sizes.users() + 1).await?;
+    let people = sign_up(addr, sizes.users(wanted) + 1).await?;
     let (owner, members) = people
         .split_first()
         .ok_or_else(|| std::io::Error::other("nobody signed up"))?;
 
-    // Memory first, while the allocator has not yet grown for the other scenarios.
-    let memory_group = create_group(addr, owner, members, "Memory").await?;
-    let cursor = cursor_of(addr, owner, memory_group).await?;
-    let mut per_poll = Vec::new();
-    let mut threads = 0;
-    for _ in 0..runs {
-        eprintln!("bench: parking {} polls…", sizes.parked);
-        let (kb, t) = memory_per_poll(&server, members, memory_group, cursor, sizes.parked).await?;
-        per_poll.push(kb);
-        threads = t;
-        tokio::time::sleep(Duration::from_secs(2)).await;
+    if wanted(Scenario::Memory) {
+        // Memory first, while the allocator has not yet grown for the other scenarios.
+        let memory_group = create_group(addr, owner, members, "Memory").await?;
+        let cursor = cursor_of(addr, owner, memory_group).await?;
+        let mut per_poll = Vec::new();
+        let mut threads = 0;
+        for _ in 0..runs {
+            eprintln!("bench: parking {} polls…", sizes.parked);
+            let (kb, t) =
+                memory_per_poll(&server, members, memory_group, cursor, sizes.parked).await?;
+            per_poll.push(kb);
+            threads = t;
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        let kb = median(per_poll);
+        rows.push(row(
+            format!("server memory per parked poll ({} parked)", sizes.parked),
+            format!("{kb:.2} KB"),
+            "≤ 10 KB",
+            Some(kb <= 10.0),
+        ));
+        rows.push(row(
+            "  server threads while parked",
+            threads.to_string(),
+            "",
+            None,
+        ));
     }
-    let kb = median(per_poll);
-    rows.push(row(
-        format!("server memory per parked poll ({} parked)", sizes.parked),
-        format!("{kb:.2} KB"),
-        "≤ 10 KB",
-        Some(kb <= 10.0),
-    ));
-    rows.push(row(
-        "  server threads while parked",
-        threads.to_string(),
-        "",
-        None,
-    ));
 
-    for &n in &sizes.fan_outs {
+    let fan_outs = if wanted(Scenario::FanOut) {
+        sizes.fan_outs.as_slice()
+    } else {
+        &[]
+    };
+    for &n in fan_outs {
         let (mut p99s, mut p50s, mut slowest, mut cpu) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let (mut delivered, mut expected) = (0, 0);
@@ -686,80 +719,86 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
         ));
     }
 
-    let group = &members[..sizes.throughput_members];
-    let (mut rates, mut cpu) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        eprintln!(
-            "bench: sending for {:?} with {} members waiting…",
-            sizes.throughput_for,
-            group.len()
-        );
-        let result = throughput(addr, owner, group, sizes.senders, sizes.throughput_for).await?;
-        rates.push(result.per_second);
-        cpu.push(result.client_cpu);
+    if wanted(Scenario::Throughput) {
+        let group = &members[..sizes.throughput_members];
+        let (mut rates, mut cpu) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            eprintln!(
+                "bench: sending for {:?} with {} members waiting…",
+                sizes.throughput_for,
+                group.len()
+            );
+            let result =
+                throughput(addr, owner, group, sizes.senders, sizes.throughput_for).await?;
+            rates.push(result.per_second);
+            cpu.push(result.client_cpu);
+        }
+        let per_second = median(rates);
+        rows.push(row(
+            format!("send throughput, {} waiting members", group.len()),
+            format!("{per_second:.0} msg/s"),
+            "≥ 2,000 msg/s",
+            Some(per_second >= 2000.0),
+        ));
+        rows.push(row(
+            "  client CPU during sending",
+            format!("{:.0} % of a core", median(cpu)),
+            "",
+            None,
+        ));
     }
-    let per_second = median(rates);
-    rows.push(row(
-        format!("send throughput, {} waiting members", group.len()),
-        format!("{per_second:.0} msg/s"),
-        "≥ 2,000 msg/s",
-        Some(per_second >= 2000.0),
-    ));
-    rows.push(row(
-        "  client CPU during sending",
-        format!("{:.0} % of a core", median(cpu)),
-        "",
-        None,
-    ));
 
-    // A conversation with more than a page of messages, for the page figures.
-    let page_group = create_group(addr, owner, &members[..2.min(members.len())], "Page").await?;
-    let mut conn = Conn::open(addr).await?;
-    for i in 0..60 {
-        conn.post_form(
-            &format!("/c/{page_group}/messages"),
-            Some(&owner.cookie),
-            &format!("body=Message+number+{i}+with+a+little+text"),
-        )
-        .await?;
-    }
-    let mut ratios = Vec::new();
-    let (mut pages, mut healths) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        let page = rate(
-            addr,
-            &format!("/c/{page_group}"),
-            Some(&owner.cookie),
-            8,
-            sizes.page_for,
-        )
-        .await?;
-        let health = rate(addr, "/healthz", None, 8, sizes.page_for).await?;
-        pages.push(page);
-        healths.push(health);
-        ratios.push(page / health);
-    }
-    let ratio = median(ratios);
-    rows.push(row(
-        "conversation page (50 messages) req/s ÷ /healthz req/s",
-        format!("{ratio:.2}"),
-        "≥ 0.35",
-        Some(ratio >= 0.35),
-    ));
-    rows.push(row(
-        "  page / healthz req/s",
-        format!("{:.0} / {:.0}", median(pages), median(healths)),
-        "",
-        None,
-    ));
+    if wanted(Scenario::Page) {
+        // A conversation with more than a page of messages, for the page figures.
+        let page_group =
+            create_group(addr, owner, &members[..2.min(members.len())], "Page").await?;
+        let mut conn = Conn::open(addr).await?;
+        for i in 0..60 {
+            conn.post_form(
+                &format!("/c/{page_group}/messages"),
+                Some(&owner.cookie),
+                &format!("body=Message+number+{i}+with+a+little+text"),
+            )
+            .await?;
+        }
+        let mut ratios = Vec::new();
+        let (mut pages, mut healths) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let page = rate(
+                addr,
+                &format!("/c/{page_group}"),
+                Some(&owner.cookie),
+                8,
+                sizes.page_for,
+            )
+            .await?;
+            let health = rate(addr, "/healthz", None, 8, sizes.page_for).await?;
+            pages.push(page);
+            healths.push(health);
+            ratios.push(page / health);
+        }
+        let ratio = median(ratios);
+        rows.push(row(
+            "conversation page (50 messages) req/s ÷ /healthz req/s",
+            format!("{ratio:.2}"),
+            "≥ 0.35",
+            Some(ratio >= 0.35),
+        ));
+        rows.push(row(
+            "  page / healthz req/s",
+            format!("{:.0} / {:.0}", median(pages), median(healths)),
+            "",
+            None,
+        ));
 
-    let weight = page_weight(addr, owner, page_group).await? as f64 / 1024.0;
-    rows.push(row(
-        "first load of a conversation page, all assets, gzip",
-        format!("{weight:.1} KB"),
-        "≤ 60 KB",
-        Some(weight <= 60.0),
-    ));
+        let weight = page_weight(addr, owner, page_group).await? as f64 / 1024.0;
+        rows.push(row(
+            "first load of a conversation page, all assets, gzip",
+            format!("{weight:.1} KB"),
+            "≤ 60 KB",
+            Some(weight <= 60.0),
+        ));
+    }
     rows.push(row(
         "  server RSS at the end",
         format!("{:.1} MB", server.rss_kb() as f64 / 1024.0),
