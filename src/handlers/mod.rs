@@ -11,6 +11,7 @@ pub mod poll;
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
+use actix_web::web::Bytes;
 use maud::Markup;
 
 use crate::app::AppState;
@@ -29,9 +30,14 @@ pub fn see_other(location: &str) -> HttpResponse {
 }
 
 pub fn html(status: StatusCode, markup: Markup) -> HttpResponse {
+    html_bytes(status, Bytes::from(markup.into_string()))
+}
+
+/// An answer rendered once and sent to many: each response shares the same bytes.
+pub fn html_bytes(status: StatusCode, body: Bytes) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(markup.into_string())
+        .body(body)
 }
 
 pub fn ok_html(markup: Markup) -> HttpResponse {

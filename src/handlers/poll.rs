@@ -4,11 +4,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use actix_web::{HttpResponse, web};
-use maud::{Markup, PreEscaped};
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Bytes};
+use maud::Markup;
 use serde::Deserialize;
 
-use super::ok_html;
+use super::html_bytes;
 use crate::app::AppState;
 use crate::auth::SignedIn;
 use crate::db;
@@ -43,11 +45,20 @@ pub async fn conversation(
     query: web::Query<PollQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (id, user) = (ConversationId(*id), me.user.id);
-    db::run(&state.pool, move |conn| {
-        conversation::find_for_member(conn, id, user)
-    })
-    .await?
-    .ok_or(AppError::NotFound)?;
+    // Every answer is followed at once by a re-poll: for the conversations with recent events,
+    // whose members the hub keeps, that costs no trip to the database.
+    let member = match state.hub.is_member(id, user) {
+        Some(known) => known,
+        None => {
+            db::run(&state.pool, move |conn| {
+                conversation::is_member(conn, id, user)
+            })
+            .await?
+        }
+    };
+    if !member {
+        return Err(AppError::NotFound);
+    }
     if let (Some(1), Some(read)) = (query.visible, query.read) {
         state.hub.note_read(id, user, MessageId(read));
     }
@@ -62,14 +73,14 @@ pub async fn conversation(
         lang: me.lang,
     });
     if let Some(body) = key.as_ref().and_then(|k| state.answers.0.get(k)) {
-        return Ok(ok_html(PreEscaped(body.to_string())));
+        return Ok(html_bytes(StatusCode::OK, body));
     }
     let response = answer(&me, &state, Some(id), read, waited).await?;
     Ok(match (key, response) {
         (Some(key), Answer::Fragment(body)) => {
-            let body: Arc<str> = Arc::from(body);
-            state.answers.0.put(key, Arc::clone(&body));
-            ok_html(PreEscaped(body.to_string()))
+            let body = Bytes::from(body);
+            state.answers.0.put(key, body.clone());
+            html_bytes(StatusCode::OK, body)
         }
         (_, answer) => answer.into_response(),
     })
@@ -77,7 +88,7 @@ pub async fn conversation(
 
 /// Answers that many polls share, rendered once: the members of a group waiting at the same
 /// cursor get the very same bytes when a message arrives.
-pub struct SharedAnswers(Recent<AnswerKey, Arc<str>>);
+pub struct SharedAnswers(Recent<AnswerKey, Bytes>);
 
 impl Default for SharedAnswers {
     fn default() -> Self {
@@ -121,7 +132,7 @@ enum Answer {
 impl Answer {
     fn into_response(self) -> HttpResponse {
         match self {
-            Answer::Fragment(body) => ok_html(PreEscaped(body.to_string())),
+            Answer::Fragment(body) => html_bytes(StatusCode::OK, Bytes::from(body)),
             Answer::Redirect(to) => HttpResponse::Ok()
                 .insert_header(("HX-Redirect", to))
                 .finish(),
