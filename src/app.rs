@@ -123,8 +123,13 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
         let conn = pool.get().map_err(std::io::Error::other)?;
         Arc::new(Hub::new(&conn).map_err(std::io::Error::other)?)
     };
-    watcher::spawn(&options.data.dir.join(db::DATABASE_FILE), Arc::clone(&hub))?;
     let sessions = Arc::new(RecentSessions::default());
+    let revoked = Arc::clone(&sessions);
+    watcher::spawn(
+        &options.data.dir.join(db::DATABASE_FILE),
+        Arc::clone(&hub),
+        move || revoked.forget_all(),
+    )?;
     let state = web::Data::new(AppState {
         pool: pool.clone(),
         hub,

@@ -21,6 +21,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_conversations.sql",
         include_str!("../migrations/0002_conversations.sql"),
     ),
+    (
+        "0003_session_revocations.sql",
+        include_str!("../migrations/0003_session_revocations.sql"),
+    ),
 ];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode

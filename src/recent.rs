@@ -55,6 +55,10 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
         self.entries().remove(key);
     }
 
+    pub fn clear(&self) {
+        self.entries().clear();
+    }
+
     /// Keeps only the entries for which `keep` is true.
     pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
         self.entries().retain(|key, (_, value)| keep(key, value));

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
@@ -25,40 +26,68 @@ impl SqliteSessionStore {
 
 type State = HashMap<String, String>;
 
-/// How long a session read from the database is trusted without reading it again. Changes made
-/// by this process (login, logout, renewal, password change) update or drop entries at once;
-/// only a revocation by another process (an operator's `bavard user set-password`) takes up to
-/// this long to be seen here.
-const TRUSTED_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a session read from the database is kept without reading it again. Revocations do not
+/// wait for this: this process drops what it deletes at once, and the watcher drops everything
+/// when another process deletes a session. What can be this stale is only a cosmetic change
+/// made by another process (a flash message it stored).
+const TRUSTED_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 /// Past this many sessions the memory of them starts afresh.
 const REMEMBERED: usize = 50_000;
 
 /// Sessions read recently: a long-polling client asks again after every answer, and reading its
 /// session from SQLite each time was the largest part of a re-poll.
-pub struct RecentSessions(Recent<String, State>);
+pub struct RecentSessions {
+    sessions: Recent<String, State>,
+    /// Moves each time everything is forgotten, so that a read that raced a revocation is not
+    /// remembered after it.
+    forgotten: AtomicU64,
+}
 
 impl Default for RecentSessions {
     fn default() -> Self {
-        RecentSessions(Recent::new(TRUSTED_FOR, REMEMBERED))
+        RecentSessions {
+            sessions: Recent::new(TRUSTED_FOR, REMEMBERED),
+            forgotten: AtomicU64::new(0),
+        }
     }
 }
 
 impl RecentSessions {
     fn get(&self, key: &str) -> Option<State> {
-        self.0.get(key)
+        self.sessions.get(key)
+    }
+
+    fn generation(&self) -> u64 {
+        self.forgotten.load(Ordering::SeqCst)
+    }
+
+    /// Remembers a session read from the database while the generation was `read_during`,
+    /// unless everything was forgotten since: that state may belong to a revoked session.
+    fn put_read(&self, key: &str, state: &State, read_during: u64) {
+        self.put(key, state);
+        if self.generation() != read_during {
+            self.forget(key);
+        }
+    }
+
+    /// Forgets every session: some were revoked in the database by another process.
+    pub fn forget_all(&self) {
+        self.forgotten.fetch_add(1, Ordering::SeqCst);
+        self.sessions.clear();
     }
 
     fn put(&self, key: &str, state: &State) {
-        self.0.put(key.to_owned(), state.clone());
+        self.sessions.put(key.to_owned(), state.clone());
     }
 
     fn forget(&self, key: &str) {
-        self.0.forget(key);
+        self.sessions.forget(key);
     }
 
     /// Forgets every session of `user` (their sessions were just revoked in the database).
     pub fn forget_user(&self, user: UserId) {
-        self.0.retain(|_, state| user_of(state) != Some(user));
+        self.sessions
+            .retain(|_, state| user_of(state) != Some(user));
     }
 }
 
@@ -86,6 +115,7 @@ impl SessionStore for SqliteSessionStore {
             return Ok(Some(state));
         }
         let stored_key = key.as_ref().to_owned();
+        let read_during = self.recent.generation();
         let state = db::run(&self.pool, move |conn| session::load(conn, &stored_key))
             .await
             .map_err(|e| LoadError::Other(anyhow::anyhow!("{e}")))?;
@@ -94,7 +124,7 @@ impl SessionStore for SqliteSessionStore {
             .transpose()
             .map_err(|e| LoadError::Deserialization(e.into()))?;
         if let Some(state) = &state {
-            self.recent.put(key.as_ref(), state);
+            self.recent.put_read(key.as_ref(), state, read_during);
         }
         Ok(state)
     }

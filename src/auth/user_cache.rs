@@ -8,8 +8,9 @@ use crate::model::UserId;
 use crate::model::user::User;
 use crate::recent::Recent;
 
-/// How stale a name or language changed by another process may be.
-const LIFETIME: Duration = Duration::from_secs(10);
+/// How stale a name or language changed by another process may be. Long enough that a burst of
+/// re-polls rarely finds its users expired all at once.
+const LIFETIME: Duration = Duration::from_secs(60);
 const CAPACITY: usize = 10_000;
 
 pub struct UserCache(Recent<UserId, User>);

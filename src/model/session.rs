@@ -62,3 +62,10 @@ pub fn delete_all_of_user(conn: &Connection, user: UserId) -> Result<(), AppErro
     conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user])?;
     Ok(())
 }
+
+/// Moves whenever any session is deleted, by any process (see migration 0003).
+pub fn revocations(conn: &Connection) -> Result<i64, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT generation FROM session_revocations WHERE id = 1")?
+        .query_row([], |row| row.get(0))?)
+}

@@ -1,5 +1,6 @@
 //! Background upkeep of the hub: notices commits made by other processes (a second app process,
 //! an operator's `bavard` command) through SQLite's `data_version`, and writes batched read marks.
+//! It also tells the session cache when any process has deleted sessions.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::Hub;
+use crate::model::session;
 
 /// Under the one second in which another process's message must reach waiting clients.
 const WATCH_INTERVAL: Duration = Duration::from_millis(200);
@@ -16,10 +18,17 @@ const WATCH_INTERVAL: Duration = Duration::from_millis(200);
 const READ_FLUSH_EVERY: u32 = 5;
 
 /// Starts the watcher thread on its own connection; it runs for the life of the process.
-pub fn spawn(database: &Path, hub: Arc<Hub>) -> std::io::Result<()> {
+/// `sessions_revoked` is called when sessions were deleted since the previous look.
+pub fn spawn(
+    database: &Path,
+    hub: Arc<Hub>,
+    sessions_revoked: impl Fn() + Send + 'static,
+) -> std::io::Result<()> {
     let mut conn = Connection::open(database).map_err(std::io::Error::other)?;
     conn.execute_batch(crate::db::CONNECTION_PRAGMAS)
         .map_err(std::io::Error::other)?;
+    // Read before the server accepts anyone, so no revocation falls before the first look.
+    let mut revocations = session::revocations(&conn).map_err(std::io::Error::other)?;
     std::thread::Builder::new()
         .name("bavard-watcher".into())
         .spawn(move || {
@@ -35,6 +44,14 @@ pub fn spawn(database: &Path, hub: Arc<Hub>) -> std::io::Result<()> {
                         seen = Some(version);
                         if let Err(e) = hub.catch_up(&conn) {
                             tracing::error!(error = %e, "catching up with the database failed");
+                        }
+                        match session::revocations(&conn) {
+                            Ok(now) if now != revocations => {
+                                revocations = now;
+                                sessions_revoked();
+                            }
+                            Ok(_) => {}
+                            Err(e) => tracing::error!(error = %e, "reading revocations failed"),
                         }
                     }
                     Ok(_) => {}
