@@ -1,7 +1,9 @@
 //! The message catalog (English and French, in Fluent files beside this one) and language
 //! negotiation. Every piece of interface text comes from here.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
+use std::time::Duration;
 
 use actix_session::SessionExt;
 use actix_web::dev::Payload;
@@ -11,6 +13,8 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use std::future::{Ready, ready};
 use unic_langid::{LanguageIdentifier, langid};
+
+use crate::recent::Recent;
 
 pub use fluent_bundle::FluentValue as Value;
 
@@ -28,14 +32,57 @@ const EN_SOURCE: &str = include_str!("en.ftl");
 const FR_SOURCE: &str = include_str!("fr.ftl");
 
 struct Catalog {
-    en: FluentBundle<FluentResource>,
-    fr: FluentBundle<FluentResource>,
+    en: Language,
+    fr: Language,
+}
+
+struct Language {
+    bundle: FluentBundle<FluentResource>,
+    /// Every message that takes no arguments, formatted once: a conversation page asks for
+    /// the same labels for each of its fifty messages.
+    plain: HashMap<&'static str, String>,
+    /// Dates and times in words, by the minute: formatting them through Fluent for every
+    /// message shown was a visible share of a page's cost.
+    date_times: Recent<i64, String>,
 }
 
 static CATALOG: LazyLock<Catalog> = LazyLock::new(|| Catalog {
-    en: bundle(langid!("en"), EN_SOURCE),
-    fr: bundle(langid!("fr"), FR_SOURCE),
+    en: Language::new(langid!("en"), EN_SOURCE),
+    fr: Language::new(langid!("fr"), FR_SOURCE),
 });
+
+/// Minutes whose words are remembered; past this the memory starts afresh.
+const DATE_TIMES_REMEMBERED: usize = 10_000;
+
+impl Language {
+    fn new(id: LanguageIdentifier, source: &'static str) -> Language {
+        let bundle = bundle(id, source);
+        let plain = message_keys(source)
+            .filter_map(|key| {
+                let pattern = bundle.get_message(key)?.value()?;
+                let mut errors = Vec::new();
+                let text = bundle.format_pattern(pattern, None, &mut errors);
+                errors.is_empty().then(|| (key, text.into_owned()))
+            })
+            .collect();
+        Language {
+            bundle,
+            plain,
+            date_times: Recent::new(Duration::MAX, DATE_TIMES_REMEMBERED),
+        }
+    }
+}
+
+/// The identifiers of a catalog's messages (not its terms).
+fn message_keys(source: &'static str) -> impl Iterator<Item = &'static str> {
+    // A catalog that does not parse is refused by `bundle` and by the tests; here the part
+    // that parsed is enough.
+    let resource = fluent_syntax::parser::parse(source).unwrap_or_else(|(partial, _)| partial);
+    resource.body.into_iter().filter_map(|entry| match entry {
+        fluent_syntax::ast::Entry::Message(m) => Some(m.id.name),
+        _ => None,
+    })
+}
 
 fn bundle(id: LanguageIdentifier, source: &'static str) -> FluentBundle<FluentResource> {
     // The catalogs are compiled in and checked by the tests below, so a failure here is a
@@ -72,7 +119,7 @@ impl Lang {
         }
     }
 
-    fn bundle(self) -> &'static FluentBundle<FluentResource> {
+    fn language(self) -> &'static Language {
         match self {
             Lang::En => &CATALOG.en,
             Lang::Fr => &CATALOG.fr,
@@ -80,7 +127,10 @@ impl Lang {
     }
 
     pub fn t(self, key: &str) -> String {
-        self.format(key, None)
+        match self.language().plain.get(key) {
+            Some(text) => text.clone(),
+            None => self.format(key, None),
+        }
     }
 
     pub fn t_args(self, key: &str, args: &[(&'static str, FluentValue<'_>)]) -> String {
@@ -92,7 +142,7 @@ impl Lang {
     }
 
     fn format(self, key: &str, args: Option<&FluentArgs>) -> String {
-        let bundle = self.bundle();
+        let bundle = &self.language().bundle;
         let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
             tracing::warn!(key, lang = self.code(), "missing catalog message");
             return key.to_owned();
@@ -130,13 +180,20 @@ impl Lang {
 
     /// Date and time in words, for a `title` and for screen readers: "November 21, 2026, 14:03 UTC".
     pub fn date_time(self, unix_seconds: i64) -> String {
-        self.t_args(
+        let minute = unix_seconds.div_euclid(60);
+        let remembered = &self.language().date_times;
+        if let Some(text) = remembered.get(&minute) {
+            return text;
+        }
+        let text = self.t_args(
             "date-time",
             &[
                 ("date", self.date(unix_seconds).into()),
                 ("time", self.time_of_day(unix_seconds).into()),
             ],
-        )
+        );
+        remembered.put(minute, text.clone());
+        text
     }
 
     /// Picks the best of our languages from an `Accept-Language` header; English otherwise.
@@ -177,19 +234,11 @@ impl FromRequest for Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fluent_syntax::ast::Entry;
     use std::collections::BTreeSet;
 
     fn keys(source: &'static str) -> BTreeSet<&'static str> {
-        let resource = fluent_syntax::parser::parse(source).expect("catalog parses");
-        resource
-            .body
-            .into_iter()
-            .filter_map(|entry| match entry {
-                Entry::Message(m) => Some(m.id.name),
-                _ => None,
-            })
-            .collect()
+        assert!(fluent_syntax::parser::parse(source).is_ok(), "catalog parses");
+        message_keys(source).collect()
     }
 
     #[test]
