@@ -32,7 +32,7 @@ pub struct AppState {
     pub registration: Registration,
     pub trust_proxy: bool,
     pub login_limiter: LoginLimiter,
-    pub users: UserCache,
+    pub users: Arc<UserCache>,
     pub answers: poll::SharedAnswers,
     pub sessions: Arc<RecentSessions>,
 }
@@ -124,11 +124,18 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
         Arc::new(Hub::new(&conn).map_err(std::io::Error::other)?)
     };
     let sessions = Arc::new(RecentSessions::default());
-    let revoked = Arc::clone(&sessions);
+    let users = Arc::new(UserCache::default());
+    let (kept_sessions, kept_users) = (Arc::clone(&sessions), Arc::clone(&users));
     watcher::spawn(
         &options.data.dir.join(db::DATABASE_FILE),
         Arc::clone(&hub),
-        move || revoked.forget_all(),
+        move |changed| {
+            changed
+                .sessions
+                .iter()
+                .for_each(|key| kept_sessions.forget(key));
+            changed.users.iter().for_each(|id| kept_users.forget(*id));
+        },
     )?;
     let state = web::Data::new(AppState {
         pool: pool.clone(),
@@ -144,7 +151,7 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
         registration: options.registration,
         trust_proxy: options.trust_proxy,
         login_limiter: LoginLimiter::default(),
-        users: UserCache::default(),
+        users,
         answers: poll::SharedAnswers::default(),
         sessions: Arc::clone(&sessions),
     });

@@ -22,8 +22,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0002_conversations.sql"),
     ),
     (
-        "0003_session_revocations.sql",
-        include_str!("../migrations/0003_session_revocations.sql"),
+        "0003_cache_invalidations.sql",
+        include_str!("../migrations/0003_cache_invalidations.sql"),
     ),
 ];
 

@@ -4,11 +4,15 @@
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 pub struct Recent<K, V> {
     entries: Mutex<HashMap<K, (Instant, V)>>,
+    /// Moves whenever something is forgotten, so that a value read from the database before
+    /// that moment is not remembered after it (see `put_fresh`).
+    forgets: AtomicU64,
     lifetime: Duration,
     /// Past this many entries the map starts afresh: simpler than eviction, and these caches
     /// refill in one round of requests.
@@ -19,6 +23,7 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
     pub fn new(lifetime: Duration, capacity: usize) -> Self {
         Recent {
             entries: Mutex::new(HashMap::new()),
+            forgets: AtomicU64::new(0),
             lifetime,
             capacity,
         }
@@ -48,20 +53,38 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
         entries.insert(key, (Instant::now(), value));
     }
 
+    /// Take this before reading a value from its source, and give it to `put_fresh`.
+    pub fn generation(&self) -> u64 {
+        self.forgets.load(Ordering::SeqCst)
+    }
+
+    /// Remembers a value read while the generation was `read_during`, unless something was
+    /// forgotten since: the value may be what was just invalidated. Forgetting more than needed
+    /// only costs a read.
+    pub fn put_fresh(&self, key: K, value: V, read_during: u64) {
+        let mut entries = self.entries();
+        if self.generation() == read_during {
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+            entries.insert(key, (Instant::now(), value));
+        }
+    }
+
     pub fn forget<Q: Hash + Eq + ?Sized>(&self, key: &Q)
     where
         K: Borrow<Q>,
     {
-        self.entries().remove(key);
-    }
-
-    pub fn clear(&self) {
-        self.entries().clear();
+        let mut entries = self.entries();
+        self.forgets.fetch_add(1, Ordering::SeqCst);
+        entries.remove(key);
     }
 
     /// Keeps only the entries for which `keep` is true.
     pub fn retain(&self, mut keep: impl FnMut(&K, &V) -> bool) {
-        self.entries().retain(|key, (_, value)| keep(key, value));
+        let mut entries = self.entries();
+        self.forgets.fetch_add(1, Ordering::SeqCst);
+        entries.retain(|key, (_, value)| keep(key, value));
     }
 }
 
@@ -83,5 +106,16 @@ mod tests {
         assert_eq!(recent.get(&2), None, "cleared at capacity");
         recent.retain(|key, _| *key != 4);
         assert_eq!(recent.get(&4), None);
+    }
+
+    #[test]
+    fn a_value_read_before_a_forget_is_not_remembered() {
+        let recent = Recent::new(Duration::from_secs(60), 10);
+        let read_during = recent.generation();
+        recent.forget(&1);
+        recent.put_fresh(1, "stale", read_during);
+        assert_eq!(recent.get(&1), None);
+        recent.put_fresh(1, "fresh", recent.generation());
+        assert_eq!(recent.get(&1), Some("fresh"));
     }
 }

@@ -99,12 +99,13 @@ impl FromRequest for SignedIn {
             let user = match state.users.get(id) {
                 Some(user) => user,
                 None => {
+                    let read_during = state.users.generation();
                     let Some(user) = db::run(&state.pool, move |conn| user::find(conn, id)).await?
                     else {
                         session.purge();
                         return Err(AppError::LoginRequired);
                     };
-                    state.users.put(&user);
+                    state.users.put_read(&user, read_during);
                     user
                 }
             };

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
@@ -26,68 +25,44 @@ impl SqliteSessionStore {
 
 type State = HashMap<String, String>;
 
-/// How long a session read from the database is kept without reading it again. Revocations do not
-/// wait for this: this process drops what it deletes at once, and the watcher drops everything
-/// when another process deletes a session. What can be this stale is only a cosmetic change
-/// made by another process (a flash message it stored).
-const TRUSTED_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long a session read from the database is kept without reading it again. Changes do not
+/// wait for this: this process updates or drops what it changes at once, and the watcher drops
+/// what other processes changed within 200 ms (migration 0003). This only bounds the damage of
+/// a change that was somehow not noted.
+const KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
 /// Past this many sessions the memory of them starts afresh.
 const REMEMBERED: usize = 50_000;
 
 /// Sessions read recently: a long-polling client asks again after every answer, and reading its
 /// session from SQLite each time was the largest part of a re-poll.
-pub struct RecentSessions {
-    sessions: Recent<String, State>,
-    /// Moves each time everything is forgotten, so that a read that raced a revocation is not
-    /// remembered after it.
-    forgotten: AtomicU64,
-}
+/// The state of a session and when it expires.
+type Kept = (State, i64);
+
+pub struct RecentSessions(Recent<String, Kept>);
 
 impl Default for RecentSessions {
     fn default() -> Self {
-        RecentSessions {
-            sessions: Recent::new(TRUSTED_FOR, REMEMBERED),
-            forgotten: AtomicU64::new(0),
-        }
+        RecentSessions(Recent::new(KEPT_FOR, REMEMBERED))
     }
 }
 
 impl RecentSessions {
     fn get(&self, key: &str) -> Option<State> {
-        self.sessions.get(key)
+        let (state, expires_at) = self.0.get(key)?;
+        (expires_at > now()).then_some(state)
     }
 
-    fn generation(&self) -> u64 {
-        self.forgotten.load(Ordering::SeqCst)
+    fn put(&self, key: &str, state: &State, expires_at: i64) {
+        self.0.put(key.to_owned(), (state.clone(), expires_at));
     }
 
-    /// Remembers a session read from the database while the generation was `read_during`,
-    /// unless everything was forgotten since: that state may belong to a revoked session.
-    fn put_read(&self, key: &str, state: &State, read_during: u64) {
-        self.put(key, state);
-        if self.generation() != read_during {
-            self.forget(key);
-        }
-    }
-
-    /// Forgets every session: some were revoked in the database by another process.
-    pub fn forget_all(&self) {
-        self.forgotten.fetch_add(1, Ordering::SeqCst);
-        self.sessions.clear();
-    }
-
-    fn put(&self, key: &str, state: &State) {
-        self.sessions.put(key.to_owned(), state.clone());
-    }
-
-    fn forget(&self, key: &str) {
-        self.sessions.forget(key);
+    pub fn forget(&self, key: &str) {
+        self.0.forget(key);
     }
 
     /// Forgets every session of `user` (their sessions were just revoked in the database).
     pub fn forget_user(&self, user: UserId) {
-        self.sessions
-            .retain(|_, state| user_of(state) != Some(user));
+        self.0.retain(|_, (state, _)| user_of(state) != Some(user));
     }
 }
 
@@ -115,18 +90,22 @@ impl SessionStore for SqliteSessionStore {
             return Ok(Some(state));
         }
         let stored_key = key.as_ref().to_owned();
-        let read_during = self.recent.generation();
-        let state = db::run(&self.pool, move |conn| session::load(conn, &stored_key))
-            .await
-            .map_err(|e| LoadError::Other(anyhow::anyhow!("{e}")))?;
-        let state: Option<State> = state
-            .map(|json| serde_json::from_str(&json))
-            .transpose()
-            .map_err(|e| LoadError::Deserialization(e.into()))?;
-        if let Some(state) = &state {
-            self.recent.put_read(key.as_ref(), state, read_during);
-        }
-        Ok(state)
+        let read_during = self.recent.0.generation();
+        let Some((json, expires_at)) =
+            db::run(&self.pool, move |conn| session::load(conn, &stored_key))
+                .await
+                .map_err(|e| LoadError::Other(anyhow::anyhow!("{e}")))?
+        else {
+            return Ok(None);
+        };
+        let state: State =
+            serde_json::from_str(&json).map_err(|e| LoadError::Deserialization(e.into()))?;
+        self.recent.0.put_fresh(
+            key.as_ref().to_owned(),
+            (state.clone(), expires_at),
+            read_during,
+        );
+        Ok(Some(state))
     }
 
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
@@ -138,7 +117,7 @@ impl SessionStore for SqliteSessionStore {
         })
         .await
         .map_err(|e| SaveError::Other(anyhow::anyhow!("{e}")))?;
-        self.recent.put(&key, &state);
+        self.recent.put(&key, &state, expires_at);
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
     }
 
@@ -158,7 +137,7 @@ impl SessionStore for SqliteSessionStore {
         .await
         .map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")))?;
         if still_there {
-            self.recent.put(key.as_ref(), &state);
+            self.recent.put(key.as_ref(), &state, expires_at);
             Ok(key)
         } else {
             self.recent.forget(key.as_ref());

@@ -1,6 +1,6 @@
 //! Recently seen accounts, so that a signed-in request does not read its own user row on every
-//! hop. Only profile fields are cached (never whether a session is valid), for at most
-//! `LIFETIME`, and this process forgets an entry as soon as it changes it.
+//! hop. Only profile fields are cached (never whether a session is valid). This process forgets
+//! an entry as soon as it changes it, and the watcher forgets those other processes changed.
 
 use std::time::Duration;
 
@@ -8,9 +8,8 @@ use crate::model::UserId;
 use crate::model::user::User;
 use crate::recent::Recent;
 
-/// How stale a name or language changed by another process may be. Long enough that a burst of
-/// re-polls rarely finds its users expired all at once.
-const LIFETIME: Duration = Duration::from_secs(60);
+/// Only bounds the damage of a change that was somehow not noted (see migration 0003).
+const LIFETIME: Duration = Duration::from_secs(3600);
 const CAPACITY: usize = 10_000;
 
 pub struct UserCache(Recent<UserId, User>);
@@ -26,8 +25,13 @@ impl UserCache {
         self.0.get(&id)
     }
 
-    pub fn put(&self, user: &User) {
-        self.0.put(user.id, user.clone());
+    /// Take this before reading a user from the database, for `put_read`.
+    pub fn generation(&self) -> u64 {
+        self.0.generation()
+    }
+
+    pub fn put_read(&self, user: &User, read_during: u64) {
+        self.0.put_fresh(user.id, user.clone(), read_during);
     }
 
     pub fn forget(&self, id: UserId) {

@@ -73,6 +73,7 @@ pub async fn save(
         user::update_profile(conn, id, &change)
     })
     .await?;
+    state.users.forget(id);
     auth::remember_language(&me.session, language)?;
     auth::flash(&me.session, "flash-profile-saved");
     Ok(see_other("/profile"))

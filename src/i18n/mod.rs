@@ -237,7 +237,10 @@ mod tests {
     use std::collections::BTreeSet;
 
     fn keys(source: &'static str) -> BTreeSet<&'static str> {
-        assert!(fluent_syntax::parser::parse(source).is_ok(), "catalog parses");
+        assert!(
+            fluent_syntax::parser::parse(source).is_ok(),
+            "catalog parses"
+        );
         message_keys(source).collect()
     }
 

@@ -3,6 +3,7 @@
 
 pub mod conversation;
 pub mod event;
+pub mod invalidation;
 pub mod message;
 pub mod secret;
 pub mod session;

@@ -5,10 +5,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{UserId, now};
 use crate::error::AppError;
 
-pub fn load(conn: &Connection, key: &str) -> Result<Option<String>, AppError> {
+/// The session's state and when it expires, unless it is gone or expired.
+pub fn load(conn: &Connection, key: &str) -> Result<Option<(String, i64)>, AppError> {
     Ok(conn
-        .prepare_cached("SELECT state FROM sessions WHERE key = ?1 AND expires_at > ?2")?
-        .query_row(params![key, now()], |row| row.get(0))
+        .prepare_cached(
+            "SELECT state, expires_at FROM sessions WHERE key = ?1 AND expires_at > ?2",
+        )?
+        .query_row(params![key, now()], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?)
 }
 
@@ -20,8 +23,9 @@ pub fn insert(
     expires_at: i64,
 ) -> Result<(), AppError> {
     // New sessions are rare enough (a login, a first visit that stores something) to be the
-    // moment to forget expired ones.
+    // moment to forget expired ones, and old notes of changes.
     conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now()])?;
+    super::invalidation::prune(conn)?;
     conn.execute(
         "INSERT INTO sessions (key, user_id, state, expires_at) VALUES (?1, ?2, ?3, ?4)",
         params![key, user, state, expires_at],
@@ -61,11 +65,4 @@ pub fn delete(conn: &Connection, key: &str) -> Result<(), AppError> {
 pub fn delete_all_of_user(conn: &Connection, user: UserId) -> Result<(), AppError> {
     conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user])?;
     Ok(())
-}
-
-/// Moves whenever any session is deleted, by any process (see migration 0003).
-pub fn revocations(conn: &Connection) -> Result<i64, AppError> {
-    Ok(conn
-        .prepare_cached("SELECT generation FROM session_revocations WHERE id = 1")?
-        .query_row([], |row| row.get(0))?)
 }

@@ -1,6 +1,7 @@
 //! Background upkeep of the hub: notices commits made by other processes (a second app process,
 //! an operator's `bavard` command) through SQLite's `data_version`, and writes batched read marks.
-//! It also tells the session cache when any process has deleted sessions.
+//! It also passes on the notes of changed sessions and accounts, so that what this process
+//! keeps of them in memory is forgotten.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::Hub;
-use crate::model::session;
+use crate::model::invalidation::{self, Invalidated};
 
 /// Under the one second in which another process's message must reach waiting clients.
 const WATCH_INTERVAL: Duration = Duration::from_millis(200);
@@ -18,17 +19,17 @@ const WATCH_INTERVAL: Duration = Duration::from_millis(200);
 const READ_FLUSH_EVERY: u32 = 5;
 
 /// Starts the watcher thread on its own connection; it runs for the life of the process.
-/// `sessions_revoked` is called when sessions were deleted since the previous look.
+/// `forget` receives the sessions and accounts changed since the previous look.
 pub fn spawn(
     database: &Path,
     hub: Arc<Hub>,
-    sessions_revoked: impl Fn() + Send + 'static,
+    forget: impl Fn(&Invalidated) + Send + 'static,
 ) -> std::io::Result<()> {
     let mut conn = Connection::open(database).map_err(std::io::Error::other)?;
     conn.execute_batch(crate::db::CONNECTION_PRAGMAS)
         .map_err(std::io::Error::other)?;
-    // Read before the server accepts anyone, so no revocation falls before the first look.
-    let mut revocations = session::revocations(&conn).map_err(std::io::Error::other)?;
+    // Read before the server accepts anyone, so that no change falls before the first look.
+    let mut noted = invalidation::latest(&conn).map_err(std::io::Error::other)?;
     std::thread::Builder::new()
         .name("bavard-watcher".into())
         .spawn(move || {
@@ -45,13 +46,14 @@ pub fn spawn(
                         if let Err(e) = hub.catch_up(&conn) {
                             tracing::error!(error = %e, "catching up with the database failed");
                         }
-                        match session::revocations(&conn) {
-                            Ok(now) if now != revocations => {
-                                revocations = now;
-                                sessions_revoked();
+                        match invalidation::after(&conn, noted) {
+                            Ok((last, changed)) => {
+                                noted = last;
+                                if !changed.is_empty() {
+                                    forget(&changed);
+                                }
                             }
-                            Ok(_) => {}
-                            Err(e) => tracing::error!(error = %e, "reading revocations failed"),
+                            Err(e) => tracing::error!(error = %e, "reading changed rows failed"),
                         }
                     }
                     Ok(_) => {}

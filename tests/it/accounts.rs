@@ -306,3 +306,49 @@ fn browsing_does_not_rewrite_the_session_on_every_page() {
         );
     }
 }
+
+#[test]
+fn a_second_process_sees_profile_and_logout_changes_within_a_second() {
+    // Hosts such as Passenger run several app processes on one database; each keeps the
+    // sessions and accounts it has read in memory.
+    let first = Server::start();
+    let second = Server::start_in(&first.data, &[]);
+    let alice = first.signed_up("alice", "Alice");
+    let elsewhere = second.client();
+    elsewhere.set_session_cookie(alice.session_cookie());
+    assert!(elsewhere.get("/profile").body.contains(r#"value="Alice""#));
+
+    let saved = alice.post_form(
+        "/profile",
+        &[
+            ("display_name", "Alice Liddell"),
+            ("about", ""),
+            ("language", "fr"),
+        ],
+    );
+    assert_eq!(saved.status, 303);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    let mut seen = elsewhere.get("/profile").body;
+    while !(seen.contains(r#"value="Alice Liddell""#) && seen.contains(r#"lang="fr""#))
+        && std::time::Instant::now() < until
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        seen = elsewhere.get("/profile").body;
+    }
+    assert!(seen.contains(r#"value="Alice Liddell""#), "the new name");
+    assert!(
+        seen.contains(r#"lang="fr""#),
+        "the new language (kept in the session)"
+    );
+
+    assert_eq!(alice.post_form("/logout", &[]).status, 303);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    while elsewhere.get("/profile").status == 200 && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(
+        elsewhere.get("/profile").status,
+        303,
+        "logged out everywhere"
+    );
+}

@@ -67,11 +67,11 @@ fn profiles_are_edited_with_rules_and_shown_to_others() {
         ],
     );
     assert_eq!(saved.location(), "/profile");
+    let own = alice.get("/profile").body;
+    assert!(own.contains("Your profile has been saved"));
     assert!(
-        alice
-            .get("/profile")
-            .body
-            .contains("Your profile has been saved")
+        own.contains(r#"value="Alice Liddell""#),
+        "the new name shows at once on one's own pages"
     );
     let seen = bob.get("/u/alice");
     assert!(seen.body.contains("<h1>Alice Liddell</h1>"));
