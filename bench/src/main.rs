@@ -764,6 +764,10 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
         let mut ratios = Vec::new();
         let (mut pages, mut healths) = (Vec::new(), Vec::new());
         for _ in 0..runs {
+            eprintln!(
+                "bench: conversation page, then /healthz, {:?} each…",
+                sizes.page_for
+            );
             let page = rate(
                 addr,
                 &format!("/c/{page_group}"),

@@ -1,6 +1,8 @@
 //! Conversations and who is in them. A conversation is only ever found through the asking
 //! user's membership, so someone outside it gets "not found", never a hint that it exists.
 
+use std::sync::LazyLock;
+
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::message::{self, MessageKind};
@@ -351,24 +353,32 @@ pub struct Summary {
     pub filter_text: String,
 }
 
-const SUMMARY_SELECT: &str = "
+/// Limits are written into the SQL, not bound: SQLite prepares a statement again on every run
+/// when a bound parameter sets its LIMIT, and that was most of a conversation page's cost.
+static SUMMARY_SELECT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "
     SELECT c.id, c.kind, c.title,
         other.id, other.display_name,
         last.kind, last.body, last.deleted_at IS NOT NULL, last.created_at, author.display_name,
         (SELECT count(*) FROM (SELECT 1 FROM messages unread
          WHERE unread.conversation_id = c.id AND unread.id > mine.last_read_message_id
            AND unread.kind = 'text' AND unread.deleted_at IS NULL
-           AND unread.author_id IS NOT ?1 LIMIT ?2)),
+           AND unread.author_id IS NOT ?1 LIMIT {UNREAD_COUNTED})),
         (SELECT group_concat(name, ' ') FROM (SELECT u.display_name AS name
          FROM memberships mm JOIN users u ON u.id = mm.user_id
-         WHERE mm.conversation_id = c.id LIMIT ?3))
+         WHERE mm.conversation_id = c.id LIMIT {FILTER_MEMBERS}))
     FROM memberships mine
     JOIN conversations c ON c.id = mine.conversation_id
-    LEFT JOIN memberships om ON c.kind = 'direct' AND om.conversation_id = c.id AND om.user_id != ?1
-    LEFT JOIN users other ON other.id = om.user_id
+    -- As a subquery with LIMIT 1: a join on the memberships visited every member of a group
+    -- before the kind test dropped them, thousands of rows per page in large groups.
+    LEFT JOIN users other ON c.kind = 'direct' AND other.id = (SELECT om.user_id FROM memberships om
+        WHERE om.conversation_id = c.id AND om.user_id != ?1 LIMIT 1)
     LEFT JOIN messages last ON last.id = (SELECT max(id) FROM messages WHERE conversation_id = c.id)
     LEFT JOIN users author ON author.id = last.author_id
-    WHERE mine.user_id = ?1";
+    WHERE mine.user_id = ?1"
+    )
+});
 
 fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
     let kind = Kind::from_code(&row.get::<_, String>(1)?);
@@ -407,12 +417,10 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
 pub fn list_for(conn: &Connection, user: UserId) -> Result<Vec<Summary>, AppError> {
     let mut stmt = conn.prepare_cached(&format!(
         // Activity is kept in seconds; within one second the newest message decides.
-        "{SUMMARY_SELECT} ORDER BY c.last_activity DESC, coalesce(last.id, 0) DESC, c.id DESC"
+        "{} ORDER BY c.last_activity DESC, coalesce(last.id, 0) DESC, c.id DESC",
+        *SUMMARY_SELECT
     ))?;
-    let rows = stmt.query_map(
-        params![user, UNREAD_COUNTED, FILTER_MEMBERS as i64],
-        summary_from_row,
-    )?;
+    let rows = stmt.query_map([user], summary_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -422,11 +430,8 @@ pub fn summary_for(
     id: ConversationId,
 ) -> Result<Option<Summary>, AppError> {
     Ok(conn
-        .prepare_cached(&format!("{SUMMARY_SELECT} AND c.id = ?4"))?
-        .query_row(
-            params![user, UNREAD_COUNTED, FILTER_MEMBERS as i64, id],
-            summary_from_row,
-        )
+        .prepare_cached(&format!("{} AND c.id = ?2", *SUMMARY_SELECT))?
+        .query_row(params![user, id], summary_from_row)
         .optional()?)
 }
 

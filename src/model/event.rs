@@ -74,10 +74,13 @@ pub fn latest_id(conn: &Connection) -> Result<EventId, AppError> {
 
 /// Events after `cursor` in every conversation, oldest first.
 pub fn after(conn: &Connection, cursor: EventId, limit: usize) -> Result<Vec<Event>, AppError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, conversation_id, kind, message_id FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![cursor, limit as i64], Event::from_row)?;
+    // The limit is written into the SQL: bound, it makes SQLite prepare the statement again on
+    // every run. Callers pass one constant each, so the statement cache holds one per caller.
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, conversation_id, kind, message_id FROM events WHERE id > ?1 ORDER BY id
+         LIMIT {limit}"
+    ))?;
+    let rows = stmt.query_map(params![cursor], Event::from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -89,12 +92,12 @@ pub fn after_for_member(
     cursor: EventId,
     limit: usize,
 ) -> Result<Vec<Event>, AppError> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT e.id, e.conversation_id, e.kind, e.message_id
          FROM events e
          JOIN memberships m ON m.conversation_id = e.conversation_id AND m.user_id = ?1
-         WHERE e.id > ?2 ORDER BY e.id LIMIT ?3",
-    )?;
-    let rows = stmt.query_map(params![user, cursor, limit as i64], Event::from_row)?;
+         WHERE e.id > ?2 ORDER BY e.id LIMIT {limit}"
+    ))?;
+    let rows = stmt.query_map(params![user, cursor], Event::from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

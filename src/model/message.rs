@@ -202,16 +202,14 @@ pub fn page(
     before: Option<MessageId>,
 ) -> Result<Page, AppError> {
     let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE m.conversation_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3"
+        "{SELECT} WHERE m.conversation_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT {}",
+        // Written into the SQL: a bound LIMIT makes SQLite prepare the statement on every run.
+        PAGE_SIZE + 1
     ))?;
     // One more than the page: it tells whether there is more, and how the first one groups.
     let mut rows = stmt
         .query_map(
-            params![
-                conversation,
-                before.map_or(i64::MAX, |b| b.0),
-                (PAGE_SIZE + 1) as i64
-            ],
+            params![conversation, before.map_or(i64::MAX, |b| b.0)],
             Message::from_row,
         )?
         .collect::<Result<Vec<_>, _>>()?;

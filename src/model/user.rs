@@ -234,13 +234,12 @@ pub fn search(conn: &Connection, query: &str, page: usize) -> Result<SearchPage,
          ORDER BY username = ?1 DESC,
                   instr(search_text, ?1) = 1 OR instr(lower(display_name), ?1) = 1 DESC,
                   display_name COLLATE NOCASE, username
-         LIMIT ?2 OFFSET ?3"
+         LIMIT {} OFFSET ?2",
+        // Written into the SQL: a bound LIMIT makes SQLite prepare the statement on every run.
+        SEARCH_PAGE_SIZE + 1
     ))?;
     let mut users = stmt
-        .query_map(
-            params![needle, (SEARCH_PAGE_SIZE + 1) as i64, offset as i64],
-            User::from_row,
-        )?
+        .query_map(params![needle, offset as i64], User::from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     let has_more = users.len() > SEARCH_PAGE_SIZE;
     users.truncate(SEARCH_PAGE_SIZE);
