@@ -257,6 +257,10 @@ async fn sign_up(addr: SocketAddr, count: usize) -> std::io::Result<Vec<Person>>
                             res.status
                         ))
                     })?;
+                // Follow the redirect as a browser does: the first page shows (and so clears)
+                // the welcome message. Otherwise each person's first poll answer would clear
+                // it, a session write per member in the first fan-out round.
+                conn.get("/", Some(&cookie), false).await?;
                 let _ = tx.send((i, Person { cookie, username }));
             }
         }));
