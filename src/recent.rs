@@ -46,7 +46,10 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
     }
 
     pub fn put(&self, key: K, value: V) {
-        let mut entries = self.entries();
+        self.insert(&mut self.entries(), key, value);
+    }
+
+    fn insert(&self, entries: &mut HashMap<K, (Instant, V)>, key: K, value: V) {
         if entries.len() >= self.capacity {
             entries.clear();
         }
@@ -64,10 +67,7 @@ impl<K: Hash + Eq, V: Clone> Recent<K, V> {
     pub fn put_fresh(&self, key: K, value: V, read_during: u64) {
         let mut entries = self.entries();
         if self.generation() == read_during {
-            if entries.len() >= self.capacity {
-                entries.clear();
-            }
-            entries.insert(key, (Instant::now(), value));
+            self.insert(&mut entries, key, value);
         }
     }
 

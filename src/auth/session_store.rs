@@ -33,11 +33,11 @@ const KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
 /// Past this many sessions the memory of them starts afresh.
 const REMEMBERED: usize = 50_000;
 
-/// Sessions read recently: a long-polling client asks again after every answer, and reading its
-/// session from SQLite each time was the largest part of a re-poll.
 /// The state of a session and when it expires.
 type Kept = (State, i64);
 
+/// Sessions read recently: a long-polling client asks again after every answer, and reading its
+/// session from SQLite each time was the largest part of a re-poll.
 pub struct RecentSessions(Recent<String, Kept>);
 
 impl Default for RecentSessions {
