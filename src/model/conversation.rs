@@ -353,6 +353,10 @@ pub struct Summary {
     pub filter_text: String,
 }
 
+/// Enough of the last message for its preview: a notice of people added to a group names them
+/// all, thousands of names in a large group.
+const PREVIEW_SOURCE_CHARS: usize = 200;
+
 /// Limits are written into the SQL, not bound: SQLite prepares a statement again on every run
 /// when a bound parameter sets its LIMIT, and that was most of a conversation page's cost.
 static SUMMARY_SELECT: LazyLock<String> = LazyLock::new(|| {
@@ -360,7 +364,8 @@ static SUMMARY_SELECT: LazyLock<String> = LazyLock::new(|| {
         "
     SELECT c.id, c.kind, c.title,
         other.id, other.display_name,
-        last.kind, last.body, last.deleted_at IS NOT NULL, last.created_at, author.display_name,
+        last.kind, substr(last.body, 1, {PREVIEW_SOURCE_CHARS}), last.deleted_at IS NOT NULL,
+        last.created_at, author.display_name,
         (SELECT count(*) FROM (SELECT 1 FROM messages unread
          WHERE unread.conversation_id = c.id AND unread.id > mine.last_read_message_id
            AND unread.kind = 'text' AND unread.deleted_at IS NULL

@@ -45,6 +45,18 @@ pub fn notice_text(lang: Lang, kind: MessageKind, author: Option<&str>, body: &s
     }
 }
 
+/// Characters of a message shown in a list preview.
+const PREVIEW_CHARS: usize = 80;
+
+/// The start of a preview, with an ellipsis when cut: a notice that a group was created with
+/// thousands of people names them all, and the list is on every page.
+fn shortened(text: &str) -> String {
+    match text.char_indices().nth(PREVIEW_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
 /// Plain text with line breaks kept (by CSS) and web addresses made into links. Everything else
 /// is escaped: a message can never become markup.
 pub fn message_text(text: &str) -> Markup {
@@ -137,9 +149,9 @@ pub fn conversation_entry(lang: Lang, summary: &Summary, open: Option<Conversati
                                 (lang.t("message-deleted"))
                             } @else if preview.kind == MessageKind::Text {
                                 @if let Some(author) = &preview.author { (author) ": " }
-                                (preview.body.chars().take(80).collect::<String>())
+                                (shortened(&preview.body))
                             } @else {
-                                (notice_text(lang, preview.kind, preview.author.as_deref(), &preview.body))
+                                (shortened(&notice_text(lang, preview.kind, preview.author.as_deref(), &preview.body)))
                             }
                         }
                     }

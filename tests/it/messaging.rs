@@ -490,6 +490,39 @@ fn the_list_follows_activity_and_can_be_filtered() {
 }
 
 #[test]
+fn list_previews_stay_short_however_long_the_message() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    let mut names = Vec::new();
+    for i in 0..4 {
+        let username = format!("member{i}");
+        server.signed_up(&username, &format!("Someone With A Rather Long Name {i}"));
+        names.push(username);
+    }
+    // The creation notice names everyone added: far longer than a preview.
+    let crowd = group(&alice, "Crowd", &names.join(","));
+    let preview_of = |html: &str| -> String {
+        let start = html.find(r#"class="conv-preview""#).unwrap();
+        let text = &html[start..];
+        text[text.find('>').unwrap() + 1..text.find("</span>").unwrap()].to_owned()
+    };
+    let preview = preview_of(&alice.get("/").body);
+    assert!(preview.starts_with("Alice added"), "{preview}");
+    assert!(
+        preview.ends_with('…') && preview.chars().count() <= 81,
+        "{preview}"
+    );
+
+    let long = "word ".repeat(300);
+    send(&alice, crowd, &long);
+    let preview = preview_of(&alice.get("/").body);
+    assert!(
+        preview.ends_with('…') && preview.chars().count() <= 90,
+        "{preview}"
+    );
+}
+
+#[test]
 fn hostile_messages_are_shown_as_text() {
     let server = Server::start();
     let alice = server.signed_up("alice", "Alice");
