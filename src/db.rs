@@ -25,6 +25,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_cache_invalidations.sql",
         include_str!("../migrations/0003_cache_invalidations.sql"),
     ),
+    (
+        "0004_hashed_session_keys.sql",
+        include_str!("../migrations/0004_hashed_session_keys.sql"),
+    ),
 ];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
+use blake2::{Blake2s256, Digest};
 
 use super::USER_SESSION_KEY;
 use crate::db::{self, Pool};
@@ -77,7 +78,18 @@ fn user_of(state: &State) -> Option<UserId> {
 fn new_key() -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(&bytes))
+}
+
+/// What the database (and this cache) knows a session by: a hash of the key the cookie carries,
+/// so that a copy of the database does not hand out live sessions. The key is 256 random bits,
+/// so a fast hash is enough; no salt or stretching is needed.
+fn stored_key(key: &str) -> String {
+    hex(&Blake2s256::digest(key.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn expiry(ttl: &Duration) -> i64 {
@@ -86,13 +98,14 @@ fn expiry(ttl: &Duration) -> i64 {
 
 impl SessionStore for SqliteSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
-        if let Some(state) = self.recent.get(key.as_ref()) {
+        let stored = stored_key(key.as_ref());
+        if let Some(state) = self.recent.get(&stored) {
             return Ok(Some(state));
         }
-        let stored_key = key.as_ref().to_owned();
         let read_during = self.recent.0.generation();
+        let looked_up = stored.clone();
         let Some((json, expires_at)) =
-            db::run(&self.pool, move |conn| session::load(conn, &stored_key))
+            db::run(&self.pool, move |conn| session::load(conn, &looked_up))
                 .await
                 .map_err(|e| LoadError::Other(anyhow::anyhow!("{e}")))?
         else {
@@ -100,24 +113,23 @@ impl SessionStore for SqliteSessionStore {
         };
         let state: State =
             serde_json::from_str(&json).map_err(|e| LoadError::Deserialization(e.into()))?;
-        self.recent.0.put_fresh(
-            key.as_ref().to_owned(),
-            (state.clone(), expires_at),
-            read_during,
-        );
+        self.recent
+            .0
+            .put_fresh(stored, (state.clone(), expires_at), read_during);
         Ok(Some(state))
     }
 
     async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
         let json = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
         let key = new_key().map_err(SaveError::Other)?;
-        let (user, expires_at, stored_key) = (user_of(&state), expiry(ttl), key.clone());
+        let (user, expires_at, stored) = (user_of(&state), expiry(ttl), stored_key(&key));
+        let inserted = stored.clone();
         db::run(&self.pool, move |conn| {
-            session::insert(conn, &stored_key, user, &json, expires_at)
+            session::insert(conn, &inserted, user, &json, expires_at)
         })
         .await
         .map_err(|e| SaveError::Other(anyhow::anyhow!("{e}")))?;
-        self.recent.put(&key, &state, expires_at);
+        self.recent.put(&stored, &state, expires_at);
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
     }
 
@@ -129,18 +141,18 @@ impl SessionStore for SqliteSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let json =
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
-        let (user, expires_at, stored_key) =
-            (user_of(&state), expiry(ttl), key.as_ref().to_owned());
+        let (user, expires_at, stored) = (user_of(&state), expiry(ttl), stored_key(key.as_ref()));
+        let updated = stored.clone();
         let still_there = db::run(&self.pool, move |conn| {
-            session::update(conn, &stored_key, user, &json, expires_at)
+            session::update(conn, &updated, user, &json, expires_at)
         })
         .await
         .map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")))?;
         if still_there {
-            self.recent.put(key.as_ref(), &state, expires_at);
+            self.recent.put(&stored, &state, expires_at);
             Ok(key)
         } else {
-            self.recent.forget(key.as_ref());
+            self.recent.forget(&stored);
             // Revoked while this request ran: never resurrect it under the old key.
             self.save(state, ttl)
                 .await
@@ -149,19 +161,52 @@ impl SessionStore for SqliteSessionStore {
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
-        let (key, expires_at) = (key.as_ref().to_owned(), expiry(ttl));
+        let (stored, expires_at) = (stored_key(key.as_ref()), expiry(ttl));
         db::run(&self.pool, move |conn| {
-            session::extend(conn, &key, expires_at)
+            session::extend(conn, &stored, expires_at)
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
-        self.recent.forget(key.as_ref());
-        let key = key.as_ref().to_owned();
-        db::run(&self.pool, move |conn| session::delete(conn, &key))
+        let stored = stored_key(key.as_ref());
+        self.recent.forget(&stored);
+        db::run(&self.pool, move |conn| session::delete(conn, &stored))
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_web::test]
+    async fn the_database_holds_only_a_hash_of_the_cookies_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = db::open(dir.path()).unwrap();
+        let store = SqliteSessionStore::new(pool.clone(), Arc::new(RecentSessions::default()));
+        let state: State = [("lang".to_owned(), "\"fr\"".to_owned())].into();
+        let key = store.save(state.clone(), &Duration::days(1)).await.unwrap();
+
+        let stored: Vec<String> = pool
+            .get()
+            .unwrap()
+            .prepare("SELECT key FROM sessions")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_ne!(stored[0], key.as_ref(), "not the key itself");
+        assert_eq!(stored[0], stored_key(key.as_ref()));
+
+        // Another process (with nothing in memory) finds the session from the cookie's key.
+        let elsewhere = SqliteSessionStore::new(pool, Arc::new(RecentSessions::default()));
+        assert_eq!(elsewhere.load(&key).await.unwrap(), Some(state));
+        elsewhere.delete(&key).await.unwrap();
+        assert_eq!(elsewhere.load(&key).await.unwrap(), None);
     }
 }
