@@ -357,8 +357,7 @@ pub struct Summary {
 /// all, thousands of names in a large group.
 const PREVIEW_SOURCE_CHARS: usize = 200;
 
-/// Limits are written into the SQL, not bound: SQLite prepares a statement again on every run
-/// when a bound parameter sets its LIMIT, and that was most of a conversation page's cost.
+/// Built once, so that its limits can be written into the SQL (see `model`).
 static SUMMARY_SELECT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "

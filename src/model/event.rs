@@ -74,8 +74,7 @@ pub fn latest_id(conn: &Connection) -> Result<EventId, AppError> {
 
 /// Events after `cursor` in every conversation, oldest first.
 pub fn after(conn: &Connection, cursor: EventId, limit: usize) -> Result<Vec<Event>, AppError> {
-    // The limit is written into the SQL: bound, it makes SQLite prepare the statement again on
-    // every run. Callers pass one constant each, so the statement cache holds one per caller.
+    // Callers pass one constant each, so the statement cache holds one statement per caller.
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, conversation_id, kind, message_id FROM events WHERE id > ?1 ORDER BY id
          LIMIT {limit}"

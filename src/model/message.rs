@@ -203,7 +203,6 @@ pub fn page(
 ) -> Result<Page, AppError> {
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE m.conversation_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT {}",
-        // Written into the SQL: a bound LIMIT makes SQLite prepare the statement on every run.
         PAGE_SIZE + 1
     ))?;
     // One more than the page: it tells whether there is more, and how the first one groups.

@@ -235,7 +235,6 @@ pub fn search(conn: &Connection, query: &str, page: usize) -> Result<SearchPage,
                   instr(search_text, ?1) = 1 OR instr(lower(display_name), ?1) = 1 DESC,
                   display_name COLLATE NOCASE, username
          LIMIT {} OFFSET ?2",
-        // Written into the SQL: a bound LIMIT makes SQLite prepare the statement on every run.
         SEARCH_PAGE_SIZE + 1
     ))?;
     let mut users = stmt
