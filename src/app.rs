@@ -179,6 +179,7 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
             .configure(routes)
             .default_service(web::to(not_found))
             .wrap(from_fn(auth::refuse_cross_site))
+            .wrap(from_fn(forms::bound_body_time))
             .wrap(from_fn(error::render_error_pages))
             .wrap(sessions)
             .wrap(from_fn(secure_cookies_over_https))
@@ -228,12 +229,12 @@ async fn log_request(
 }
 
 /// Session cookies get the Secure flag whenever the visitor reached us over HTTPS, directly or
-/// through a proxy that says so (`X-Forwarded-Proto`/`Forwarded`), as on shared hosts.
+/// through a trusted proxy that says so (`X-Forwarded-Proto`/`Forwarded`), as on shared hosts.
 async fn secure_cookies_over_https(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let https = req.connection_info().scheme() == "https";
+    let https = auth::reached_as(req.request()).0 == "https";
     let mut res = next.call(req).await?;
     if https {
         let headers = res.headers_mut();

@@ -21,6 +21,8 @@ pub enum AppError {
     /// Refused on principle (a cross-site request, a page for administrators).
     Forbidden(&'static str),
     PayloadTooLarge,
+    /// The request body arrived too slowly (see `forms::bound_body_time`).
+    TooSlow,
     TooManyRequests(&'static str),
     /// The page needs a signed-in user; they are sent to the login page and back.
     LoginRequired,
@@ -40,6 +42,7 @@ impl AppError {
             | AppError::Forbidden(key)
             | AppError::TooManyRequests(key) => key,
             AppError::PayloadTooLarge => "error-too-large",
+            AppError::TooSlow => "error-too-slow",
             AppError::LoginRequired => "error-login-required",
             AppError::Internal(_) => "error-internal",
         }
@@ -64,6 +67,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooSlow => StatusCode::REQUEST_TIMEOUT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::LoginRequired => StatusCode::UNAUTHORIZED,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -100,6 +104,7 @@ fn from_status(status: StatusCode) -> AppError {
     match status {
         StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => AppError::NotFound,
         StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+        StatusCode::REQUEST_TIMEOUT => AppError::TooSlow,
         StatusCode::FORBIDDEN => AppError::Forbidden("error-forbidden"),
         StatusCode::TOO_MANY_REQUESTS => AppError::TooManyRequests("error-too-many-requests"),
         s if s.is_client_error() => AppError::BadRequest("error-bad-request"),

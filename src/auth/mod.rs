@@ -163,17 +163,42 @@ pub async fn refuse_cross_site(
     Ok(next.call(req).await?.map_into_left_body())
 }
 
-fn is_cross_site(req: &HttpRequest) -> bool {
+/// Whether the request was made by a page of another site (or of a sibling subdomain).
+pub fn is_cross_site(req: &HttpRequest) -> bool {
     let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = header("sec-fetch-site") {
         // "same-site" includes sibling subdomains, which on shared hosting belong to strangers.
         return !matches!(site, "same-origin" | "none");
     }
     if let Some(origin) = header("origin") {
-        let origin_host = origin.split_once("://").map(|(_, host)| host);
-        return origin_host != Some(req.connection_info().host());
+        let (scheme, host) = reached_as(req);
+        return !origin.eq_ignore_ascii_case(&format!("{scheme}://{host}"));
     }
     false
+}
+
+fn trusts_proxy(req: &HttpRequest) -> bool {
+    req.app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.trust_proxy)
+}
+
+/// The scheme and host the visitor used to reach us. The forwarding headers
+/// (`X-Forwarded-Proto`/`-Host`, `Forwarded`) say so only with `--trust-proxy`, that is behind
+/// a proxy the operator runs, which sets them; anywhere else anyone could send them.
+pub fn reached_as(req: &HttpRequest) -> (String, String) {
+    if trusts_proxy(req) {
+        let info = req.connection_info();
+        return (info.scheme().to_owned(), info.host().to_owned());
+    }
+    let config = req.app_config();
+    let scheme = if config.secure() { "https" } else { "http" };
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or_else(|| config.host());
+    (scheme.to_owned(), host.to_owned())
 }
 
 #[cfg(test)]
@@ -194,8 +219,21 @@ mod tests {
         assert!(!with(&[("sec-fetch-site", "same-origin")]));
         assert!(with(&[("sec-fetch-site", "cross-site")]));
         assert!(with(&[("sec-fetch-site", "same-site")]));
-        assert!(!with(&[("origin", "https://chat.example.org")]));
+        assert!(!with(&[("origin", "http://chat.example.org")]));
+        assert!(!with(&[("origin", "HTTP://Chat.Example.org")]));
+        assert!(
+            with(&[("origin", "https://chat.example.org")]),
+            "scheme too"
+        );
         assert!(with(&[("origin", "https://evil.example.com")]));
         assert!(with(&[("origin", "null")]));
+        assert!(
+            with(&[
+                ("origin", "http://evil.example.com"),
+                ("x-forwarded-host", "evil.example.com"),
+                ("forwarded", "host=evil.example.com"),
+            ]),
+            "forwarding headers are not trusted without --trust-proxy"
+        );
     }
 }

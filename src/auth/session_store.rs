@@ -150,14 +150,13 @@ impl SessionStore for SqliteSessionStore {
         .map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")))?;
         if still_there {
             self.recent.put(&stored, &state, expires_at);
-            Ok(key)
         } else {
+            // Revoked (logout, password change) while this request ran. Saving the state under
+            // a new key would hand whoever sent the request a fresh, valid session: the request
+            // ends signed out instead, and the cookie it gets back names the dead key.
             self.recent.forget(&stored);
-            // Revoked while this request ran: never resurrect it under the old key.
-            self.save(state, ttl)
-                .await
-                .map_err(|e| UpdateError::Other(anyhow::anyhow!("{e}")))
         }
+        Ok(key)
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
@@ -208,5 +207,25 @@ mod tests {
         assert_eq!(elsewhere.load(&key).await.unwrap(), Some(state));
         elsewhere.delete(&key).await.unwrap();
         assert_eq!(elsewhere.load(&key).await.unwrap(), None);
+    }
+
+    #[actix_web::test]
+    async fn an_update_never_brings_a_revoked_session_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = db::open(dir.path()).unwrap();
+        let store = SqliteSessionStore::new(pool.clone(), Arc::new(RecentSessions::default()));
+        let state: State = [("flash".to_owned(), "\"saved\"".to_owned())].into();
+        let key = store.save(state.clone(), &Duration::days(1)).await.unwrap();
+        let same = SessionKey::try_from(key.as_ref().to_owned()).unwrap();
+        store.delete(&key).await.unwrap();
+
+        let answered = store.update(same, state, &Duration::days(1)).await.unwrap();
+        assert_eq!(store.load(&answered).await.unwrap(), None);
+        let rows: i64 = pool
+            .get()
+            .unwrap()
+            .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 0, "nothing was written under another key either");
     }
 }

@@ -1,11 +1,14 @@
 //! Logging in and out, and creating accounts.
 
+use std::str::FromStr;
+
 use actix_session::Session;
 use actix_web::http::StatusCode;
+use actix_web::http::uri::PathAndQuery;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::{html, invalid_form, load_frame, ok_html, see_other, shell};
+use super::{html, load_frame, ok_html, see_other, shell};
 use crate::app::AppState;
 use crate::auth::{self, SignedIn, USER_SESSION_KEY, password};
 use crate::config::Registration;
@@ -16,10 +19,23 @@ use crate::i18n::Lang;
 use crate::model::{FieldError, UserId, user};
 use crate::views::account::{self as views, LoginForm, SignupForm};
 
-/// Only paths on this site are followed after login, never another origin.
-fn safe_next(next: &str) -> Option<&str> {
+/// Only a path on this site is followed after login, never another origin. Every character
+/// must be a printable URL character: browsers drop tabs and line breaks from a `Location`, so
+/// `/\t/evil.example` would take them to `//evil.example`, and control characters cannot go in
+/// a header at all. The redirect is built from the parsed path, not from the text as given.
+fn safe_next(next: &str) -> Option<PathAndQuery> {
+    let printable = next.bytes().all(|b| b.is_ascii_graphic());
     let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
-    local.then_some(next)
+    if !printable || !local {
+        return None;
+    }
+    PathAndQuery::from_str(next)
+        .ok()
+        .filter(|parsed| parsed.path().starts_with('/') && !parsed.path().starts_with("//"))
+}
+
+fn next_or_home(next: &Option<PathAndQuery>) -> &str {
+    next.as_ref().map_or("/", PathAndQuery::as_str)
 }
 
 /// Where to send a visitor who must log in first, so that they come back to what they asked.
@@ -48,14 +64,15 @@ pub async fn login_form(
     state: web::Data<AppState>,
     query: web::Query<NextQuery>,
 ) -> HttpResponse {
+    let next = safe_next(&query.next);
     if is_signed_in(&session) {
-        return see_other(safe_next(&query.next).unwrap_or("/"));
+        return see_other(next_or_home(&next));
     }
     ok_html(views::login_page(
         lang,
         &LoginForm {
             username: "",
-            next: safe_next(&query.next),
+            next: next.as_ref().map(PathAndQuery::as_str),
             problem: None,
             registration_open: state.registration == Registration::Open,
         },
@@ -77,6 +94,7 @@ pub async fn login(
     state: web::Data<AppState>,
     Form(fields): Form<LoginFields>,
 ) -> Result<HttpResponse, AppError> {
+    let next = safe_next(&fields.next);
     let refuse = |problem, status| {
         html(
             status,
@@ -84,7 +102,7 @@ pub async fn login(
                 lang,
                 &LoginForm {
                     username: &fields.username,
-                    next: safe_next(&fields.next),
+                    next: next.as_ref().map(PathAndQuery::as_str),
                     problem: Some(problem),
                     registration_open: state.registration == Registration::Open,
                 },
@@ -103,12 +121,13 @@ pub async fn login(
     let (account, stored_hash) = found.unzip();
     let matches = password::verify(fields.password.clone(), stored_hash).await?;
     let Some(account) = account.filter(|_| matches) else {
+        state.login_limiter.failed(address, &fields.username);
         // The same words whether the name or the password was wrong: no account probing.
         return Ok(refuse("error-login-failed", StatusCode::UNAUTHORIZED));
     };
     auth::sign_in(&session, &account)?;
     tracing::info!(user = %account.id, "signed in");
-    Ok(see_other(safe_next(&fields.next).unwrap_or("/")))
+    Ok(see_other(next_or_home(&next)))
 }
 
 pub async fn logout(session: Session) -> HttpResponse {
@@ -156,6 +175,7 @@ pub async fn signup_form(
 }
 
 pub async fn signup(
+    req: HttpRequest,
     signed_in: Option<SignedIn>,
     session: Session,
     lang: Lang,
@@ -173,20 +193,28 @@ pub async fn signup(
         Some(me) => Some(load_frame(&state, me.user.id).await?),
         None => None,
     };
-    let rerender = |errors: &[FieldError]| {
+    let rerender = |status: StatusCode, errors: &[FieldError]| {
         let form = SignupForm {
             username: &fields.username,
             display_name: &fields.display_name,
             errors,
             by_admin: admin.is_some(),
         };
-        invalid_form(match (&admin, &frame) {
-            (Some(me), Some(frame)) => {
-                views::admin_signup_page(&shell(me, frame, &state, None, ""), &form)
-            }
-            _ => views::signup_page(lang, &form),
-        })
+        html(
+            status,
+            match (&admin, &frame) {
+                (Some(me), Some(frame)) => {
+                    views::admin_signup_page(&shell(me, frame, &state, None, ""), &form)
+                }
+                _ => views::signup_page(lang, &form),
+            },
+        )
     };
+    let address = auth::client_address(&req, state.trust_proxy);
+    if admin.is_none() && !state.login_limiter.allow_signup(address) {
+        let slow_down = FieldError::new("username", "error-too-many-signups");
+        return Ok(rerender(StatusCode::TOO_MANY_REQUESTS, &[slow_down]));
+    }
     let username = user::normalise_username(&fields.username);
     let display_name = user::normalise_display_name(&fields.display_name);
     let password_ok = user::check_new_password("password", &fields.password);
@@ -200,7 +228,7 @@ pub async fn signup(
     .cloned()
     .collect();
     let (Ok(username), Ok(display_name), true) = (username, display_name, errors.is_empty()) else {
-        return Ok(rerender(&errors));
+        return Ok(rerender(StatusCode::UNPROCESSABLE_ENTITY, &errors));
     };
     let password_hash = password::hash(fields.password.clone()).await?;
     let new = user::NewUser {
@@ -211,7 +239,12 @@ pub async fn signup(
     };
     let created = match db::run(&state.pool, move |conn| user::create(conn, &new)).await? {
         Ok(created) => created,
-        Err(taken) => return Ok(rerender(&[taken])),
+        Err(taken) => {
+            if admin.is_none() {
+                state.login_limiter.told_taken(address);
+            }
+            return Ok(rerender(StatusCode::UNPROCESSABLE_ENTITY, &[taken]));
+        }
     };
     tracing::info!(user = %created.id, by_admin = admin.is_some(), "account created");
     match admin {
@@ -233,10 +266,26 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed_after_login() {
-        assert_eq!(safe_next("/users?q=a"), Some("/users?q=a"));
-        assert_eq!(safe_next("//evil.example"), None);
-        assert_eq!(safe_next("https://evil.example"), None);
-        assert_eq!(safe_next("/\\evil.example"), None);
-        assert_eq!(safe_next(""), None);
+        let followed = |next: &str| safe_next(next).map(|p| p.as_str().to_owned());
+        assert_eq!(followed("/users?q=a").as_deref(), Some("/users?q=a"));
+        assert_eq!(
+            followed("/c/1?before=20#m5").as_deref(),
+            Some("/c/1?before=20")
+        );
+        for refused in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\u{b}/evil.example",
+            "/\0",
+            "/ /evil.example",
+            "/caf\u{e9}",
+        ] {
+            assert_eq!(followed(refused), None, "{refused:?}");
+        }
     }
 }

@@ -4,15 +4,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
+use actix_web::{HttpRequest, HttpResponse};
 use maud::Markup;
 use serde::Deserialize;
 
 use super::html_bytes;
 use crate::app::AppState;
-use crate::auth::SignedIn;
+use crate::auth::{SignedIn, is_cross_site};
 use crate::db;
 use crate::error::AppError;
 use crate::model::conversation::{self, Kind, Preview, Summary};
@@ -39,6 +39,7 @@ pub struct PollQuery {
 }
 
 pub async fn conversation(
+    req: HttpRequest,
     me: SignedIn,
     state: web::Data<AppState>,
     id: web::Path<i64>,
@@ -59,7 +60,9 @@ pub async fn conversation(
     if !member {
         return Err(AppError::NotFound);
     }
-    if let (Some(1), Some(read)) = (query.visible, query.read) {
+    // A GET may be sent by any site's page with the reader's cookie: only our own pages may
+    // move the read mark.
+    if let (Some(1), Some(read), false) = (query.visible, query.read, is_cross_site(&req)) {
         state.hub.note_read(id, user, MessageId(read));
     }
     let after = cursor(&query)?;

@@ -312,7 +312,9 @@ pub fn leave(conn: &mut Connection, id: ConversationId, user: UserId) -> Result<
     Ok(())
 }
 
-/// Moves the member's read mark forward (never back). True when it moved.
+/// Moves the member's read mark forward (never back), and never past the conversation's latest
+/// message: the mark comes from the client, and one beyond every message would hide all future
+/// ones from the unread count. True when it moved.
 pub fn mark_read(
     conn: &Connection,
     id: ConversationId,
@@ -321,8 +323,11 @@ pub fn mark_read(
 ) -> Result<bool, AppError> {
     let changed = conn
         .prepare_cached(
-            "UPDATE memberships SET last_read_message_id = ?3
-             WHERE conversation_id = ?1 AND user_id = ?2 AND last_read_message_id < ?3",
+            "UPDATE memberships SET last_read_message_id = clamped.up_to
+             FROM (SELECT min(?3, coalesce(max(id), 0)) AS up_to FROM messages
+                   WHERE conversation_id = ?1) AS clamped
+             WHERE conversation_id = ?1 AND user_id = ?2
+               AND last_read_message_id < clamped.up_to",
         )?
         .execute(params![id, user, up_to])?;
     Ok(changed == 1)
@@ -554,6 +559,25 @@ mod tests {
             "never backwards"
         );
         assert_eq!(summary_for(&conn, bob.id, id).unwrap().unwrap().unread, 0);
+    }
+
+    #[test]
+    fn a_read_mark_never_passes_the_latest_message() {
+        let mut conn = db::memory();
+        let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
+        let id = create_group(&mut conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
+        message::post(&mut conn, id, ann.id, "one").unwrap();
+        assert!(mark_read(&conn, id, bob.id, MessageId(9_000_000_000_000)).unwrap());
+        assert!(
+            !mark_read(&conn, id, bob.id, MessageId(9_000_000_000_001)).unwrap(),
+            "already at the latest message"
+        );
+        message::post(&mut conn, id, ann.id, "two").unwrap();
+        assert_eq!(
+            summary_for(&conn, bob.id, id).unwrap().unwrap().unread,
+            1,
+            "a message after the mark still counts"
+        );
     }
 
     #[test]

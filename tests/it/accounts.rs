@@ -129,7 +129,7 @@ fn login_returns_to_the_page_asked_for() {
 
 #[test]
 fn session_cookie_is_httponly_lax_and_secure_behind_https() {
-    let server = Server::start();
+    let server = Server::start_with(&["--trust-proxy"]);
     server.signed_up("alice", "Alice");
     let plain = server.client().login("alice", PASSWORD);
     let cookie = plain

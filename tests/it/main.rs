@@ -7,4 +7,5 @@ mod cli;
 mod messaging;
 mod pages;
 mod people;
+mod security;
 mod support;
