@@ -17,8 +17,8 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::session_store::{RecentSessions, SqliteSessionStore};
 use crate::auth::user_cache::UserCache;
 use crate::auth::{self};
-use crate::config::{Registration, ServeOptions};
-use crate::db::{self, DB_CONNECTIONS, Pool};
+use crate::config::{Listen, Registration, Settings};
+use crate::db::{self, Pool};
 use crate::error::{self, AppError};
 use crate::forms;
 use crate::handlers::{account, auth as login, conversations, home, messages, people, poll};
@@ -42,10 +42,9 @@ pub struct PollSettings {
     pub hold: Duration,
     /// How long the page waits before polling again.
     pub delay_ms: u64,
+    /// At most this many polls wait at once (`--max-held-polls`).
+    pub max_held: Option<usize>,
 }
-
-/// Short-polling (a zero hold) asks again after this long unless told otherwise.
-const SHORT_POLL_DELAY_MS: u64 = 1500;
 
 /// Sessions end after 30 days without a change; `SignedIn` touches them daily while in use.
 const SESSION_LIFETIME_DAYS: i64 = 30;
@@ -110,9 +109,11 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
 }
 
 /// Starts serving and returns once the server stops. The bound address is logged as
-/// "listening on http://ADDR" (tests and scripts read it when asking for port 0).
-pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
-    let pool = db::open(&options.data.dir).map_err(std::io::Error::other)?;
+/// "listening on http://ADDR" or "listening on unix:PATH" (tests and scripts read it when
+/// asking for port 0).
+pub async fn serve(settings: Settings) -> std::io::Result<()> {
+    let pool =
+        db::open_with(&settings.data, settings.db_connections).map_err(std::io::Error::other)?;
     let cookie_key = {
         let mut conn = pool.get().map_err(std::io::Error::other)?;
         model::secret::get_or_create(&mut conn, COOKIE_KEY_NAME, COOKIE_KEY_LEN)
@@ -127,7 +128,7 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
     let users = Arc::new(UserCache::default());
     let (kept_sessions, kept_users) = (Arc::clone(&sessions), Arc::clone(&users));
     watcher::spawn(
-        &options.data.dir.join(db::DATABASE_FILE),
+        &settings.data.join(db::DATABASE_FILE),
         Arc::clone(&hub),
         move |changed| {
             changed
@@ -139,24 +140,21 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
     )?;
     let state = web::Data::new(AppState {
         pool: pool.clone(),
-        hub,
+        hub: Arc::clone(&hub),
         poll: PollSettings {
-            hold: Duration::from_secs(options.poll_hold),
-            delay_ms: options.poll_delay.unwrap_or(if options.poll_hold == 0 {
-                SHORT_POLL_DELAY_MS
-            } else {
-                0
-            }),
+            hold: settings.poll_hold,
+            delay_ms: settings.poll_delay_ms,
+            max_held: settings.max_held_polls,
         },
-        registration: options.registration,
-        trust_proxy: options.trust_proxy,
+        registration: settings.registration,
+        trust_proxy: settings.trust_proxy,
         login_limiter: LoginLimiter::default(),
         users,
         answers: poll::SharedAnswers::default(),
         sessions: Arc::clone(&sessions),
     });
-    let body_limit = options.body_limit;
-    let mut server = HttpServer::new(move || {
+    let body_limit = settings.body_limit;
+    let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(
             SqliteSessionStore::new(pool.clone(), Arc::clone(&sessions)),
             cookie_key.clone(),
@@ -193,19 +191,91 @@ pub async fn serve(options: ServeOptions) -> std::io::Result<()> {
             .wrap(Compress::default())
             .wrap(from_fn(log_request))
     })
-    // Database work waits for one of the pool's connections anyway: more blocking threads per
-    // worker than connections only add memory.
-    .worker_max_blocking_threads(DB_CONNECTIONS as usize)
+    .workers(settings.workers)
+    // Database work waits for one of the pool's connections anyway: more blocking threads than
+    // connections only add memory (and threads, which shared hosts count).
+    .worker_max_blocking_threads((settings.db_connections as usize).div_ceil(settings.workers))
     .client_request_timeout(Duration::from_secs(10))
-    .shutdown_timeout(5);
-    if let Some(workers) = options.workers {
-        server = server.workers(workers);
-    }
-    let server = server.bind(options.bind)?;
-    for address in server.addrs() {
-        tracing::info!("listening on http://{address}");
-    }
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+    .shutdown_signal(stop_requested(hub));
+    let server = match &settings.listen {
+        Listen::Tcp(address) => {
+            let server = server.bind(address)?;
+            for address in server.addrs() {
+                tracing::info!("listening on http://{address}");
+            }
+            server
+        }
+        #[cfg(unix)]
+        Listen::Unix { path, restrict } => {
+            clear_stale_socket(path)?;
+            let server = server.bind_uds(path)?;
+            if *restrict {
+                restrict_socket(path)?;
+            }
+            tracing::info!("listening on unix:{}", path.display());
+            server
+        }
+        #[cfg(not(unix))]
+        Listen::Unix { .. } => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "unix sockets exist only on Unix",
+            ));
+        }
+    };
     server.run().await
+}
+
+/// In-flight requests get this long to finish once a stop is asked for.
+const SHUTDOWN_GRACE_SECS: u64 = 5;
+
+/// Resolves on SIGTERM or Ctrl-C, after waking every parked poll so that they answer and the
+/// graceful stop is not held up by them.
+async fn stop_requested(hub: Arc<Hub>) {
+    #[cfg(unix)]
+    {
+        use actix_web::rt::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = actix_web::rt::signal::ctrl_c() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                let _ = actix_web::rt::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = actix_web::rt::signal::ctrl_c().await;
+    tracing::info!(parked = hub.parked(), "stopping: answering parked polls");
+    hub.close();
+}
+
+/// Makes way for a unix socket at `path`. A socket file left by a process that died would make
+/// the bind fail; one that answers belongs to a running server, which must not be robbed.
+#[cfg(unix)]
+fn clear_stale_socket(path: &std::path::Path) -> std::io::Result<()> {
+    if std::os::unix::net::UnixStream::connect(path).is_ok() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AddrInUse,
+            format!("another server already answers on {}", path.display()),
+        ));
+    }
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Only this account's processes (the WSGI launcher) may connect.
+#[cfg(unix)]
+fn restrict_socket(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
 }
 
 /// One log line per request: method, path (never the query, which may hold what people search

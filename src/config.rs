@@ -1,9 +1,16 @@
 //! The only place that reads flags and environment variables.
+//!
+//! `--data` is global: it may stand before or after the command. The options of `serve` may
+//! also stand before it (`bavard --bind ADDR serve`), or with no command at all; given before
+//! another command they are refused rather than silently ignored.
 
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -15,9 +22,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
         (e.g. RUST_LOG=debug) to change their level."
 )]
 pub struct Cli {
+    /// Folder holding the SQLite database and uploads; created if missing.
+    #[arg(
+        long = "data",
+        env = "BAVARD_DATA",
+        default_value = "./data",
+        global = true
+    )]
+    pub data: PathBuf,
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Options for `serve`, also accepted when no command is given.
+    /// Options for `serve`, also accepted before it or when no command is given.
     #[command(flatten)]
     pub serve: ServeOptions,
 }
@@ -31,7 +46,7 @@ pub enum Command {
     User(UserCommand),
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand, Debug, PartialEq, Eq)]
 pub enum UserCommand {
     /// Create an account. The password is read from standard input (first line).
     Add {
@@ -40,52 +55,75 @@ pub enum UserCommand {
         /// Make the account an administrator.
         #[arg(long)]
         admin: bool,
-        #[command(flatten)]
-        data: DataDir,
     },
     /// Set an account's password, read from standard input (first line), and sign it out everywhere.
-    SetPassword {
-        name: String,
-        #[command(flatten)]
-        data: DataDir,
-    },
+    SetPassword { name: String },
 }
 
-#[derive(Args, Debug, Clone)]
-pub struct DataDir {
-    /// Folder holding the SQLite database and uploads; created if missing.
-    #[arg(long = "data", env = "BAVARD_DATA", default_value = "./data")]
-    pub dir: PathBuf,
-}
-
-#[derive(Args, Debug, Clone)]
+/// What `serve` was told. Everything is optional here so that the options given before the
+/// command and after it can be merged; `Settings::resolve` fills in the defaults.
+#[derive(Args, Debug, Clone, Default)]
 pub struct ServeOptions {
-    /// Address to listen on. Port 0 picks a free port (the chosen address is logged).
-    #[arg(long, env = "BAVARD_BIND", default_value = "127.0.0.1:8080")]
-    pub bind: SocketAddr,
-    #[command(flatten)]
-    pub data: DataDir,
+    /// Address to listen on [default: 127.0.0.1:8080, or $DOMAIN_SOCKET, or 0.0.0.0:$PORT].
+    /// Port 0 picks a free port (the chosen address is logged).
+    #[arg(long, env = "BAVARD_BIND", conflicts_with = "unix_socket")]
+    pub bind: Option<SocketAddr>,
+    /// Listen on a unix socket at this path instead (mode 0600: only this account's processes,
+    /// such as the WSGI launcher, can connect).
+    #[arg(long, env = "BAVARD_SOCKET")]
+    pub unix_socket: Option<PathBuf>,
     /// Who may create an account: anyone (open), or only administrators (closed).
-    #[arg(long, env = "BAVARD_REGISTRATION", value_enum, default_value_t = Registration::Open)]
-    pub registration: Registration,
-    /// Largest request body accepted, in bytes; larger ones get a 413 page.
-    #[arg(long, env = "BAVARD_BODY_LIMIT", default_value_t = 1024 * 1024)]
-    pub body_limit: usize,
-    /// Take the client address from X-Forwarded-For (only behind a reverse proxy you run),
-    /// so that login rate limits apply per person rather than per proxy.
+    #[arg(long, env = "BAVARD_REGISTRATION", value_enum)]
+    pub registration: Option<Registration>,
+    /// Largest request body accepted, in bytes; larger ones get a 413 page [default: 1048576].
+    #[arg(long, env = "BAVARD_BODY_LIMIT")]
+    pub body_limit: Option<usize>,
+    /// Believe the forwarding headers (X-Forwarded-For/-Proto/-Host, Forwarded): only behind a
+    /// reverse proxy you run, which sets them.
     #[arg(long, env = "BAVARD_TRUST_PROXY")]
     pub trust_proxy: bool,
-    /// Seconds a poll waits for news before answering empty. Keep it under the idle timeout of
-    /// any proxy in front (often 30–60 s); 0 turns long-polling into short-polling.
-    #[arg(long, env = "BAVARD_POLL_HOLD", default_value_t = 25)]
-    pub poll_hold: u64,
-    /// Milliseconds the page waits before polling again after an answer (default: 0 while
-    /// polls are held, 1500 when --poll-hold is 0, as behind a WSGI-only host).
+    /// Seconds a poll waits for news before answering empty [default: 25, 0 behind WSGI]. Keep
+    /// it under the idle timeout of any proxy in front (often 30–60 s); 0 = short-polling.
+    #[arg(long, env = "BAVARD_POLL_HOLD")]
+    pub poll_hold: Option<u64>,
+    /// Milliseconds the page waits before polling again after an answer [default: 0 while polls
+    /// are held, 1500 when --poll-hold is 0].
     #[arg(long, env = "BAVARD_POLL_DELAY")]
     pub poll_delay: Option<u64>,
-    /// Worker threads serving HTTP (default: one per core).
+    /// At most this many polls wait at once; beyond it polls are answered at once and the page
+    /// asks again after 1.5 s (for hosts that count concurrent requests) [default: no limit].
+    #[arg(long, env = "BAVARD_MAX_HELD_POLLS")]
+    pub max_held_polls: Option<usize>,
+    /// Worker threads serving HTTP [default: one per core, at most 2].
     #[arg(long, env = "BAVARD_WORKERS")]
     pub workers: Option<usize>,
+    /// Database connections, and so threads doing database work [default: 8].
+    #[arg(long, env = "BAVARD_DB_CONNECTIONS")]
+    pub db_connections: Option<u32>,
+    /// Requests come through the WSGI launcher (one request per Python worker): polls answer
+    /// at once, the page polls every 1.5 s, and the launcher's forwarding headers are believed.
+    /// Set by the launcher itself.
+    #[arg(long, env = "BAVARD_BEHIND_WSGI")]
+    pub behind_wsgi: bool,
+}
+
+impl ServeOptions {
+    /// These options, with `earlier` (given before the command) filling what these leave out.
+    fn or(self, earlier: ServeOptions) -> ServeOptions {
+        ServeOptions {
+            bind: self.bind.or(earlier.bind),
+            unix_socket: self.unix_socket.or(earlier.unix_socket),
+            registration: self.registration.or(earlier.registration),
+            body_limit: self.body_limit.or(earlier.body_limit),
+            trust_proxy: self.trust_proxy || earlier.trust_proxy,
+            poll_hold: self.poll_hold.or(earlier.poll_hold),
+            poll_delay: self.poll_delay.or(earlier.poll_delay),
+            max_held_polls: self.max_held_polls.or(earlier.max_held_polls),
+            workers: self.workers.or(earlier.workers),
+            db_connections: self.db_connections.or(earlier.db_connections),
+            behind_wsgi: self.behind_wsgi || earlier.behind_wsgi,
+        }
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,19 +132,309 @@ pub enum Registration {
     Closed,
 }
 
-impl Default for ServeOptions {
-    fn default() -> Self {
-        ServeOptions {
-            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            data: DataDir {
-                dir: PathBuf::from("./data"),
-            },
-            registration: Registration::Open,
-            body_limit: 1024 * 1024,
-            trust_proxy: false,
-            poll_hold: 25,
-            poll_delay: None,
-            workers: None,
+/// What to do, once the command line is understood.
+#[derive(Debug)]
+pub enum Invocation {
+    Serve(Settings),
+    User { data: PathBuf, command: UserCommand },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listen {
+    Tcp(SocketAddr),
+    /// A unix socket; `restrict` makes it owner-only (0600). PythonAnywhere's `$DOMAIN_SOCKET`
+    /// is left as created, since its front server must connect to it.
+    Unix {
+        path: PathBuf,
+        restrict: bool,
+    },
+}
+
+/// Everything `serve` needs, defaults filled in.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: Listen,
+    pub data: PathBuf,
+    pub registration: Registration,
+    pub body_limit: usize,
+    pub trust_proxy: bool,
+    pub poll_hold: Duration,
+    pub poll_delay_ms: u64,
+    pub max_held_polls: Option<usize>,
+    pub workers: usize,
+    pub db_connections: u32,
+}
+
+const DEFAULT_BIND: SocketAddr = SocketAddr::new(
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 1)),
+    8080,
+);
+const DEFAULT_POLL_HOLD_SECS: u64 = 25;
+/// Short-polling (a zero hold) asks again after this long unless told otherwise.
+pub const SHORT_POLL_DELAY_MS: u64 = 1500;
+/// Shared hosts count threads against a small limit (CloudLinux's NPROC, often 100): a 32-core
+/// host must not mean 32 workers.
+const MAX_DEFAULT_WORKERS: usize = 2;
+const DEFAULT_DB_CONNECTIONS: u32 = 8;
+const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// What the hosting environment says about where to listen, read from its variables.
+#[derive(Debug, Default)]
+pub struct HostEnv {
+    /// PythonAnywhere's website system sets it to the socket it proxies to.
+    pub domain_socket: Option<PathBuf>,
+    /// Generic Passenger, containers and platforms that assign a port.
+    pub port: Option<u16>,
+}
+
+impl HostEnv {
+    pub fn from_env() -> HostEnv {
+        let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+        HostEnv {
+            domain_socket: var("DOMAIN_SOCKET").map(PathBuf::from),
+            port: var("PORT").and_then(|p| p.to_str().and_then(|p| p.parse().ok())),
         }
+    }
+}
+
+impl Settings {
+    pub fn resolve(data: PathBuf, options: ServeOptions, host: &HostEnv) -> Settings {
+        let listen = match (options.bind, options.unix_socket, &host.domain_socket) {
+            (Some(address), _, _) => Listen::Tcp(address),
+            (None, Some(path), _) => Listen::Unix {
+                path,
+                restrict: true,
+            },
+            (None, None, Some(path)) => Listen::Unix {
+                path: path.clone(),
+                restrict: false,
+            },
+            (None, None, None) => match host.port {
+                Some(port) => Listen::Tcp(SocketAddr::from(([0, 0, 0, 0], port))),
+                None => Listen::Tcp(DEFAULT_BIND),
+            },
+        };
+        let hold_secs = options.poll_hold.unwrap_or(if options.behind_wsgi {
+            0
+        } else {
+            DEFAULT_POLL_HOLD_SECS
+        });
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Settings {
+            listen,
+            data,
+            registration: options.registration.unwrap_or(Registration::Open),
+            body_limit: options.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
+            trust_proxy: options.trust_proxy || options.behind_wsgi,
+            poll_hold: Duration::from_secs(hold_secs),
+            poll_delay_ms: options.poll_delay.unwrap_or(if hold_secs == 0 {
+                SHORT_POLL_DELAY_MS
+            } else {
+                0
+            }),
+            max_held_polls: options.max_held_polls,
+            workers: options
+                .workers
+                .unwrap_or(cores.min(MAX_DEFAULT_WORKERS))
+                .max(1),
+            db_connections: options
+                .db_connections
+                .unwrap_or(DEFAULT_DB_CONNECTIONS)
+                .max(1),
+        }
+    }
+
+    /// Defaults for everything, on the given data folder (tests, tools).
+    pub fn with_data(data: PathBuf) -> Settings {
+        Settings::resolve(data, ServeOptions::default(), &HostEnv::default())
+    }
+}
+
+/// Reads the command line (and the environment through it).
+pub fn parse<I, T>(args: I, host: &HostEnv) -> Result<Invocation, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let mut command = Cli::command();
+    let matches = command.try_get_matches_from_mut(args)?;
+    let cli = Cli::from_arg_matches(&matches)?;
+    match cli.command {
+        None => Ok(Invocation::Serve(Settings::resolve(
+            cli.data, cli.serve, host,
+        ))),
+        Some(Command::Serve(after)) => Ok(Invocation::Serve(Settings::resolve(
+            cli.data,
+            after.or(cli.serve),
+            host,
+        ))),
+        Some(Command::User(user_command)) => {
+            let serve_flag = matches.ids().find(|id| {
+                id.as_str() != "data"
+                    && matches.value_source(id.as_str()) == Some(ValueSource::CommandLine)
+            });
+            if let Some(flag) = serve_flag {
+                return Err(command.error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "--{} is an option of `serve`, not of `user`",
+                        flag.as_str().replace('_', "-")
+                    ),
+                ));
+            }
+            Ok(Invocation::User {
+                data: cli.data,
+                command: user_command,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(args: &[&str]) -> Invocation {
+        parse(
+            std::iter::once("bavard").chain(args.iter().copied()),
+            &HostEnv::default(),
+        )
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    fn settings(args: &[&str]) -> Settings {
+        match parsed(args) {
+            Invocation::Serve(settings) => settings,
+            other => panic!("not serve: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn data_is_honoured_before_and_after_the_command() {
+        for args in [
+            &["--data", "/srv/chat", "user", "add", "ann"][..],
+            &["user", "add", "ann", "--data", "/srv/chat"],
+            &["user", "--data", "/srv/chat", "add", "ann"],
+        ] {
+            match parsed(args) {
+                Invocation::User { data, command } => {
+                    assert_eq!(data, PathBuf::from("/srv/chat"), "{args:?}");
+                    assert_eq!(
+                        command,
+                        UserCommand::Add {
+                            name: "ann".into(),
+                            admin: false
+                        }
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(
+            settings(&["--data", "/srv/chat", "serve"]).data,
+            PathBuf::from("/srv/chat")
+        );
+        assert_eq!(
+            settings(&["serve", "--data", "/srv/chat"]).data,
+            PathBuf::from("/srv/chat")
+        );
+        assert_eq!(
+            settings(&["--data", "/srv/chat"]).data,
+            PathBuf::from("/srv/chat")
+        );
+    }
+
+    #[test]
+    fn serve_options_before_the_command_are_merged_with_those_after() {
+        let merged = settings(&[
+            "--bind",
+            "127.0.0.1:9000",
+            "--workers",
+            "3",
+            "serve",
+            "--workers",
+            "1",
+        ]);
+        assert_eq!(
+            merged.listen,
+            Listen::Tcp("127.0.0.1:9000".parse().unwrap())
+        );
+        assert_eq!(merged.workers, 1, "the later one wins");
+        assert!(settings(&["--trust-proxy", "serve"]).trust_proxy);
+    }
+
+    #[test]
+    fn serve_options_before_another_command_are_refused() {
+        let refused = parse(
+            ["bavard", "--bind", "127.0.0.1:9000", "user", "add", "ann"],
+            &HostEnv::default(),
+        );
+        let message = refused.expect_err("not ignored").to_string();
+        assert!(
+            message.contains("--bind is an option of `serve`"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn where_to_listen_follows_flags_then_the_host() {
+        let host = HostEnv {
+            domain_socket: Some("/var/sockets/site.sock".into()),
+            port: Some(3000),
+        };
+        let listen = |args: &[&str], host: &HostEnv| match parse(
+            std::iter::once("bavard").chain(args.iter().copied()),
+            host,
+        ) {
+            Ok(Invocation::Serve(s)) => s.listen,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            listen(&["--unix-socket", "/app/b.sock"], &host),
+            Listen::Unix {
+                path: "/app/b.sock".into(),
+                restrict: true
+            }
+        );
+        assert_eq!(
+            listen(&[], &host),
+            Listen::Unix {
+                path: "/var/sockets/site.sock".into(),
+                restrict: false
+            }
+        );
+        let port_only = HostEnv {
+            domain_socket: None,
+            port: Some(3000),
+        };
+        assert_eq!(
+            listen(&[], &port_only),
+            Listen::Tcp("0.0.0.0:3000".parse().unwrap())
+        );
+        assert_eq!(
+            listen(&["--bind", "127.0.0.1:1"], &host),
+            Listen::Tcp("127.0.0.1:1".parse().unwrap())
+        );
+        assert_eq!(listen(&[], &HostEnv::default()), Listen::Tcp(DEFAULT_BIND));
+        assert!(
+            parse(
+                ["bavard", "--bind", "127.0.0.1:1", "--unix-socket", "/a"],
+                &host
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn behind_wsgi_polls_are_short_and_the_launcher_is_believed() {
+        let wsgi = settings(&["serve", "--behind-wsgi"]);
+        assert_eq!(wsgi.poll_hold, Duration::ZERO);
+        assert_eq!(wsgi.poll_delay_ms, SHORT_POLL_DELAY_MS);
+        assert!(wsgi.trust_proxy);
+        let plain = settings(&[]);
+        assert_eq!(plain.poll_hold, Duration::from_secs(25));
+        assert_eq!(plain.poll_delay_ms, 0);
+        assert!(!plain.trust_proxy);
+        assert!(plain.workers <= MAX_DEFAULT_WORKERS);
     }
 }

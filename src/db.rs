@@ -42,11 +42,18 @@ pub(crate) const CONNECTION_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
 pub const DATABASE_FILE: &str = "bavard.sqlite3";
 /// Prepared statements kept per connection: more than the app has distinct statements.
 const STATEMENT_CACHE: usize = 128;
-/// Connections in the pool: readers run side by side in WAL mode; writers take turns anyway.
-pub const DB_CONNECTIONS: u32 = 8;
+/// Connections for a command-line command: it runs one thing at a time.
+const COMMAND_CONNECTIONS: u32 = 2;
 
-/// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
+/// Opens (creating if needed) the database in `data_dir` and brings its schema up to date, for
+/// a command-line command.
 pub fn open(data_dir: &Path) -> Result<Pool, AppError> {
+    open_with(data_dir, COMMAND_CONNECTIONS)
+}
+
+/// The same with `connections` in the pool: readers run side by side in WAL mode; writers
+/// take turns anyway.
+pub fn open_with(data_dir: &Path, connections: u32) -> Result<Pool, AppError> {
     std::fs::create_dir_all(data_dir).map_err(|e| {
         AppError::internal(format!(
             "cannot create data folder {}: {e}",
@@ -59,7 +66,7 @@ pub fn open(data_dir: &Path) -> Result<Pool, AppError> {
         conn.execute_batch(CONNECTION_PRAGMAS)
     });
     let pool = r2d2::Pool::builder()
-        .max_size(DB_CONNECTIONS)
+        .max_size(connections)
         // A local file connection does not go stale; checking it costs a parsed query per use.
         .test_on_check_out(false)
         .min_idle(Some(1))

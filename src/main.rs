@@ -2,17 +2,19 @@ use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use bavard::auth::password;
-use bavard::config::{Cli, Command, UserCommand};
+use bavard::config::{self, HostEnv, Invocation, Settings, UserCommand};
 use bavard::model::user;
 use bavard::{app, db};
-use clap::Parser;
 
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let invocation = match config::parse(std::env::args_os(), &HostEnv::from_env()) {
+        Ok(invocation) => invocation,
+        Err(e) => e.exit(),
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
@@ -21,10 +23,9 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let outcome = match cli.command {
-        None => serve(cli.serve),
-        Some(Command::Serve(options)) => serve(options),
-        Some(Command::User(command)) => user_command(command),
+    let outcome = match invocation {
+        Invocation::Serve(settings) => serve(settings),
+        Invocation::User { data, command } => user_command(&data, command),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -35,9 +36,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(options: bavard::config::ServeOptions) -> Result<(), String> {
+fn serve(settings: Settings) -> Result<(), String> {
     actix_web::rt::System::new()
-        .block_on(app::serve(options))
+        .block_on(app::serve(settings))
         .map_err(|e| e.to_string())
 }
 
@@ -54,13 +55,13 @@ fn explain(error: bavard::model::FieldError) -> String {
     bavard::i18n::Lang::En.t(error.message)
 }
 
-fn user_command(command: UserCommand) -> Result<(), String> {
+fn user_command(data: &std::path::Path, command: UserCommand) -> Result<(), String> {
     match command {
-        UserCommand::Add { name, admin, data } => {
+        UserCommand::Add { name, admin } => {
             let username = user::normalise_username(&name).map_err(explain)?;
             let password = read_password()?;
             user::check_new_password("password", &password).map_err(explain)?;
-            let pool = db::open(&data.dir).map_err(|e| e.to_string())?;
+            let pool = db::open(data).map_err(|e| e.to_string())?;
             let password_hash = password::hash_blocking(&password).map_err(|e| e.to_string())?;
             let new = user::NewUser {
                 display_name: username.clone(),
@@ -80,10 +81,10 @@ fn user_command(command: UserCommand) -> Result<(), String> {
             println!("created {role} {}", created.username);
             Ok(())
         }
-        UserCommand::SetPassword { name, data } => {
+        UserCommand::SetPassword { name } => {
             let password = read_password()?;
             user::check_new_password("password", &password).map_err(explain)?;
-            let pool = db::open(&data.dir).map_err(|e| e.to_string())?;
+            let pool = db::open(data).map_err(|e| e.to_string())?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             let found =
                 user::find_by_username(&conn, &name.to_lowercase()).map_err(|e| e.to_string())?;

@@ -3,8 +3,10 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use maud::Markup;
@@ -13,12 +15,13 @@ use serde::Deserialize;
 use super::html_bytes;
 use crate::app::AppState;
 use crate::auth::{SignedIn, is_cross_site};
+use crate::config::SHORT_POLL_DELAY_MS;
 use crate::db;
 use crate::error::AppError;
 use crate::model::conversation::{self, Kind, Preview, Summary};
 use crate::model::event::EventKind;
 use crate::model::{ConversationId, EventId, MessageId, UserId};
-use crate::realtime::hub::Channel;
+use crate::realtime::hub::{Channel, ParkedSlot};
 use crate::realtime::{Collected, Hub, Published};
 use crate::recent::Recent;
 use crate::views::conversation::{
@@ -36,6 +39,58 @@ pub struct PollQuery {
     read: Option<i64>,
     /// 1 when the page is in view (added by app.js): only then does showing count as reading.
     visible: Option<u8>,
+    /// 0 asks for an answer at once: app.js falls back to short polling when the host refuses
+    /// held requests (503, or 508 from CloudLinux's entry-process limit).
+    wait: Option<u8>,
+}
+
+/// How long this poll may wait, and how long the page should pause before the next one.
+struct Pace<'a> {
+    hold: Duration,
+    delay_ms: u64,
+    /// Counts this poll among the waiting ones while it waits.
+    _slot: Option<ParkedSlot<'a>>,
+}
+
+/// Polls wait up to the configured hold, unless the client asked not to, the server is at
+/// `--max-held-polls`, or it is stopping: then they answer at once and the page asks again
+/// after the short-polling delay, so that nobody spins.
+fn pace<'a>(state: &'a AppState, query: &PollQuery) -> Pace<'a> {
+    let configured = &state.poll;
+    if configured.hold.is_zero() {
+        return Pace {
+            hold: Duration::ZERO,
+            delay_ms: configured.delay_ms,
+            _slot: None,
+        };
+    }
+    let slot = (query.wait != Some(0))
+        .then(|| state.hub.try_park(configured.max_held))
+        .flatten();
+    match slot {
+        Some(slot) => Pace {
+            hold: configured.hold,
+            delay_ms: configured.delay_ms,
+            _slot: Some(slot),
+        },
+        None => Pace {
+            hold: Duration::ZERO,
+            delay_ms: configured.delay_ms.max(SHORT_POLL_DELAY_MS),
+            _slot: None,
+        },
+    }
+}
+
+/// Poll answers must reach the browser as they are: never cached, and never held back by a
+/// buffering front server (nginx, PythonAnywhere's) until more arrives.
+fn unbuffered(mut response: HttpResponse) -> HttpResponse {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        HeaderName::from_static("x-accel-buffering"),
+        HeaderValue::from_static("no"),
+    );
+    response
 }
 
 pub async fn conversation(
@@ -67,26 +122,38 @@ pub async fn conversation(
     }
     let after = cursor(&query)?;
     let read = query.read.map(MessageId);
-    let waited = wait(&state, user, after).await?;
+    let pace = pace(&state, &query);
+    let waited = wait(&state, user, after, pace.hold).await?;
+    let delay_ms = next_delay(&state, &pace);
     let key = shareable(&waited, id, user).then_some(AnswerKey {
         conversation: id,
         after,
         next: waited.next,
         read,
         lang: me.lang,
+        delay_ms,
     });
     if let Some(body) = key.as_ref().and_then(|k| state.answers.0.get(k)) {
-        return Ok(html_bytes(StatusCode::OK, body));
+        return Ok(unbuffered(html_bytes(StatusCode::OK, body)));
     }
-    let response = answer(&me, &state, Some(id), read, waited).await?;
-    Ok(match (key, response) {
+    let response = answer(&me, &state, Some(id), read, waited, delay_ms).await?;
+    Ok(unbuffered(match (key, response) {
         (Some(key), Answer::Fragment(body)) => {
             let body = Bytes::from(body);
             state.answers.0.put(key, body.clone());
             html_bytes(StatusCode::OK, body)
         }
         (_, answer) => answer.into_response(),
-    })
+    }))
+}
+
+/// A server that is stopping tells pages to wait before asking again.
+fn next_delay(state: &AppState, pace: &Pace<'_>) -> u64 {
+    if state.hub.is_closing() {
+        pace.delay_ms.max(SHORT_POLL_DELAY_MS)
+    } else {
+        pace.delay_ms
+    }
 }
 
 /// Answers that many polls share, rendered once: the members of a group waiting at the same
@@ -107,6 +174,7 @@ pub struct AnswerKey {
     next: EventId,
     read: Option<MessageId>,
     lang: crate::i18n::Lang,
+    delay_ms: u64,
 }
 
 /// Answers kept; past this the cache starts afresh (a new message makes old ones useless).
@@ -148,10 +216,15 @@ pub async fn everywhere(
     state: web::Data<AppState>,
     query: web::Query<PollQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let waited = wait(&state, me.user.id, cursor(&query)?).await?;
-    Ok(answer(&me, &state, None, None, waited)
-        .await?
-        .into_response())
+    let after = cursor(&query)?;
+    let pace = pace(&state, &query);
+    let waited = wait(&state, me.user.id, after, pace.hold).await?;
+    let delay_ms = next_delay(&state, &pace);
+    Ok(unbuffered(
+        answer(&me, &state, None, None, waited, delay_ms)
+            .await?
+            .into_response(),
+    ))
 }
 
 fn cursor(query: &PollQuery) -> Result<EventId, AppError> {
@@ -184,7 +257,12 @@ impl Drop for Parked<'_> {
     }
 }
 
-async fn wait(state: &AppState, user: UserId, mut cursor: EventId) -> Result<Waited, AppError> {
+async fn wait(
+    state: &AppState,
+    user: UserId,
+    mut cursor: EventId,
+    hold: Duration,
+) -> Result<Waited, AppError> {
     let parked = Parked {
         hub: &state.hub,
         user,
@@ -194,7 +272,7 @@ async fn wait(state: &AppState, user: UserId, mut cursor: EventId) -> Result<Wai
         return Err(AppError::internal("poll channel missing"));
     };
     let reads_from = channel.read_sequence();
-    let deadline = tokio::time::Instant::now() + state.poll.hold;
+    let deadline = tokio::time::Instant::now() + hold;
     loop {
         // Subscribe before looking, so that an event published in between still wakes us.
         let notified = channel.notify.notified();
@@ -234,7 +312,7 @@ async fn wait(state: &AppState, user: UserId, mut cursor: EventId) -> Result<Wai
                 continue;
             }
         }
-        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+        if state.hub.is_closing() || tokio::time::timeout_at(deadline, notified).await.is_err() {
             return Ok(Waited {
                 events: Vec::new(),
                 next: cursor,
@@ -276,6 +354,7 @@ async fn answer(
     open: Option<ConversationId>,
     read: Option<MessageId>,
     waited: Waited,
+    delay_ms: u64,
 ) -> Result<Answer, AppError> {
     let (lang, user) = (me.lang, me.user.id);
     let mut appended: Vec<&str> = Vec::new();
@@ -359,10 +438,7 @@ async fn answer(
     };
     let moved_entries: Vec<(ConversationId, Markup)> = moved.iter().filter_map(entry).collect();
     let redrawn_entries: Vec<Markup> = redrawn.iter().filter_map(entry).map(|(_, m)| m).collect();
-    let next = poller(
-        &poll_url(open, waited.next, newest_read),
-        state.poll.delay_ms,
-    );
+    let next = poller(&poll_url(open, waited.next, newest_read), delay_ms);
     Ok(Answer::Fragment(
         poll_fragment(&PollAnswer {
             appended: &appended,

@@ -3,6 +3,7 @@
 //! concerns it from that history and shares the HTML rendered once per language.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use rusqlite::Connection;
@@ -142,6 +143,10 @@ pub struct Hub {
     channels: Mutex<HashMap<UserId, Arc<Channel>>>,
     /// Read marks waiting to be written in one batch: (conversation, user) → message.
     pending_reads: Mutex<HashMap<(ConversationId, UserId), MessageId>>,
+    /// Polls waiting right now (for `--max-held-polls`).
+    parked: AtomicUsize,
+    /// Set when the server is stopping: parked polls answer, new ones do not wait.
+    closing: AtomicBool,
 }
 
 /// A poisoned lock only means another thread panicked while holding it; the data is still
@@ -166,6 +171,8 @@ impl Hub {
             infos: Mutex::new(HashMap::new()),
             channels: Mutex::new(HashMap::new()),
             pending_reads: Mutex::new(HashMap::new()),
+            parked: AtomicUsize::new(0),
+            closing: AtomicBool::new(false),
         })
     }
 
@@ -221,6 +228,31 @@ impl Hub {
             if let Some(channel) = channels.get(&user) {
                 channel.notify.notify_waiters();
             }
+        }
+    }
+
+    /// Counts a poll about to wait, unless `limit` polls already do: then None, and the poll
+    /// should answer at once. The count drops when the returned guard does.
+    pub fn try_park(&self, limit: Option<usize>) -> Option<ParkedSlot<'_>> {
+        let taken = self.parked.fetch_add(1, Ordering::AcqRel);
+        let slot = ParkedSlot { hub: self };
+        (limit.is_none_or(|limit| taken < limit) && !self.is_closing()).then_some(slot)
+    }
+
+    pub fn parked(&self) -> usize {
+        self.parked.load(Ordering::Acquire)
+    }
+
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
+    }
+
+    /// The server is stopping: every parked poll is woken to answer now, and later ones do not
+    /// wait, so that a graceful stop is not held up by polls.
+    pub fn close(&self) {
+        self.closing.store(true, Ordering::Release);
+        for channel in lock(&self.channels).values() {
+            channel.notify.notify_waiters();
         }
     }
 
@@ -329,6 +361,17 @@ impl Hub {
             channel.record_read(conversation);
             channel.notify.notify_waiters();
         }
+    }
+}
+
+/// One counted waiting poll; see `Hub::try_park`.
+pub struct ParkedSlot<'a> {
+    hub: &'a Hub,
+}
+
+impl Drop for ParkedSlot<'_> {
+    fn drop(&mut self) {
+        self.hub.parked.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
