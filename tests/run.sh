@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test, first installing what a fresh Debian machine lacks: Chromium for the browser
-# tests and the pinned Node packages that drive it. Safe to run again; installs only what's missing.
+# tests and the pinned Node packages that drive it, and gunicorn for the WSGI launcher tests.
+# Safe to run again; installs only what's missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,18 @@ fi
 stamp=tests/browser/node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ tests/browser/package-lock.json -nt "$stamp" ]; then
   npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+fi
+
+# gunicorn, the real WSGI server the launcher tests run under, in a venv of the tests' own.
+venv=target/test-venv
+if [ ! -x "$venv/bin/gunicorn" ] || [ tests/launcher/requirements.txt -nt "$venv/.installed" ]; then
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3-venv >/dev/null
+  fi
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/launcher/requirements.txt
+  touch "$venv/.installed"
 fi
 
 cargo test --locked "$@"

@@ -4,6 +4,7 @@
 mod accounts;
 mod browser;
 mod cli;
+mod launcher;
 mod messaging;
 mod pages;
 mod people;

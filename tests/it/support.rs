@@ -186,8 +186,11 @@ impl Client {
                 self.set_session_cookie((!removed).then(|| pair.to_owned()));
             }
         }
-        let headers = res
-            .headers_names()
+        let mut names = res.headers_names();
+        // A name that repeats (Set-Cookie) must be asked for once: `all` gives every line.
+        names.sort_unstable();
+        names.dedup();
+        let headers = names
             .into_iter()
             .flat_map(|name| {
                 res.all(&name)
@@ -207,6 +210,14 @@ impl Client {
 
     pub fn get(&self, path: &str) -> Response {
         self.finish(self.request("GET", path).call())
+    }
+
+    /// A GET that may find nobody listening yet.
+    pub fn try_get(&self, path: &str) -> Option<Response> {
+        match self.request("GET", path).call() {
+            Err(ureq::Error::Transport(_)) => None,
+            result => Some(self.finish(result)),
+        }
     }
 
     pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {

@@ -1,0 +1,303 @@
+//! The WSGI launcher (`python/bavard/wsgi.py`, which `passenger_wsgi.py` loads) under a real
+//! WSGI server: gunicorn with three sync workers, as on a shared host. `tests/run.sh` installs
+//! gunicorn in `target/test-venv`; without it these tests fail with instructions.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use blake2::{Blake2s256, Digest};
+
+use crate::support::{BIN, Client, cursor_in, message_ids, number_after};
+
+const REPO: &str = env!("CARGO_MANIFEST_DIR");
+
+fn gunicorn() -> PathBuf {
+    let path = Path::new(REPO).join("target/test-venv/bin/gunicorn");
+    assert!(
+        path.exists(),
+        "the launcher tests need gunicorn: run `bash tests/run.sh` once (it installs it in \
+         target/test-venv)"
+    );
+    path
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A "Python web app" folder served by gunicorn through the launcher.
+struct Site {
+    gunicorn: Child,
+    base: String,
+    app: tempfile::TempDir,
+}
+
+impl Site {
+    fn start(program: &str) -> Site {
+        let site = Site::spawn(program);
+        let client = Client::new(&site.base);
+        let ready_by = Instant::now() + Duration::from_secs(60);
+        while client.try_get("/healthz").map(|r| r.status) != Some(200) {
+            assert!(
+                Instant::now() < ready_by,
+                "no answer through the launcher:\n{}",
+                site.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        site
+    }
+
+    fn spawn(program: &str) -> Site {
+        let app = tempfile::tempdir().expect("app folder");
+        let port = free_port();
+        let log = std::fs::File::create(app.path().join("gunicorn.log")).expect("log");
+        let gunicorn = Command::new(gunicorn())
+            .args([
+                "--workers",
+                "3",
+                "--worker-class",
+                "sync",
+                "--timeout",
+                "120",
+            ])
+            .arg("--bind")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--chdir")
+            .arg(app.path())
+            .arg("--pythonpath")
+            .arg(Path::new(REPO).join("python"))
+            .arg("bavard.wsgi:application")
+            .env("BAVARD_BIN", program)
+            .env_remove("BAVARD_DATA")
+            .env_remove("BAVARD_SOCKET")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("gunicorn starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let listening_by = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < listening_by, "gunicorn did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Site {
+            gunicorn,
+            base,
+            app,
+        }
+    }
+
+    fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.app.path().join("gunicorn.log")).unwrap_or_default()
+    }
+
+    /// The server the launcher started, from the record it keeps beside the socket.
+    fn server_pid(&self) -> Option<u32> {
+        let record = std::fs::read_to_string(self.app.path().join("bavard.sock.pid")).ok()?;
+        Some(number_after(&record, "\"pid\": ") as u32)
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        let _ = self.gunicorn.kill();
+        let _ = self.gunicorn.wait();
+        // The server runs in a session of its own, on purpose: it outlives gunicorn.
+        if let Some(pid) = self.server_pid() {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        }
+    }
+}
+
+fn signed_up(site: &Site, name: &str) -> Client {
+    let client = site.client();
+    let res = client.post_form(
+        "/signup",
+        &[
+            ("username", name),
+            ("display_name", name),
+            ("password", crate::support::PASSWORD),
+        ],
+    );
+    assert_eq!(res.status, 303, "{}\n{}", res.body, site.log());
+    client
+}
+
+/// Polls as the page does behind WSGI: ask, and when nothing came, wait 1.5 s and ask again.
+/// Returns the ids of the messages the answer carried and the next cursor.
+fn poll_until_message(client: &Client, conversation: u64, cursor: &mut u64) -> Vec<u64> {
+    let give_up = Instant::now() + Duration::from_secs(20);
+    loop {
+        let res = client.get(&format!("/c/{conversation}/poll?after={cursor}"));
+        assert_eq!(res.status, 200, "{}", res.body);
+        *cursor = cursor_in(&res.body);
+        let ids = message_ids(&res.body);
+        if !ids.is_empty() {
+            return ids;
+        }
+        assert!(Instant::now() < give_up, "no message arrived");
+        std::thread::sleep(Duration::from_millis(1500));
+    }
+}
+
+#[test]
+fn people_chat_through_the_launcher_and_survive_a_crash_of_the_server() {
+    let site = Site::start(BIN);
+    let alice = signed_up(&site, "alice");
+    let bob = signed_up(&site, "bob");
+    let id = number_after(alice.post_form("/dm/bob", &[]).location(), "/c/");
+    let page = bob.get(&format!("/c/{id}"));
+    assert!(
+        page.body.contains("delay:1500ms"),
+        "behind WSGI the page short-polls"
+    );
+    let mut cursor = cursor_in(&page.body);
+
+    let asked = Instant::now();
+    let empty = bob.get(&format!("/c/{id}/poll?after={cursor}"));
+    assert_eq!(empty.status, 200);
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "a poll is answered at once, not held: a held poll would hold a WSGI worker"
+    );
+
+    let mut seen = Vec::new();
+    std::thread::scope(|scope| {
+        let watcher = scope.spawn(|| {
+            let ids = poll_until_message(&bob, id, &mut cursor);
+            (ids, Instant::now())
+        });
+        std::thread::sleep(Duration::from_millis(700));
+        let sent_at = Instant::now();
+        let res = alice.post_form(&format!("/c/{id}/messages"), &[("body", "through WSGI")]);
+        assert_eq!(res.status, 303);
+        let (ids, arrived) = watcher.join().unwrap();
+        let took = arrived.saturating_duration_since(sent_at);
+        assert!(took < Duration::from_secs(2), "arrived after {took:?}");
+        seen.extend(ids);
+    });
+
+    let first_server = site.server_pid().expect("the launcher noted its server");
+    let killed = Command::new("kill")
+        .args(["-9", &first_server.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(Duration::from_millis(200));
+    let after_crash = bob.get(&format!("/c/{id}"));
+    assert_eq!(after_crash.status, 200, "the launcher started it again");
+    assert!(
+        after_crash.body.contains("through WSGI"),
+        "nothing was lost"
+    );
+    assert_ne!(site.server_pid(), Some(first_server));
+
+    let res = alice.post_form(&format!("/c/{id}/messages"), &[("body", "after the crash")]);
+    assert_eq!(res.status, 303);
+    let ids = poll_until_message(&bob, id, &mut cursor);
+    assert!(ids.iter().all(|i| !seen.contains(i)), "nothing twice");
+    assert!(
+        bob.get(&format!("/c/{id}"))
+            .body
+            .contains("after the crash")
+    );
+}
+
+fn blake2s(bytes: &[u8]) -> String {
+    Blake2s256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn the_launcher_passes_requests_and_answers_on_faithfully() {
+    let echo = Path::new(REPO).join("tests/launcher/echo_server.py");
+    let site = Site::start(echo.to_str().unwrap());
+    let client = site.client();
+
+    let cookies = client.get("/cookies");
+    let set: Vec<&str> = cookies
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(set, ["first=1; Path=/; HttpOnly", "second=2; Path=/"]);
+    assert!(
+        cookies.header("keep-alive").is_none(),
+        "hop-by-hop headers stay behind"
+    );
+    assert!(
+        cookies.header("x-private-hop").is_none(),
+        "so do those named in Connection"
+    );
+
+    let big: Vec<u8> = (0..5 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let res = client.post_raw("/echo", "application/octet-stream", &big, &[]);
+    assert_eq!(res.status, 200, "{}", site.log());
+    assert!(
+        res.body.contains(&format!("\"length\": {}", big.len())),
+        "{}",
+        res.body
+    );
+    assert!(res.body.contains(&blake2s(&big)), "5 MB arrived intact");
+
+    // A body without a length (sent chunked) is read to its end.
+    let chunked: Vec<u8> = (0..300_000u32).map(|i| (i % 7) as u8 + b'a').collect();
+    let res = ureq::post(&format!("{}/echo", site.base))
+        .set("Content-Type", "text/plain")
+        .send(std::io::Cursor::new(chunked.clone()).take(chunked.len() as u64))
+        .map(|r| r.into_string().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("chunked upload: {e}"));
+    assert!(
+        res.contains(&format!("\"length\": {}", chunked.len())),
+        "{res}"
+    );
+    assert!(res.contains(&blake2s(&chunked)));
+
+    let res = client.get_with(
+        "/headers?q=caf%C3%A9%20au%20lait&next=%2Fc%2F1",
+        &[
+            ("X-Forwarded-For", "203.0.113.66"),
+            ("Forwarded", "for=203.0.113.66;proto=https"),
+            ("X-Custom", "kept"),
+        ],
+    );
+    let body = res.body;
+    assert!(
+        body.contains(r#""path": "/headers?q=caf%C3%A9%20au%20lait&next=%2Fc%2F1""#),
+        "path and query as sent: {body}"
+    );
+    assert!(body.contains(r#""x-forwarded-for": "127.0.0.1""#), "{body}");
+    assert!(body.contains(r#""x-forwarded-proto": "http""#), "{body}");
+    assert!(
+        !body.contains("203.0.113.66"),
+        "a client cannot pose as another: {body}"
+    );
+    assert!(body.contains(r#""x-custom": "kept""#), "{body}");
+}
+
+#[test]
+fn a_server_that_cannot_start_gives_a_page_a_person_understands() {
+    let site = Site::spawn("/bin/false");
+    let res = site.client().get("/");
+    assert_eq!(res.status, 503);
+    assert!(res.body.contains("Bavard could not start"), "{}", res.body);
+    assert!(!res.body.contains("Traceback"), "{}", res.body);
+    assert!(
+        site.log().contains("bavard could not start"),
+        "the operator finds the reason in the log: {}",
+        site.log()
+    );
+}
