@@ -38,21 +38,61 @@ function retryPollLater() {
   }, delay);
 }
 
+// A host that counts concurrent requests refuses held polls (CloudLinux's entry-process limit
+// answers 508, others 503): then ask the server not to hold them for a while. It answers at
+// once and tells the page to wait 1.5 s between polls, so messages still arrive within 2 s.
+const SHORT_POLLING_KEY = "bavard-short-polling-until";
+const SHORT_POLLING_MS = 10 * 60_000;
+
+function shortPolling() {
+  try {
+    return Number(sessionStorage.getItem(SHORT_POLLING_KEY) || 0) > Date.now();
+  } catch (_) {
+    return false;
+  }
+}
+
+function pollShortlyForAWhile() {
+  try {
+    sessionStorage.setItem(SHORT_POLLING_KEY, String(Date.now() + SHORT_POLLING_MS));
+  } catch (_) {
+    // Storage refused (private mode): the next refusal asks again.
+  }
+}
+
 document.addEventListener("htmx:configRequest", (event) => {
   if (event.detail.elt.id === "poller") {
     // Only a page in view counts as read.
     event.detail.parameters.visible = document.visibilityState === "visible" ? "1" : "0";
+    if (shortPolling()) event.detail.parameters.wait = "0";
   }
 });
 
+// By the time an answer is handled the poller has usually been replaced by the next one, and
+// htmx then tells its parent: recognise poll requests by their path, not their element.
+function isPoll(detail) {
+  const path = (detail.pathInfo && detail.pathInfo.requestPath) || "";
+  return /^\/(c\/\d+\/)?poll(\?|$)/.test(path);
+}
+
 document.addEventListener("htmx:afterRequest", (event) => {
-  if (event.detail.elt.id !== "poller") return;
+  if (!isPoll(event.detail)) return;
   const status = event.detail.xhr ? event.detail.xhr.status : 0;
   if (event.detail.successful) {
     failures = 0;
     connectionStatus("");
   } else if (status === 0 || status >= 500) {
+    if (status === 503 || status === 508) pollShortlyForAWhile();
     retryPollLater();
+  }
+});
+
+// Errors of our own come with HX-Retarget into the alert region; an error page from something
+// in front (a host's 508, a proxy's 502) must not replace the poller, or polling would stop.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const xhr = event.detail.xhr;
+  if (isPoll(event.detail) && xhr.status >= 400 && !xhr.getResponseHeader("HX-Retarget")) {
+    event.detail.shouldSwap = false;
   }
 });
 

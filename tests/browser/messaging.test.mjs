@@ -142,3 +142,33 @@ test("without JavaScript, sending works and a link checks for new messages", asy
   await helper.context.close();
   await context.close();
 });
+
+test("when the host refuses held polls, the page falls back to short polling", async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  let refused = false;
+  const polls = [];
+  // As CloudLinux answers when the account's entry processes are all taken.
+  await page.route(/\/poll\?/, async (route) => {
+    polls.push(route.request().url());
+    if (!refused) {
+      refused = true;
+      await route.fulfill({ status: 508, body: "Resource Limit Is Reached" });
+    } else {
+      await route.continue();
+    }
+  });
+  await signUp(page, env.server.base, "ivan", "Ivan");
+  await page.waitForResponse((res) => /\/poll\?/.test(res.url()) && res.status() === 200, {
+    timeout: 20_000,
+  });
+  assert.ok(refused, "the first poll was refused");
+  assert.match(polls.at(-1), /[?&]wait=0(&|$)/, `asks not to be held: ${polls.at(-1)}`);
+  const poller = await page.locator("#poller").getAttribute("hx-trigger");
+  assert.match(poller, /delay:1500ms/, "and the server tells it to pause between polls");
+  // Back to normal: the "reconnecting" notice goes away.
+  await page.waitForFunction(() => document.getElementById("connection").textContent === "", null, {
+    timeout: 5000,
+  });
+  await context.close();
+});
