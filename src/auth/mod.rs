@@ -131,15 +131,42 @@ impl FromRequest for SignedIn {
     }
 }
 
-/// The address login attempts are counted against.
+/// The address login attempts are counted against. Behind a trusted proxy it is the one that
+/// proxy saw: the *last* `X-Forwarded-For` entry (or `Forwarded: for=`), since a proxy appends
+/// to what the client sent, and the entries before its own are the client's to invent.
 pub fn client_address(req: &HttpRequest, trust_proxy: bool) -> Option<IpAddr> {
-    if trust_proxy {
-        let info = req.connection_info();
-        if let Some(ip) = info.realip_remote_addr().and_then(parse_ip) {
-            return Some(ip);
-        }
+    if trust_proxy && let Some(ip) = forwarded_for(req) {
+        return Some(ip);
     }
     req.peer_addr().map(|a| a.ip())
+}
+
+fn forwarded_for(req: &HttpRequest) -> Option<IpAddr> {
+    let last_of = |name, separator: char| {
+        req.headers()
+            .get_all(name)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(separator))
+            .map(str::trim)
+            .rfind(|entry| !entry.is_empty())
+    };
+    if let Some(entry) = last_of("x-forwarded-for", ',') {
+        return parse_ip(entry);
+    }
+    let pairs = req
+        .headers()
+        .get_all("forwarded")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split([',', ';']))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(key, _)| key.eq_ignore_ascii_case("for"));
+    let (_, node) = pairs.last()?;
+    parse_ip(
+        node.trim_matches('"')
+            .trim_start_matches('[')
+            .split(']')
+            .next()?,
+    )
 }
 
 fn parse_ip(text: &str) -> Option<IpAddr> {
@@ -205,6 +232,31 @@ pub fn reached_as(req: &HttpRequest) -> (String, String) {
 mod tests {
     use super::*;
     use actix_web::test::TestRequest;
+
+    #[test]
+    fn behind_a_proxy_the_address_it_saw_counts_not_the_clients_claim() {
+        let address = |headers: &[(&str, &str)], trust| {
+            let mut req = TestRequest::get().peer_addr("192.0.2.1:5000".parse().unwrap());
+            for (name, value) in headers {
+                req = req.append_header((*name, *value));
+            }
+            client_address(&req.to_http_request(), trust).map(|ip| ip.to_string())
+        };
+        let appended = [("x-forwarded-for", "203.0.113.7, 198.51.100.2")];
+        assert_eq!(address(&appended, true).as_deref(), Some("198.51.100.2"));
+        assert_eq!(address(&appended, false).as_deref(), Some("192.0.2.1"));
+        let two_lines = [
+            ("x-forwarded-for", "203.0.113.7"),
+            ("x-forwarded-for", "198.51.100.3"),
+        ];
+        assert_eq!(address(&two_lines, true).as_deref(), Some("198.51.100.3"));
+        let forwarded = [(
+            "forwarded",
+            r#"for=203.0.113.7, for="[2001:db8::1]:4711";proto=https"#,
+        )];
+        assert_eq!(address(&forwarded, true).as_deref(), Some("2001:db8::1"));
+        assert_eq!(address(&[], true).as_deref(), Some("192.0.2.1"));
+    }
 
     #[test]
     fn cross_site_detection() {

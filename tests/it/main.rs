@@ -4,6 +4,7 @@
 mod accounts;
 mod browser;
 mod cli;
+mod hosting;
 mod launcher;
 mod messaging;
 mod pages;

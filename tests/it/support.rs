@@ -96,6 +96,16 @@ impl Server {
         client
     }
 
+    /// Asks the server to stop as an init system or a host does (SIGTERM), and waits for it.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        self.child.wait().expect("the server exits")
+    }
+
     pub fn log_text(&self) -> String {
         self.log.lock().unwrap().clone()
     }
