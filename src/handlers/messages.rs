@@ -86,9 +86,7 @@ pub async fn edit_form(
 ) -> Result<HttpResponse, AppError> {
     let (id, message_id) = (ConversationId(path.0), MessageId(path.1));
     let found = member_message(&state, me.user.id, id, message_id).await?;
-    if found.author.as_ref().map(|a| a.id) != Some(me.user.id) || found.deleted {
-        return Err(AppError::Forbidden("error-not-your-message"));
-    }
+    found.check_changeable_by(me.user.id)?;
     let frame = load_frame(&state, me.user.id).await?;
     Ok(ok_html(edit_message_page(
         &shell(&me, &frame, &state, None, ""),
@@ -106,6 +104,7 @@ pub async fn edit(
 ) -> Result<HttpResponse, AppError> {
     let (id, message_id, user) = (ConversationId(path.0), MessageId(path.1), me.user.id);
     let found = member_message(&state, user, id, message_id).await?;
+    found.check_changeable_by(user)?;
     let body = match message::check_body(&fields.body) {
         Ok(body) => body,
         Err(error) => {
@@ -132,7 +131,9 @@ pub async fn delete(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, message_id, user) = (ConversationId(path.0), MessageId(path.1), me.user.id);
-    member_message(&state, user, id, message_id).await?;
+    member_message(&state, user, id, message_id)
+        .await?
+        .check_changeable_by(user)?;
     write_and_publish(&state, move |conn| {
         message::delete(conn, id, message_id, user)
     })

@@ -331,7 +331,7 @@ fn summary_of_open(user: UserId, published: &Published) -> Summary {
     Summary {
         id: info.id,
         kind: info.kind,
-        filter_text: format!("{} {}", title.to_lowercase(), info.member_names),
+        filter_text: format!("{}{}", title.to_lowercase(), info.filter_names),
         avatar_of: match info.kind {
             Kind::Direct => info.members.iter().find(|m| m.id != user).map(|m| m.id),
             Kind::Group => None,

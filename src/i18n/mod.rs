@@ -320,9 +320,13 @@ mod tests {
 
     #[test]
     fn french_plurals_follow_french_rules() {
-        let one = Lang::Fr.t_args("unread-count", &[("count", 1.into())]);
-        let many = Lang::En.t_args("unread-count", &[("count", 3.into())]);
-        assert_eq!(one, "1 message non lu");
-        assert_eq!(many, "3 unread messages");
+        let fr = |n: i64| Lang::Fr.t_args("unread-count", &[("count", n.into())]);
+        let en = |n: i64| Lang::En.t_args("unread-count", &[("count", n.into())]);
+        // French counts zero as singular, English as plural.
+        assert_eq!(fr(0), "0 message non lu");
+        assert_eq!(fr(1), "1 message non lu");
+        assert_eq!(fr(2), "2 messages non lus");
+        assert_eq!(en(0), "0 unread messages");
+        assert_eq!(en(1), "1 unread message");
     }
 }

@@ -358,6 +358,32 @@ pub struct Summary {
     pub filter_text: String,
 }
 
+/// What the list's filter box matches a conversation on: its title and the names of its first
+/// `FILTER_MEMBERS` members by id, lower-cased. The one definition for the page (from SQL)
+/// and for live redraws (from the hub's member list), so both match the same names.
+pub fn filter_text<'a>(
+    title: &str,
+    first_member_names: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let mut text = title.to_lowercase();
+    for name in first_member_names.into_iter().take(FILTER_MEMBERS) {
+        text.push(' ');
+        text.push_str(&name.to_lowercase());
+    }
+    text
+}
+
+/// The display names `filter_text` takes, from a member list in any order.
+pub fn first_member_names(members: &[Member]) -> Vec<&str> {
+    let mut by_id: Vec<&Member> = members.iter().collect();
+    by_id.sort_unstable_by_key(|m| m.id);
+    by_id
+        .into_iter()
+        .take(FILTER_MEMBERS)
+        .map(|m| m.display_name.as_str())
+        .collect()
+}
+
 /// Enough of the last message for its preview: a notice of people added to a group names them
 /// all, thousands of names in a large group.
 const PREVIEW_SOURCE_CHARS: usize = 200;
@@ -376,9 +402,9 @@ fn summary_sql(tail: &str) -> String {
          WHERE unread.conversation_id = c.id AND unread.id > mine.last_read_message_id
            AND unread.kind = 'text' AND unread.deleted_at IS NULL
            AND unread.author_id IS NOT ?1 LIMIT {UNREAD_COUNTED})),
-        (SELECT group_concat(name, ' ') FROM (SELECT u.display_name AS name
+        (SELECT group_concat(name, char(31)) FROM (SELECT u.display_name AS name
          FROM memberships mm JOIN users u ON u.id = mm.user_id
-         WHERE mm.conversation_id = c.id LIMIT {FILTER_MEMBERS}))
+         WHERE mm.conversation_id = c.id ORDER BY mm.user_id LIMIT {FILTER_MEMBERS}))
     FROM memberships mine
     JOIN conversations c ON c.id = mine.conversation_id
     -- As a subquery with LIMIT 1: a join on the memberships visited every member of a group
@@ -415,10 +441,11 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
         None => None,
     };
     let names: Option<String> = row.get(11)?;
+    let names = names.unwrap_or_default();
     Ok(Summary {
         id: row.get(0)?,
         kind,
-        filter_text: format!("{title} {}", names.unwrap_or_default()).to_lowercase(),
+        filter_text: filter_text(&title, names.split('\u{1f}')),
         title,
         avatar_of: if kind == Kind::Direct {
             row.get(3)?
@@ -559,6 +586,27 @@ mod tests {
             "never backwards"
         );
         assert_eq!(summary_for(&conn, bob.id, id).unwrap().unwrap().unread, 0);
+    }
+
+    #[test]
+    fn the_list_and_live_redraws_filter_on_the_same_member_names() {
+        let mut conn = db::memory();
+        let owner = member(&mut conn, "zz-owner");
+        // More members than the filter takes, created in reverse name order so that id order
+        // and name order disagree.
+        let others: Vec<Member> = (0..FILTER_MEMBERS + 5)
+            .rev()
+            .map(|i| member(&mut conn, &format!("m{i:02}")))
+            .collect();
+        let id = create_group(&mut conn, &owner, "Big", &others).unwrap();
+        let from_sql = summary_for(&conn, owner.id, id)
+            .unwrap()
+            .unwrap()
+            .filter_text;
+        let all = members(&conn, id).unwrap();
+        let from_members = filter_text("Big", first_member_names(&all));
+        assert_eq!(from_sql, from_members);
+        assert!(from_sql.starts_with("big zz-owner m24 m23"), "{from_sql}");
     }
 
     #[test]

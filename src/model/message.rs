@@ -112,6 +112,16 @@ impl Message {
         })
     }
 
+    /// Whether `user` may edit or delete this message; see `may_change`.
+    pub fn check_changeable_by(&self, user: UserId) -> Result<(), AppError> {
+        may_change(
+            self.author.as_ref().map(|a| a.id),
+            self.kind,
+            self.deleted,
+            user,
+        )
+    }
+
     fn continues(&self, previous: &Message) -> bool {
         self.kind == MessageKind::Text
             && previous.kind == MessageKind::Text
@@ -246,7 +256,24 @@ pub fn latest_id(conn: &Connection, conversation: ConversationId) -> Result<Mess
         .query_row([conversation], |r| r.get(0))?)
 }
 
-/// Loads a message that the author may change, or says why not.
+/// The one rule for editing and deleting, used by every route: only the author, only text
+/// (never a notice such as "created the group"), and not once deleted.
+pub fn may_change(
+    author: Option<UserId>,
+    kind: MessageKind,
+    deleted: bool,
+    user: UserId,
+) -> Result<(), AppError> {
+    if author != Some(user) || kind != MessageKind::Text {
+        return Err(AppError::Forbidden("error-not-your-message"));
+    }
+    if deleted {
+        return Err(AppError::BadRequest("error-message-was-deleted"));
+    }
+    Ok(())
+}
+
+/// Checks, inside a write, that `user` may change the message.
 fn own_text_message(
     conn: &Connection,
     conversation: ConversationId,
@@ -261,14 +288,8 @@ fn own_text_message(
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    match found {
-        None => Err(AppError::NotFound),
-        Some((author, kind, _)) if author != Some(user) || kind != "text" => {
-            Err(AppError::Forbidden("error-not-your-message"))
-        }
-        Some((_, _, true)) => Err(AppError::BadRequest("error-message-was-deleted")),
-        Some(_) => Ok(()),
-    }
+    let (author, kind, deleted) = found.ok_or(AppError::NotFound)?;
+    may_change(author, MessageKind::from_code(&kind), deleted, user)
 }
 
 pub fn edit(
@@ -310,6 +331,42 @@ pub fn delete(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_author_changes_their_own_text_while_it_is_there() {
+        let (me, other) = (UserId(1), UserId(2));
+        let refused = |r: Result<(), AppError>| match r {
+            Err(AppError::Forbidden(key)) | Err(AppError::BadRequest(key)) => key,
+            Err(e) => panic!("{e}"),
+            Ok(()) => "allowed",
+        };
+        assert_eq!(
+            refused(may_change(Some(me), MessageKind::Text, false, me)),
+            "allowed"
+        );
+        assert_eq!(
+            refused(may_change(Some(other), MessageKind::Text, false, me)),
+            "error-not-your-message"
+        );
+        assert_eq!(
+            refused(may_change(Some(me), MessageKind::Created, false, me)),
+            "error-not-your-message",
+            "a notice is nobody's to edit"
+        );
+        assert_eq!(
+            refused(may_change(None, MessageKind::Welcome, false, me)),
+            "error-not-your-message"
+        );
+        assert_eq!(
+            refused(may_change(Some(me), MessageKind::Text, true, me)),
+            "error-message-was-deleted"
+        );
+        assert_eq!(
+            refused(may_change(Some(other), MessageKind::Text, true, me)),
+            "error-not-your-message",
+            "someone else's deleted message is still not yours"
+        );
+    }
 
     #[test]
     fn bodies_are_trimmed_bounded_and_kept_multiline() {

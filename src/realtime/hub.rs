@@ -34,9 +34,9 @@ pub struct ConversationInfo {
     /// Sorted by id, so membership tests are a binary search.
     pub member_ids: Vec<UserId>,
     pub members: Vec<Member>,
-    /// Lower-cased first member names, for list entries' filter text: computed once here, not
-    /// by each of thousands of woken polls.
-    pub member_names: String,
+    /// The member part of list entries' filter text (`conversation::filter_text` with no
+    /// title): computed once here, not by each of thousands of woken polls.
+    pub filter_names: String,
 }
 
 impl ConversationInfo {
@@ -391,19 +391,15 @@ fn conversation_info(
     let members = conversation::members(conn, id)?;
     let mut member_ids: Vec<UserId> = members.iter().map(|m| m.id).collect();
     member_ids.sort_unstable();
-    let member_names = members
-        .iter()
-        .take(conversation::FILTER_MEMBERS)
-        .map(|m| m.display_name.to_lowercase())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let first_names = conversation::first_member_names(&members);
+    let filter_names = conversation::filter_text("", first_names);
     let info = Arc::new(ConversationInfo {
         id,
         kind: found.kind,
         title: found.title,
         member_ids,
         members,
-        member_names,
+        filter_names,
     });
     lock(infos).insert(id, Arc::clone(&info));
     Ok(Some(info))

@@ -216,12 +216,14 @@ fn pages_carry_security_headers_and_assets_are_cached_forever() {
 fn every_request_is_logged_with_its_duration() {
     let server = Server::start();
     server.client().get("/healthz");
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    let log = server.log_text();
-    assert!(
-        log.lines().any(|l| l.contains("path=/healthz")
-            && l.contains("status=200")
-            && l.contains("micros=")),
-        "{log}"
-    );
+    let logged = |log: &str| {
+        log.lines().any(|l| {
+            l.contains("path=/healthz") && l.contains("status=200") && l.contains("micros=")
+        })
+    };
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !logged(&server.log_text()) && std::time::Instant::now() < give_up {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(logged(&server.log_text()), "{}", server.log_text());
 }
