@@ -38,6 +38,8 @@ enum Scenario {
     Start,
     /// Memory per parked poll.
     Memory,
+    /// Server memory after people log in.
+    Logins,
     FanOut,
     Throughput,
     /// Conversation page ÷ /healthz, and page weight.
@@ -47,8 +49,15 @@ enum Scenario {
 const PASSWORD: &str = "benchmark password 1";
 
 struct Sizes {
-    fan_outs: Vec<usize>,
+    /// People × tabs: every tab of a person is a poll with the same cookie, as in a browser.
+    fan_outs: Vec<(usize, usize)>,
     parked: usize,
+    logins: usize,
+    /// How long after the last login the server's memory is read again: past the hashing
+    /// threads' idle release (15 s) and the allocator's decay.
+    login_settle: Duration,
+    /// Messages in the conversation whose latest page is measured.
+    page_history: usize,
     throughput_members: usize,
     throughput_for: Duration,
     senders: usize,
@@ -60,8 +69,11 @@ impl Sizes {
     fn new(smoke: bool) -> Sizes {
         if smoke {
             Sizes {
-                fan_outs: vec![20],
+                fan_outs: vec![(5, 4)],
                 parked: 60,
+                logins: 4,
+                login_settle: Duration::from_secs(1),
+                page_history: 200,
                 throughput_members: 10,
                 throughput_for: Duration::from_secs(2),
                 senders: 4,
@@ -70,8 +82,11 @@ impl Sizes {
             }
         } else {
             Sizes {
-                fan_outs: vec![1000, 5000],
+                fan_outs: vec![(50, 20), (250, 20), (500, 20)],
                 parked: 10_000,
+                logins: 50,
+                login_settle: Duration::from_secs(30),
+                page_history: 100_000,
                 throughput_members: 100,
                 throughput_for: Duration::from_secs(30),
                 senders: 16,
@@ -83,7 +98,11 @@ impl Sizes {
 
     fn users(&self, wanted: impl Fn(Scenario) -> bool) -> usize {
         let fan_out = if wanted(Scenario::FanOut) {
-            self.fan_outs.iter().copied().max().unwrap_or(0)
+            self.fan_outs
+                .iter()
+                .map(|(people, _)| *people)
+                .max()
+                .unwrap_or(0)
         } else {
             0
         };
@@ -277,6 +296,64 @@ async fn sign_up(addr: SocketAddr, count: usize) -> std::io::Result<Vec<Person>>
     Ok(people.into_iter().map(|(_, p)| p).collect())
 }
 
+async fn log_in(addr: SocketAddr, person: &Person) -> std::io::Result<()> {
+    let mut conn = Conn::open(addr).await?;
+    let form = format!(
+        "username={}&password={}",
+        person.username,
+        PASSWORD.replace(' ', "+")
+    );
+    let res = conn.post_form("/login", None, &form).await?;
+    if res.status != 303 {
+        return Err(std::io::Error::other(format!(
+            "login of {} answered {}",
+            person.username, res.status
+        )));
+    }
+    Ok(())
+}
+
+/// Writes `count` messages into `conversation`, 8 connections at a time.
+async fn fill(
+    addr: SocketAddr,
+    owner: &Person,
+    conversation: u64,
+    count: usize,
+) -> std::io::Result<()> {
+    let next = Rc::new(std::cell::Cell::new(0usize));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (cookie, next) = (owner.cookie.clone(), Rc::clone(&next));
+        tasks.push(tokio::task::spawn_local(async move {
+            let mut conn = Conn::open(addr).await?;
+            loop {
+                let i = next.get();
+                if i >= count {
+                    return Ok::<_, std::io::Error>(());
+                }
+                next.set(i + 1);
+                let res = conn
+                    .post_form(
+                        &format!("/c/{conversation}/messages"),
+                        Some(&cookie),
+                        &format!("body=Message+number+{i}+with+a+little+text"),
+                    )
+                    .await?;
+                if res.status != 303 {
+                    return Err(std::io::Error::other(format!(
+                        "posting answered {}",
+                        res.status
+                    )));
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.map_err(std::io::Error::other)??;
+    }
+    Ok(())
+}
+
 async fn create_group(
     addr: SocketAddr,
     owner: &Person,
@@ -302,17 +379,18 @@ async fn cursor_of(addr: SocketAddr, person: &Person, conversation: u64) -> std:
         .ok_or_else(|| std::io::Error::other("no cursor on the page"))
 }
 
-/// Parks one poll per member, re-polling after each answer like a browser, and reports each
+/// Parks `tabs` polls per member, re-polling after each answer like a browser, and reports each
 /// answer that carries a message with the time it arrived.
 fn spawn_waiters(
     addr: SocketAddr,
     members: &[Person],
+    tabs: usize,
     conversation: u64,
     cursor: u64,
     arrivals: mpsc::UnboundedSender<Instant>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut handles = Vec::with_capacity(members.len());
-    for member in members {
+    let mut handles = Vec::with_capacity(members.len() * tabs);
+    for member in members.iter().flat_map(|m| std::iter::repeat_n(m, tabs)) {
         let (cookie, arrivals) = (member.cookie.clone(), arrivals.clone());
         handles.push(tokio::task::spawn_local(async move {
             let Ok(mut conn) = Conn::open(addr).await else {
@@ -365,25 +443,36 @@ async fn fan_out(
     addr: SocketAddr,
     owner: &Person,
     members: &[Person],
+    tabs: usize,
     rounds: usize,
 ) -> std::io::Result<FanOut> {
-    let conversation =
-        create_group(addr, owner, members, &format!("Fan-out+{}", members.len())).await?;
+    let polls = members.len() * tabs;
+    let conversation = create_group(addr, owner, members, &format!("Fan-out+{polls}")).await?;
     let cursor = cursor_of(addr, owner, conversation).await?;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut waiters = Vec::new();
-    for batch in members.chunks(250) {
-        waiters.extend(spawn_waiters(addr, batch, conversation, cursor, tx.clone()));
+    for batch in members.chunks((250 / tabs).max(1)) {
+        waiters.extend(spawn_waiters(
+            addr,
+            batch,
+            tabs,
+            conversation,
+            cursor,
+            tx.clone(),
+        ));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     drop(tx);
     // Let every poll connect and park.
-    tokio::time::sleep(Duration::from_millis(500 + members.len() as u64 / 2)).await;
+    tokio::time::sleep(Duration::from_millis(500 + polls as u64 / 2)).await;
     let mut sender = Conn::open(addr).await?;
     let (mut latencies, mut slowest_per_round, mut delivered) = (Vec::new(), Vec::new(), 0);
     let cpu_before = own_cpu();
     let wall = Instant::now();
     for round in 0..rounds {
+        // From the moment the person presses Send: the POST's own answer comes after the
+        // server has woken every poll, so timing from it would flatter (and gave 0 ms).
+        let sent = Instant::now();
         let res = sender
             .post_form(
                 &format!("/c/{conversation}/messages"),
@@ -391,7 +480,6 @@ async fn fan_out(
                 &format!("body=round+{round}"),
             )
             .await?;
-        let posted = Instant::now();
         if res.status != 303 {
             return Err(std::io::Error::other(format!(
                 "posting answered {}",
@@ -399,11 +487,10 @@ async fn fan_out(
             )));
         }
         let mut slowest: f64 = 0.0;
-        for _ in 0..members.len() {
+        for _ in 0..polls {
             match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
                 Ok(Some(at)) => {
-                    // A poll may finish before the POST's own answer does: count that as zero.
-                    let ms = at.saturating_duration_since(posted).as_secs_f64() * 1000.0;
+                    let ms = at.saturating_duration_since(sent).as_secs_f64() * 1000.0;
                     latencies.push(ms);
                     slowest = slowest.max(ms);
                     delivered += 1;
@@ -413,7 +500,7 @@ async fn fan_out(
         }
         slowest_per_round.push(slowest);
         // Give every waiter time to park again before the next message.
-        tokio::time::sleep(Duration::from_millis(300 + members.len() as u64 / 10)).await;
+        tokio::time::sleep(Duration::from_millis(300 + polls as u64 / 10)).await;
     }
     let client_cpu = (own_cpu() - cpu_before).as_secs_f64() / wall.elapsed().as_secs_f64() * 100.0;
     stop_waiters(waiters);
@@ -423,7 +510,7 @@ async fn fan_out(
         p99: percentile(&latencies, 99.0),
         slowest: median(slowest_per_round),
         delivered,
-        expected: members.len() * rounds,
+        expected: polls * rounds,
         client_cpu,
     })
 }
@@ -446,6 +533,7 @@ async fn memory_per_poll(
         waiters.extend(spawn_waiters(
             server.addr,
             &people[..take],
+            1,
             conversation,
             cursor,
             tx.clone(),
@@ -478,7 +566,7 @@ async fn throughput(
     let conversation = create_group(addr, owner, members, "Throughput").await?;
     let cursor = cursor_of(addr, owner, conversation).await?;
     let (tx, _rx) = mpsc::unbounded_channel();
-    let waiters = spawn_waiters(addr, members, conversation, cursor, tx);
+    let waiters = spawn_waiters(addr, members, 1, conversation, cursor, tx);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let sent = Rc::new(std::cell::Cell::new(0usize));
     let cpu_before = own_cpu();
@@ -629,6 +717,44 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
         ));
     }
 
+    if wanted(Scenario::Logins) {
+        // A fresh server, people signing up and logging in, nothing parked: what a small host
+        // carries for the morning's logins, right after them and once hashing has been idle.
+        let (server, _) = Server::start(&args.server, &[])?;
+        wait_until_up(server.addr, Duration::from_secs(10))
+            .await
+            .ok_or_else(|| std::io::Error::other("bavard did not start"))?;
+        eprintln!("bench: {} people sign up and log in…", sizes.logins);
+        let people = sign_up(server.addr, sizes.logins).await?;
+        for (i, person) in people.iter().enumerate() {
+            // All from one address here: past its burst of 30, the login limit allows one
+            // every 2 s (README, "Login limits").
+            if i >= 25 {
+                tokio::time::sleep(Duration::from_millis(2100)).await;
+            }
+            log_in(server.addr, person).await?;
+        }
+        let right_after = server.rss_kb() as f64 / 1024.0;
+        tokio::time::sleep(sizes.login_settle).await;
+        let settled = server.rss_kb() as f64 / 1024.0;
+        rows.push(row(
+            format!(
+                "server RSS {} s after {} people logged in, nothing parked",
+                sizes.login_settle.as_secs(),
+                sizes.logins
+            ),
+            format!("{settled:.1} MB"),
+            "≤ 30 MB",
+            Some(settled <= 30.0),
+        ));
+        rows.push(row(
+            "  right after the last login",
+            format!("{right_after:.1} MB"),
+            "",
+            None,
+        ));
+    }
+
     let (server, _) = Server::start(&args.server, &["--poll-hold", "60"])?;
     wait_until_up(server.addr, Duration::from_secs(10))
         .await
@@ -657,13 +783,27 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
             threads = t;
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
-        let kb = median(per_poll);
+        // The first parking is what a host sees: later ones reuse memory the allocator kept
+        // from the first, and would flatter the figure.
+        let kb = per_poll[0];
         rows.push(row(
-            format!("server memory per parked poll ({} parked)", sizes.parked),
+            format!(
+                "server memory per parked poll, first {} parked on a fresh server",
+                sizes.parked
+            ),
             format!("{kb:.2} KB"),
             "≤ 10 KB",
             Some(kb <= 10.0),
         ));
+        if per_poll.len() > 1 {
+            let later: Vec<String> = per_poll[1..].iter().map(|kb| format!("{kb:.2}")).collect();
+            rows.push(row(
+                "  parking again on the same server",
+                format!("{} KB", later.join(" / ")),
+                "",
+                None,
+            ));
+        }
         rows.push(row(
             "  server threads while parked",
             threads.to_string(),
@@ -677,13 +817,14 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
     } else {
         &[]
     };
-    for &n in fan_outs {
+    for &(people, tabs) in fan_outs {
+        let n = people * tabs;
         let (mut p99s, mut p50s, mut slowest, mut cpu) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let (mut delivered, mut expected) = (0, 0);
         for _ in 0..runs {
-            eprintln!("bench: fan-out to {n} waiting members…");
-            let result = fan_out(addr, owner, &members[..n], sizes.rounds).await?;
+            eprintln!("bench: fan-out to {n} waiting polls ({people} people × {tabs} tabs)…");
+            let result = fan_out(addr, owner, &members[..people], tabs, sizes.rounds).await?;
             p99s.push(result.p99);
             p50s.push(result.p50);
             slowest.push(result.slowest);
@@ -692,23 +833,40 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
             expected += result.expected;
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
-        let (p99, target, limit) = (
-            median(p99s),
-            if n >= 5000 { "≤ 150 ms" } else { "≤ 25 ms" },
-            if n >= 5000 { 150.0 } else { 25.0 },
-        );
-        rows.push(row(
-            format!("fan-out p99, N = {n}"),
-            format!("{p99:.1} ms"),
-            target,
-            Some(p99 <= limit && delivered == expected),
-        ));
-        rows.push(row(
-            format!("  fan-out p50 / slowest (median of rounds), N = {n}"),
-            format!("{:.1} / {:.1} ms", median(p50s), median(slowest)),
-            "",
-            None,
-        ));
+        let (p99, slowest) = (median(p99s), median(slowest));
+        if n >= 10_000 {
+            // The target for the largest fan-out is its slowest delivery.
+            rows.push(row(
+                format!("fan-out slowest delivery (median of rounds), N = {n}"),
+                format!("{slowest:.1} ms"),
+                "≤ 150 ms",
+                Some(slowest <= 150.0 && delivered == expected),
+            ));
+            rows.push(row(
+                format!("  fan-out p50 / p99, N = {n}"),
+                format!("{:.1} / {p99:.1} ms", median(p50s)),
+                "",
+                None,
+            ));
+        } else {
+            let (target, limit) = if n >= 5000 {
+                ("≤ 150 ms", 150.0)
+            } else {
+                ("≤ 25 ms", 25.0)
+            };
+            rows.push(row(
+                format!("fan-out p99 from the send's start, N = {n} ({people} × {tabs} tabs)"),
+                format!("{p99:.1} ms"),
+                target,
+                Some(p99 <= limit && delivered == expected),
+            ));
+            rows.push(row(
+                format!("  fan-out p50 / slowest (median of rounds), N = {n}"),
+                format!("{:.1} / {slowest:.1} ms", median(p50s)),
+                "",
+                None,
+            ));
+        }
         rows.push(row(
             format!("  delivered, N = {n}"),
             format!("{delivered} of {expected}"),
@@ -753,18 +911,15 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
     }
 
     if wanted(Scenario::Page) {
-        // A conversation with more than a page of messages, for the page figures.
+        // The latest page of a long conversation: its 50 messages come from a history of
+        // `page_history`, so an index or a query that scans the history shows.
         let page_group =
             create_group(addr, owner, &members[..2.min(members.len())], "Page").await?;
-        let mut conn = Conn::open(addr).await?;
-        for i in 0..60 {
-            conn.post_form(
-                &format!("/c/{page_group}/messages"),
-                Some(&owner.cookie),
-                &format!("body=Message+number+{i}+with+a+little+text"),
-            )
-            .await?;
-        }
+        eprintln!(
+            "bench: writing {} messages for the page…",
+            sizes.page_history
+        );
+        fill(addr, owner, page_group, sizes.page_history).await?;
         let mut ratios = Vec::new();
         let (mut pages, mut healths) = (Vec::new(), Vec::new());
         for _ in 0..runs {
@@ -787,7 +942,10 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
         }
         let ratio = median(ratios);
         rows.push(row(
-            "conversation page (50 messages) req/s ÷ /healthz req/s",
+            format!(
+                "conversation page (latest 50 of {} messages) req/s ÷ /healthz req/s",
+                sizes.page_history
+            ),
             format!("{ratio:.2}"),
             "≥ 0.35",
             Some(ratio >= 0.35),
@@ -839,7 +997,7 @@ fn main() -> std::process::ExitCode {
     let local = tokio::task::LocalSet::new();
     match local.block_on(&runtime, run(&args)) {
         Ok(rows) => {
-            println!("{:<58} {:>16}  {:<14}", "figure", "measured", "target");
+            println!("{:<76} {:>16}  {:<14}", "figure", "measured", "target");
             for r in rows {
                 let verdict = match r.met {
                     Some(true) => "met",
@@ -847,7 +1005,7 @@ fn main() -> std::process::ExitCode {
                     None => "",
                 };
                 println!(
-                    "{:<58} {:>16}  {:<14} {verdict}",
+                    "{:<76} {:>16}  {:<14} {verdict}",
                     r.figure, r.measured, r.target
                 );
             }

@@ -1,8 +1,9 @@
 //! Password hashing with argon2id at OWASP's recommended cost (19 MiB, 2 passes, 1 lane).
 
 use std::cell::RefCell;
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString, rand_core::OsRng};
 use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Block, Params, Version};
@@ -31,12 +32,13 @@ static HASHERS: LazyLock<Option<SyncSender<Job>>> = LazyLock::new(|| {
             .spawn(move || {
                 loop {
                     let job = match receiver.lock() {
-                        Ok(queue) => queue.recv(),
-                        Err(poisoned) => poisoned.into_inner().recv(),
+                        Ok(queue) => queue.recv_timeout(IDLE_BEFORE_RELEASE),
+                        Err(poisoned) => poisoned.into_inner().recv_timeout(IDLE_BEFORE_RELEASE),
                     };
                     match job {
                         Ok(job) => job(),
-                        Err(_) => return,
+                        Err(RecvTimeoutError::Timeout) => release_memory(),
+                        Err(RecvTimeoutError::Disconnected) => return,
                     }
                 }
             });
@@ -48,6 +50,10 @@ static HASHERS: LazyLock<Option<SyncSender<Job>>> = LazyLock::new(|| {
     Some(sender)
 });
 
+/// After this long without a hash, a hashing thread gives its 19 MiB back: logins come in
+/// bursts (the morning, a restart), and a small host should not carry 38 MiB all day for them.
+const IDLE_BEFORE_RELEASE: Duration = Duration::from_secs(15);
+
 const MEMORY_KIB: u32 = 19 * 1024;
 const PASSES: u32 = 2;
 const LANES: u32 = 1;
@@ -57,6 +63,15 @@ thread_local! {
     /// The argon2 working memory of this thread, allocated once and reused by every hash: a
     /// fresh 19 MiB allocation per hash is not reliably given back by the allocator.
     static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+fn release_memory() {
+    BLOCKS.with(|cell| {
+        let mut blocks = cell.borrow_mut();
+        if !blocks.is_empty() {
+            *blocks = Vec::new();
+        }
+    });
 }
 
 fn failed(what: &str, e: impl std::fmt::Display) -> AppError {
