@@ -17,34 +17,15 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::session_store::{RecentSessions, SqliteSessionStore};
 use crate::auth::user_cache::UserCache;
 use crate::auth::{self};
-use crate::config::{Listen, Registration, Settings};
-use crate::db::{self, Pool};
+use crate::config::{Listen, Settings};
+use crate::db;
 use crate::error::{self, AppError};
 use crate::forms;
-use crate::handlers::{account, auth as login, conversations, home, messages, people, poll};
+use crate::handlers::{account, conversations, home, login, messages, people, poll, signup};
 use crate::model;
+use crate::realtime::SharedAnswers;
 use crate::realtime::{Hub, watcher};
-
-pub struct AppState {
-    pub pool: Pool,
-    pub hub: Arc<Hub>,
-    pub poll: PollSettings,
-    pub registration: Registration,
-    pub trust_proxy: bool,
-    pub login_limiter: LoginLimiter,
-    pub users: Arc<UserCache>,
-    pub answers: poll::SharedAnswers,
-    pub sessions: Arc<RecentSessions>,
-}
-
-pub struct PollSettings {
-    /// How long a poll waits for news.
-    pub hold: Duration,
-    /// How long the page waits before polling again.
-    pub delay_ms: u64,
-    /// At most this many polls wait at once (`--max-held-polls`).
-    pub max_held: Option<usize>,
-}
+use crate::state::{AppState, PollSettings};
 
 /// Sessions end after 30 days without a change; `SignedIn` touches them daily while in use.
 const SESSION_LIFETIME_DAYS: i64 = 30;
@@ -65,8 +46,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(login::login_form))
         .route("/login", web::post().to(login::login))
         .route("/logout", web::post().to(login::logout))
-        .route("/signup", web::get().to(login::signup_form))
-        .route("/signup", web::post().to(login::signup))
+        .route("/signup", web::get().to(signup::signup_form))
+        .route("/signup", web::post().to(signup::signup))
         .route("/profile", web::get().to(account::show))
         .route("/profile", web::post().to(account::save))
         .route(
@@ -150,7 +131,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
         trust_proxy: settings.trust_proxy,
         login_limiter: LoginLimiter::default(),
         users,
-        answers: poll::SharedAnswers::default(),
+        answers: SharedAnswers::default(),
         sessions: Arc::clone(&sessions),
     });
     let body_limit = settings.body_limit;

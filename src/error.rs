@@ -147,7 +147,7 @@ fn error_response_for(req: &HttpRequest, error: &AppError) -> HttpResponse {
     let lang = Lang::of_request(req);
     let htmx = is_htmx(req);
     if let AppError::LoginRequired = error {
-        let target = crate::handlers::auth::login_url_returning_to(req);
+        let target = crate::paths::login_returning_to(req);
         return if htmx {
             HttpResponse::Unauthorized()
                 .insert_header(("HX-Redirect", target))

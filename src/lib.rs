@@ -12,6 +12,8 @@ pub mod forms;
 pub mod handlers;
 pub mod i18n;
 pub mod model;
+pub mod paths;
 pub mod realtime;
 pub mod recent;
+pub mod state;
 pub mod views;

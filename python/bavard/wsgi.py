@@ -77,7 +77,13 @@ IDEMPOTENT = frozenset(["GET", "HEAD", "OPTIONS"])
 
 
 class StartError(Exception):
-    """The server could not be started; the message is for the person at the browser."""
+    """The server could not be started. ``reason`` is for the person at the browser (no paths
+    or other details of the host); ``detail``, for the operator, goes to the log."""
+
+    def __init__(self, reason, detail=None):
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
 
 
 def _app_dir():
@@ -94,8 +100,9 @@ def _socket_path():
         # Never fall back to a shared folder such as /tmp: another account could put its own
         # socket there and receive our users' cookies.
         raise StartError(
+            "its socket path is too long",
             "the socket path %s is longer than %d bytes; set BAVARD_SOCKET to a shorter path "
-            "in a folder of your own" % (path, MAX_SOCKET_PATH)
+            "in a folder of your own" % (path, MAX_SOCKET_PATH),
         )
     return path
 
@@ -109,7 +116,10 @@ def _binary():
     if configured:
         if os.access(configured, os.X_OK):
             return configured
-        raise StartError("BAVARD_BIN names %s, which is not an executable program" % configured)
+        raise StartError(
+            "the program it was configured with cannot be run",
+            "BAVARD_BIN names %s, which is not an executable program" % configured,
+        )
     beside_python = [
         os.path.join(os.path.dirname(sys.executable), "bavard"),
         os.path.join(sys.prefix, "bin", "bavard"),
@@ -121,8 +131,9 @@ def _binary():
     if found:
         return found
     raise StartError(
-        "the bavard program was not found (install the bavard wheel in this Python "
-        "environment, or set BAVARD_BIN)"
+        "the bavard program was not found",
+        "no bavard beside %s nor on PATH: install the bavard wheel in this Python environment, "
+        "or set BAVARD_BIN" % sys.executable,
     )
 
 
@@ -264,6 +275,14 @@ def _spawn(binary, sock_path, data_dir, log_path):
 
 def _ensure_running(sock_path):
     """Starts the server unless it answers. Exactly one starts, whichever workers ask."""
+    try:
+        _start_once(sock_path)
+    except OSError as e:
+        # A data folder or lock file that cannot be made: say so, not "restarting".
+        raise StartError("its files could not be written", "start-up failed: %s" % e)
+
+
+def _start_once(sock_path):
     global _checked_binary
     _reap()
     data_dir = _data_dir()
@@ -324,7 +343,8 @@ def _request_headers(environ):
             continue
         name = key[5:].replace("_", "-").title()
         lowered = name.lower()
-        if lowered in HOP_BY_HOP or lowered in FORWARDING or lowered in ("host", "content-length"):
+        # The WSGI server already answered any "Expect: 100-continue"; the body is here.
+        if lowered in HOP_BY_HOP or lowered in FORWARDING or lowered in ("host", "content-length", "expect"):
             continue
         headers.append((name, value))
     if environ.get("CONTENT_TYPE"):
@@ -475,12 +495,15 @@ def application(environ, start_response):
             _ensure_running(sock_path)
         conn, response = _forward(environ, sock_path)
     except StartError as e:
+        if e.detail:
+            environ["wsgi.errors"].write("bavard.wsgi: bavard could not start: %s\n" % e.detail)
+            environ["wsgi.errors"].flush()
         return _error_page(
             start_response,
             "503 Service Unavailable",
             "Bavard could not start",
             "Bavard could not start: %s. Please try again in a moment; if it goes on, tell the "
-            "person who runs this site." % e,
+            "person who runs this site." % e.reason,
             "Bavard n'a pas pu démarrer. Réessayez dans un instant ; si cela continue, "
             "prévenez la personne qui gère ce site.",
         )

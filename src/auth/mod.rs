@@ -17,11 +17,11 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use crate::app::AppState;
 use crate::db;
 use crate::error::AppError;
 use crate::i18n::{self, Lang};
 use crate::model::{UserId, now, user};
+use crate::state::AppState;
 
 pub const USER_SESSION_KEY: &str = "uid";
 /// Day (in days since the epoch) the session was last extended; see `SignedIn::from_request`.

@@ -4,13 +4,14 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{invalid_form, load_frame, ok_html, see_other, shell};
-use crate::app::AppState;
 use crate::auth::{self, SignedIn, password};
 use crate::db;
 use crate::error::AppError;
 use crate::forms::Form;
 use crate::i18n::Lang;
 use crate::model::{FieldError, user};
+use crate::paths;
+use crate::state::AppState;
 use crate::views::account::{ProfileForm, profile_page};
 
 pub async fn show(me: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -76,7 +77,7 @@ pub async fn save(
     state.users.forget(id);
     auth::remember_language(&me.session, language)?;
     auth::flash(&me.session, "flash-profile-saved");
-    Ok(see_other("/profile"))
+    Ok(see_other(paths::PROFILE))
 }
 
 #[derive(Deserialize, Default)]
@@ -134,5 +135,5 @@ pub async fn change_password(
     me.session.renew();
     auth::flash(&me.session, "flash-password-changed");
     tracing::info!(user = %id, "password changed; other sessions revoked");
-    Ok(see_other("/profile"))
+    Ok(see_other(paths::PROFILE))
 }

@@ -6,14 +6,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{Frame, html, invalid_form, load_frame, ok_html, see_other, shell, write_and_publish};
-use crate::app::AppState;
 use crate::auth::{self, SignedIn};
 use crate::db;
 use crate::error::{AppError, is_htmx};
 use crate::forms::Form;
-use crate::model::conversation::{self, Kind, Member};
+use crate::model::conversation::{self, Member};
 use crate::model::message::{self, Message};
-use crate::model::{ConversationId, FieldError, MessageId, UserId, event, user};
+use crate::model::{ConversationId, FieldError, MessageId, UserId, user};
+use crate::paths;
+use crate::state::AppState;
 use crate::views::conversation::{
     self as views, Composer, ConversationView, NewGroupForm, history_fragment,
 };
@@ -22,57 +23,6 @@ use crate::views::conversation::{
 #[serde(default)]
 pub struct BeforeQuery {
     before: Option<i64>,
-}
-
-/// What the conversation page shows, read in one snapshot with the cursor its poll starts from.
-struct Loaded {
-    conversation: conversation::Conversation,
-    members: Vec<Member>,
-    page: message::Page,
-    frame: Frame,
-    latest: MessageId,
-}
-
-async fn load_conversation(
-    state: &AppState,
-    user: UserId,
-    id: ConversationId,
-    before: Option<MessageId>,
-) -> Result<Loaded, AppError> {
-    let (loaded, read_moved) = db::run(&state.pool, move |conn| {
-        let snapshot = conn.transaction()?;
-        let conversation =
-            conversation::find_for_member(&snapshot, id, user)?.ok_or(AppError::NotFound)?;
-        let cursor = event::latest_id(&snapshot)?;
-        let page = message::page(&snapshot, id, before)?;
-        let members = conversation::members(&snapshot, id)?;
-        let conversations = conversation::list_for(&snapshot, user)?;
-        let latest = message::latest_id(&snapshot, id)?;
-        snapshot.commit()?;
-        // Opening the conversation reads it (an older page only shows history).
-        let unread_here = conversation.last_read < latest;
-        let read_moved =
-            before.is_none() && unread_here && conversation::mark_read(conn, id, user, latest)?;
-        let frame = Frame {
-            conversations,
-            cursor,
-        };
-        Ok((
-            Loaded {
-                conversation,
-                members,
-                page,
-                frame,
-                latest,
-            },
-            read_moved,
-        ))
-    })
-    .await?;
-    if read_moved {
-        state.hub.read_moved(user, id);
-    }
-    Ok(loaded)
 }
 
 /// Draws the conversation page, with the composer's draft and any problems kept.
@@ -85,31 +35,26 @@ pub(super) async fn render_page(
     composer_errors: &[FieldError],
     panel_errors: &[FieldError],
 ) -> Result<HttpResponse, AppError> {
-    let mut loaded = load_conversation(state, me.user.id, id, before).await?;
-    for summary in &mut loaded.frame.conversations {
-        if summary.id == id && before.is_none() {
-            summary.unread = 0;
-        }
+    let user = me.user.id;
+    let reading = db::run(&state.pool, move |conn| {
+        conversation::read(conn, id, user, before)
+    })
+    .await?;
+    if reading.read_moved {
+        state.hub.read_moved(user, id);
     }
-    let title = match loaded.conversation.kind {
-        Kind::Direct => loaded
-            .members
-            .iter()
-            .find(|m| m.id != me.user.id)
-            .map_or_else(
-                || loaded.conversation.title.clone(),
-                |m| m.display_name.clone(),
-            ),
-        Kind::Group => loaded.conversation.title.clone(),
+    let frame = Frame {
+        conversations: reading.list,
+        cursor: reading.cursor,
     };
     let page = views::conversation_page(
-        &shell(me, &loaded.frame, state, Some((id, loaded.latest)), ""),
+        &shell(me, &frame, state, Some((id, reading.latest)), ""),
         &ConversationView {
-            conversation: &loaded.conversation,
-            title: &title,
-            members: &loaded.members,
-            messages: &loaded.page.messages,
-            has_earlier: loaded.page.has_earlier,
+            conversation: &reading.conversation,
+            title: &reading.title,
+            members: &reading.members,
+            messages: &reading.page.messages,
+            has_earlier: reading.page.has_earlier,
             before,
             composer: Composer {
                 conversation: id,
@@ -152,7 +97,7 @@ pub async fn history(
         .map(MessageId)
         .ok_or(AppError::BadRequest("error-bad-query"))?;
     if !is_htmx(&req) {
-        return Ok(see_other(&format!("/c/{id}?before={before}")));
+        return Ok(see_other(&paths::conversation_before(id, before)));
     }
     let user = me.user.id;
     let page = db::run(&state.pool, move |conn| {
@@ -264,7 +209,7 @@ pub async fn create_group(
         conversation::create_group(conn, &creator, &title, &members)
     })
     .await?;
-    Ok(see_other(&format!("/c/{id}")))
+    Ok(see_other(&paths::conversation(id)))
 }
 
 /// Opens the direct conversation with someone, creating it the first time.
@@ -287,7 +232,7 @@ pub async fn direct(
         conversation::direct_between(conn, &mine, &theirs)
     })
     .await?;
-    Ok(see_other(&format!("/c/{id}")))
+    Ok(see_other(&paths::conversation(id)))
 }
 
 #[derive(Deserialize, Default)]
@@ -316,7 +261,7 @@ pub async fn add_members(
     })
     .await?;
     match outcome {
-        Ok(()) => Ok(see_other(&format!("/c/{id}"))),
+        Ok(()) => Ok(see_other(&paths::conversation(id))),
         Err(error) => render_page(&me, &state, id, None, "", &[], &[error]).await,
     }
 }
@@ -342,7 +287,7 @@ pub async fn rename(
         conversation::rename(conn, id, user, &title)
     })
     .await?;
-    Ok(see_other(&format!("/c/{id}")))
+    Ok(see_other(&paths::conversation(id)))
 }
 
 pub async fn leave(

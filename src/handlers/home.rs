@@ -2,9 +2,9 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::{load_frame, ok_html, shell};
-use crate::app::AppState;
 use crate::auth::SignedIn;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::views::home::home_page;
 
 #[derive(Deserialize, Default)]

@@ -6,12 +6,13 @@ use serde::Deserialize;
 
 use super::conversations::{member_message, render_page};
 use super::{html, load_frame, ok_html, see_other, shell, write_and_publish};
-use crate::app::AppState;
 use crate::auth::SignedIn;
 use crate::db;
 use crate::error::{AppError, is_htmx};
 use crate::forms::Form;
 use crate::model::{ConversationId, FieldError, MessageId, conversation, message};
+use crate::paths;
+use crate::state::AppState;
 use crate::views::conversation::{Composer, composer, edit_message_page};
 
 #[derive(Deserialize, Default)]
@@ -46,7 +47,7 @@ pub async fn post(
             },
         )));
     }
-    Ok(see_other(&format!("/c/{id}#m{message_id}")))
+    Ok(see_other(&paths::message(id, message_id)))
 }
 
 /// An unacceptable message comes back in the composer with the draft kept, to members only.
@@ -122,7 +123,7 @@ pub async fn edit(
         message::edit(conn, id, message_id, user, &body)
     })
     .await?;
-    Ok(see_other(&format!("/c/{id}#m{message_id}")))
+    Ok(see_other(&paths::message(id, message_id)))
 }
 
 pub async fn delete(
@@ -138,5 +139,5 @@ pub async fn delete(
         message::delete(conn, id, message_id, user)
     })
     .await?;
-    Ok(see_other(&format!("/c/{id}#m{message_id}")))
+    Ok(see_other(&paths::message(id, message_id)))
 }

@@ -2,25 +2,27 @@
 //! and no HTML of their own.
 
 pub mod account;
-pub mod auth;
 pub mod conversations;
 pub mod home;
+pub mod login;
 pub mod messages;
 pub mod people;
 pub mod poll;
+pub mod signup;
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
 use actix_web::web::Bytes;
 use maud::Markup;
 
-use crate::app::AppState;
 use crate::auth::SignedIn;
 use crate::db;
 use crate::error::AppError;
 use crate::model::conversation::{self, Summary};
-use crate::model::{ConversationId, EventId, MessageId, UserId, event};
-use crate::views::conversation::{poll_url, poller};
+use crate::model::{ConversationId, EventId, MessageId, UserId};
+use crate::paths;
+use crate::state::AppState;
+use crate::views::conversation::poller;
 use crate::views::layout::Shell;
 
 pub fn see_other(location: &str) -> HttpResponse {
@@ -49,26 +51,21 @@ pub fn invalid_form(markup: Markup) -> HttpResponse {
     html(StatusCode::UNPROCESSABLE_ENTITY, markup)
 }
 
-/// What every signed-in page needs around its content: the reader's conversations and the
-/// event cursor their poller starts from, read in one snapshot so that the poll neither repeats
-/// nor misses anything the list shows.
+/// What every signed-in page needs around its content (`conversation::list_with_cursor`).
 pub struct Frame {
     pub conversations: Vec<Summary>,
     pub cursor: EventId,
 }
 
 pub async fn load_frame(state: &AppState, user: UserId) -> Result<Frame, AppError> {
-    db::run(&state.pool, move |conn| {
-        let snapshot = conn.transaction()?;
-        let cursor = event::latest_id(&snapshot)?;
-        let conversations = conversation::list_for(&snapshot, user)?;
-        snapshot.commit()?;
-        Ok(Frame {
-            conversations,
-            cursor,
-        })
+    let (conversations, cursor) = db::run(&state.pool, move |conn| {
+        conversation::list_with_cursor(conn, user)
     })
-    .await
+    .await?;
+    Ok(Frame {
+        conversations,
+        cursor,
+    })
 }
 
 pub fn shell<'a>(
@@ -78,7 +75,7 @@ pub fn shell<'a>(
     open: Option<(ConversationId, MessageId)>,
     filter: &'a str,
 ) -> Shell<'a> {
-    let url = poll_url(open.map(|(c, _)| c), frame.cursor, open.map(|(_, m)| m));
+    let url = paths::poll(open.map(|(c, _)| c), frame.cursor, open.map(|(_, m)| m));
     Shell {
         lang: me.lang,
         me: &me.user,

@@ -4,11 +4,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{load_frame, ok_html, shell};
-use crate::app::AppState;
 use crate::auth::SignedIn;
 use crate::db;
 use crate::error::{AppError, is_htmx};
 use crate::model::user;
+use crate::state::AppState;
 use crate::views::people::{self as views, Search};
 
 /// Far beyond any real browsing; keeps OFFSET arithmetic small.

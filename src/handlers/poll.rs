@@ -13,7 +13,6 @@ use maud::Markup;
 use serde::Deserialize;
 
 use super::html_bytes;
-use crate::app::AppState;
 use crate::auth::{SignedIn, is_cross_site};
 use crate::config::SHORT_POLL_DELAY_MS;
 use crate::db;
@@ -21,11 +20,12 @@ use crate::error::AppError;
 use crate::model::conversation::{self, Kind, Preview, Summary};
 use crate::model::event::EventKind;
 use crate::model::{ConversationId, EventId, MessageId, UserId};
+use crate::paths;
 use crate::realtime::hub::{Channel, ParkedSlot};
-use crate::realtime::{Collected, Hub, Published};
-use crate::recent::Recent;
+use crate::realtime::{AnswerKey, Collected, Hub, Published};
+use crate::state::AppState;
 use crate::views::conversation::{
-    PollAnswer, conversation_entry, message_item, poll_fragment, poll_url, poller,
+    PollAnswer, conversation_entry, message_item, poll_fragment, poller,
 };
 
 /// A client back after a long absence gets at most this many missed events per answer; its next
@@ -133,14 +133,14 @@ pub async fn conversation(
         lang: me.lang,
         delay_ms,
     });
-    if let Some(body) = key.as_ref().and_then(|k| state.answers.0.get(k)) {
+    if let Some(body) = key.as_ref().and_then(|k| state.answers.get(k)) {
         return Ok(unbuffered(html_bytes(StatusCode::OK, body)));
     }
     let response = answer(&me, &state, Some(id), read, waited, delay_ms).await?;
     Ok(unbuffered(match (key, response) {
         (Some(key), Answer::Fragment(body)) => {
             let body = Bytes::from(body);
-            state.answers.0.put(key, body.clone());
+            state.answers.put(key, body.clone());
             html_bytes(StatusCode::OK, body)
         }
         (_, answer) => answer.into_response(),
@@ -155,33 +155,6 @@ fn next_delay(state: &AppState, pace: &Pace<'_>) -> u64 {
         pace.delay_ms
     }
 }
-
-/// Answers that many polls share, rendered once: the members of a group waiting at the same
-/// cursor get the very same bytes when a message arrives.
-pub struct SharedAnswers(Recent<AnswerKey, Bytes>);
-
-impl Default for SharedAnswers {
-    fn default() -> Self {
-        SharedAnswers(Recent::new(SHARED_ANSWER_LIFETIME, SHARED_ANSWERS))
-    }
-}
-
-/// Everything an answer depends on when it has no part of its own for the reader.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct AnswerKey {
-    conversation: ConversationId,
-    after: EventId,
-    next: EventId,
-    read: Option<MessageId>,
-    lang: crate::i18n::Lang,
-    delay_ms: u64,
-}
-
-/// Answers kept; past this the cache starts afresh (a new message makes old ones useless).
-const SHARED_ANSWERS: usize = 256;
-/// An answer is asked for by everyone waiting within moments of the message; after that it
-/// only takes room.
-const SHARED_ANSWER_LIFETIME: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Whether the answer would be the same for every member: only events of the open group
 /// conversation, the reader still in it, and no badge of their own to redraw.
@@ -438,7 +411,7 @@ async fn answer(
     };
     let moved_entries: Vec<(ConversationId, Markup)> = moved.iter().filter_map(entry).collect();
     let redrawn_entries: Vec<Markup> = redrawn.iter().filter_map(entry).map(|(_, m)| m).collect();
-    let next = poller(&poll_url(open, waited.next, newest_read), delay_ms);
+    let next = poller(&paths::poll(open, waited.next, newest_read), delay_ms);
     Ok(Answer::Fragment(
         poll_fragment(&PollAnswer {
             appended: &appended,

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::message::{self, MessageKind};
-use super::{ConversationId, FieldError, MessageId, UserId, now};
+use super::{ConversationId, EventId, FieldError, MessageId, UserId, event, now};
 use crate::db::write_tx;
 use crate::error::AppError;
 
@@ -44,6 +44,20 @@ pub struct Conversation {
     pub title: String,
     /// The asking member's read mark (0 when not looked up through a membership).
     pub last_read: MessageId,
+}
+
+/// The title `viewer` sees: in a direct conversation the other person's name, in a group its
+/// title. The one rule for the page, the list (from SQL) and live updates (from the hub).
+pub fn title_seen<'a>(kind: Kind, title: &'a str, other_person: Option<&'a str>) -> &'a str {
+    match (kind, other_person) {
+        (Kind::Direct, Some(name)) => name,
+        _ => title,
+    }
+}
+
+/// In a direct conversation, the member who is not `viewer`.
+pub fn other_person(members: &[Member], viewer: UserId) -> Option<&Member> {
+    members.iter().find(|m| m.id != viewer)
 }
 
 /// A member as the conversation shows them.
@@ -426,10 +440,8 @@ static ONE_SUMMARY_SQL: LazyLock<String> = LazyLock::new(|| summary_sql("AND c.i
 fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
     let kind = Kind::from_code(&row.get::<_, String>(1)?);
     let other_name: Option<String> = row.get(4)?;
-    let title = match (kind, other_name) {
-        (Kind::Direct, Some(name)) => name,
-        _ => row.get(2)?,
-    };
+    let group_title: String = row.get(2)?;
+    let title = title_seen(kind, &group_title, other_name.as_deref()).to_owned();
     let preview = match row.get::<_, Option<String>>(5)? {
         Some(kind) => Some(Preview {
             kind: MessageKind::from_code(&kind),
@@ -454,6 +466,73 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
         },
         preview,
         unread: row.get(10)?,
+    })
+}
+
+/// What every signed-in page shows around its content: the reader's conversations, and the
+/// event cursor their poll starts from, read in one snapshot so that the poll neither repeats
+/// nor misses anything the list shows.
+pub fn list_with_cursor(
+    conn: &mut Connection,
+    user: UserId,
+) -> Result<(Vec<Summary>, EventId), AppError> {
+    let snapshot = conn.transaction()?;
+    let cursor = event::latest_id(&snapshot)?;
+    let list = list_for(&snapshot, user)?;
+    snapshot.commit()?;
+    Ok((list, cursor))
+}
+
+/// A conversation as one member opens it.
+pub struct Reading {
+    pub conversation: Conversation,
+    /// The title this member sees (`title_seen`).
+    pub title: String,
+    pub members: Vec<Member>,
+    pub page: message::Page,
+    /// The member's conversation list, this one counted as read when its latest page opens.
+    pub list: Vec<Summary>,
+    pub cursor: EventId,
+    pub latest: MessageId,
+    /// Opening it moved the member's read mark (their other tabs redraw the badge).
+    pub read_moved: bool,
+}
+
+/// Opens a conversation for a member: the page of messages (the latest, or those `before` a
+/// message), its members and the member's list, in one snapshot with the poll's cursor. Opening
+/// the latest page reads the conversation; an older page only shows history. NotFound for
+/// anyone but a member.
+pub fn read(
+    conn: &mut Connection,
+    id: ConversationId,
+    user: UserId,
+    before: Option<MessageId>,
+) -> Result<Reading, AppError> {
+    let snapshot = conn.transaction()?;
+    let conversation = find_for_member(&snapshot, id, user)?.ok_or(AppError::NotFound)?;
+    let cursor = event::latest_id(&snapshot)?;
+    let page = message::page(&snapshot, id, before)?;
+    let members = members(&snapshot, id)?;
+    let mut list = list_for(&snapshot, user)?;
+    let latest = message::latest_id(&snapshot, id)?;
+    snapshot.commit()?;
+    let opens_latest = before.is_none();
+    let read_moved =
+        opens_latest && conversation.last_read < latest && mark_read(conn, id, user, latest)?;
+    if opens_latest && let Some(entry) = list.iter_mut().find(|s| s.id == id) {
+        entry.unread = 0;
+    }
+    let other = other_person(&members, user).map(|m| m.display_name.as_str());
+    let title = title_seen(conversation.kind, &conversation.title, other).to_owned();
+    Ok(Reading {
+        conversation,
+        title,
+        members,
+        page,
+        list,
+        cursor,
+        latest,
+        read_moved,
     })
 }
 

@@ -42,14 +42,12 @@ pub struct ConversationInfo {
 impl ConversationInfo {
     /// The title `viewer` sees: the other person's name in a direct conversation.
     pub fn title_for(&self, viewer: UserId) -> &str {
-        match self.kind {
-            Kind::Direct => self
-                .members
-                .iter()
-                .find(|m| m.id != viewer)
-                .map_or(self.title.as_str(), |m| m.display_name.as_str()),
-            Kind::Group => &self.title,
-        }
+        let other = conversation::other_person(&self.members, viewer);
+        conversation::title_seen(
+            self.kind,
+            &self.title,
+            other.map(|m| m.display_name.as_str()),
+        )
     }
 }
 

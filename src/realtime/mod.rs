@@ -2,7 +2,9 @@
 //! writes from other processes. No SQL strings and no HTML here: the model loads, the views
 //! render, the hub only keeps, wakes and hands out.
 
+pub mod answers;
 pub mod hub;
 pub mod watcher;
 
+pub use answers::{AnswerKey, SharedAnswers};
 pub use hub::{Collected, Hub, Published};

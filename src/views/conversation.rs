@@ -9,7 +9,7 @@ use crate::i18n::Lang;
 use crate::model::conversation::{Conversation, Kind, Member, Summary, UNREAD_COUNTED};
 use crate::model::message::{BODY_MAX, Message, MessageKind};
 use crate::model::user::User;
-use crate::model::{ConversationId, EventId, FieldError, MessageId};
+use crate::model::{ConversationId, FieldError, MessageId};
 
 /// RFC 3339 for `<time datetime>`.
 fn iso(unix_seconds: i64) -> String {
@@ -220,14 +220,6 @@ pub fn poller(url: &str, delay_ms: u64) -> Markup {
     html! { div #poller hx-get=(url) hx-trigger=(trigger) hx-swap="outerHTML" hx-sync="this:replace" {} }
 }
 
-pub fn poll_url(open: Option<ConversationId>, cursor: EventId, read: Option<MessageId>) -> String {
-    match (open, read) {
-        (Some(c), Some(read)) => format!("/c/{c}/poll?after={cursor}&read={read}"),
-        (Some(c), None) => format!("/c/{c}/poll?after={cursor}"),
-        (None, _) => format!("/poll?after={cursor}"),
-    }
-}
-
 /// Everything a poll answers: new messages for the open conversation (appended to the log),
 /// changed messages (replaced in place), list entries (moved to the top, redrawn in place or
 /// removed), and the next poller.
@@ -289,7 +281,7 @@ pub struct Composer<'a> {
 }
 
 pub fn composer(lang: Lang, composer: &Composer<'_>) -> Markup {
-    let action = format!("/c/{}/messages", composer.conversation);
+    let action = crate::paths::messages(composer.conversation);
     html! {
         form #composer method="post" action=(action) hx-post=(action) hx-target="this"
             hx-swap="outerHTML" novalidate {

@@ -1,0 +1,157 @@
+//! Logging in and out.
+
+use std::str::FromStr;
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::http::uri::PathAndQuery;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::{html, ok_html, see_other};
+use crate::auth::{self, USER_SESSION_KEY, password};
+use crate::config::Registration;
+use crate::db;
+use crate::error::AppError;
+use crate::forms::Form;
+use crate::i18n::Lang;
+use crate::model::{UserId, user};
+use crate::paths;
+use crate::state::AppState;
+use crate::views::account::{self as views, LoginForm};
+
+/// Only a path on this site is followed after login, never another origin. Every character
+/// must be a printable URL character: browsers drop tabs and line breaks from a `Location`, so
+/// `/\t/evil.example` would take them to `//evil.example`, and control characters cannot go in
+/// a header at all. The redirect is built from the parsed path, not from the text as given.
+fn safe_next(next: &str) -> Option<PathAndQuery> {
+    let printable = next.bytes().all(|b| b.is_ascii_graphic());
+    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    if !printable || !local {
+        return None;
+    }
+    PathAndQuery::from_str(next)
+        .ok()
+        .filter(|parsed| parsed.path().starts_with('/') && !parsed.path().starts_with("//"))
+}
+
+fn next_or_home(next: &Option<PathAndQuery>) -> &str {
+    next.as_ref().map_or("/", PathAndQuery::as_str)
+}
+
+fn is_signed_in(session: &Session) -> bool {
+    matches!(session.get::<UserId>(USER_SESSION_KEY), Ok(Some(_)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NextQuery {
+    next: String,
+}
+
+pub async fn login_form(
+    session: Session,
+    lang: Lang,
+    state: web::Data<AppState>,
+    query: web::Query<NextQuery>,
+) -> HttpResponse {
+    let next = safe_next(&query.next);
+    if is_signed_in(&session) {
+        return see_other(next_or_home(&next));
+    }
+    ok_html(views::login_page(
+        lang,
+        &LoginForm {
+            username: "",
+            next: next.as_ref().map(PathAndQuery::as_str),
+            problem: None,
+            registration_open: state.registration == Registration::Open,
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginFields {
+    username: String,
+    password: String,
+    next: String,
+}
+
+pub async fn login(
+    req: HttpRequest,
+    session: Session,
+    lang: Lang,
+    state: web::Data<AppState>,
+    Form(fields): Form<LoginFields>,
+) -> Result<HttpResponse, AppError> {
+    let next = safe_next(&fields.next);
+    let refuse = |problem, status| {
+        html(
+            status,
+            views::login_page(
+                lang,
+                &LoginForm {
+                    username: &fields.username,
+                    next: next.as_ref().map(PathAndQuery::as_str),
+                    problem: Some(problem),
+                    registration_open: state.registration == Registration::Open,
+                },
+            ),
+        )
+    };
+    let address = auth::client_address(&req, state.trust_proxy);
+    if !state.login_limiter.allow(address, &fields.username) {
+        return Ok(refuse(
+            "error-too-many-logins",
+            StatusCode::TOO_MANY_REQUESTS,
+        ));
+    }
+    let username = fields.username.trim().to_lowercase();
+    let found = db::run(&state.pool, move |conn| user::credentials(conn, &username)).await?;
+    let (account, stored_hash) = found.unzip();
+    let matches = password::verify(fields.password.clone(), stored_hash).await?;
+    let Some(account) = account.filter(|_| matches) else {
+        state.login_limiter.failed(address, &fields.username);
+        // The same words whether the name or the password was wrong: no account probing.
+        return Ok(refuse("error-login-failed", StatusCode::UNAUTHORIZED));
+    };
+    auth::sign_in(&session, &account)?;
+    tracing::info!(user = %account.id, "signed in");
+    Ok(see_other(next_or_home(&next)))
+}
+
+pub async fn logout(session: Session) -> HttpResponse {
+    session.purge();
+    see_other(paths::LOGIN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        let followed = |next: &str| safe_next(next).map(|p| p.as_str().to_owned());
+        assert_eq!(followed("/users?q=a").as_deref(), Some("/users?q=a"));
+        assert_eq!(
+            followed("/c/1?before=20#m5").as_deref(),
+            Some("/c/1?before=20")
+        );
+        for refused in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\u{b}/evil.example",
+            "/\0",
+            "/ /evil.example",
+            "/caf\u{e9}",
+        ] {
+            assert_eq!(followed(refused), None, "{refused:?}");
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! The site's paths that code links or redirects to, built in one place, so that a route and
+//! every way of reaching it cannot drift apart. The route table itself is in `app::routes`.
+
+use actix_web::HttpRequest;
+use actix_web::http::Method;
+
+use crate::model::{ConversationId, EventId, MessageId};
+
+pub const HOME: &str = "/";
+pub const LOGIN: &str = "/login";
+pub const PROFILE: &str = "/profile";
+
+pub fn conversation(id: ConversationId) -> String {
+    format!("/c/{id}")
+}
+
+/// A conversation's page showing the messages before `before`.
+pub fn conversation_before(id: ConversationId, before: MessageId) -> String {
+    format!("/c/{id}?before={before}")
+}
+
+/// A message in its conversation's page.
+pub fn message(id: ConversationId, message: MessageId) -> String {
+    format!("/c/{id}#m{message}")
+}
+
+pub fn messages(id: ConversationId) -> String {
+    format!("/c/{id}/messages")
+}
+
+pub fn profile_of(username: &str) -> String {
+    format!("/u/{username}")
+}
+
+/// The next poll after `cursor`: the open conversation's (with the newest message the page
+/// shows, for its read mark), or the list-only poll of every other page.
+pub fn poll(open: Option<ConversationId>, cursor: EventId, read: Option<MessageId>) -> String {
+    match (open, read) {
+        (Some(c), Some(read)) => format!("/c/{c}/poll?after={cursor}&read={read}"),
+        (Some(c), None) => format!("/c/{c}/poll?after={cursor}"),
+        (None, _) => format!("/poll?after={cursor}"),
+    }
+}
+
+/// Where to send a visitor who must log in first, so that they come back to what they asked.
+pub fn login_returning_to(req: &HttpRequest) -> String {
+    let wanted = req.uri().path_and_query().map_or(HOME, |pq| pq.as_str());
+    if req.method() != Method::GET || wanted == HOME {
+        return LOGIN.to_owned();
+    }
+    let encoded = percent_encoding::utf8_percent_encode(wanted, percent_encoding::NON_ALPHANUMERIC);
+    format!("{LOGIN}?next={encoded}")
+}

@@ -1,0 +1,34 @@
+//! What every request may reach: the pool, the hub, the caches and the settings. Its own low
+//! module, so that handlers and the extractors in `auth` depend on it and not on `app`, which
+//! depends on them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::session_store::RecentSessions;
+use crate::auth::user_cache::UserCache;
+use crate::config::Registration;
+use crate::db::Pool;
+use crate::realtime::{Hub, SharedAnswers};
+
+pub struct AppState {
+    pub pool: Pool,
+    pub hub: Arc<Hub>,
+    pub poll: PollSettings,
+    pub registration: Registration,
+    pub trust_proxy: bool,
+    pub login_limiter: LoginLimiter,
+    pub users: Arc<UserCache>,
+    pub answers: SharedAnswers,
+    pub sessions: Arc<RecentSessions>,
+}
+
+pub struct PollSettings {
+    /// How long a poll waits for news.
+    pub hold: Duration,
+    /// How long the page waits before polling again.
+    pub delay_ms: u64,
+    /// At most this many polls wait at once (`--max-held-polls`).
+    pub max_held: Option<usize>,
+}
