@@ -19,9 +19,11 @@ use crate::auth::user_cache::UserCache;
 use crate::auth::{self};
 use crate::config::{Listen, Settings};
 use crate::db;
-use crate::error::{self, AppError};
+use crate::error::AppError;
 use crate::forms;
-use crate::handlers::{account, conversations, home, login, messages, people, poll, signup};
+use crate::handlers::{
+    account, conversations, error_pages, home, login, messages, people, poll, signup,
+};
 use crate::model;
 use crate::realtime::SharedAnswers;
 use crate::realtime::{Hub, watcher};
@@ -119,6 +121,11 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
             changed.users.iter().for_each(|id| kept_users.forget(*id));
         },
     )?;
+    let auth_context = web::Data::new(auth::AuthContext {
+        pool: pool.clone(),
+        users: Arc::clone(&users),
+        trust_proxy: settings.trust_proxy,
+    });
     let state = web::Data::new(AppState {
         pool: pool.clone(),
         hub: Arc::clone(&hub),
@@ -152,6 +159,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
         // `wrap` order: the last one added sees the request first.
         App::new()
             .app_data(state.clone())
+            .app_data(auth_context.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(forms::query_config())
             .app_data(forms::path_config())
@@ -159,7 +167,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
             .default_service(web::to(not_found))
             .wrap(from_fn(auth::refuse_cross_site))
             .wrap(from_fn(forms::bound_body_time))
-            .wrap(from_fn(error::render_error_pages))
+            .wrap(from_fn(error_pages::render_error_pages))
             .wrap(sessions)
             .wrap(from_fn(secure_cookies_over_https))
             .wrap(

@@ -21,7 +21,15 @@ use crate::db;
 use crate::error::AppError;
 use crate::i18n::{self, Lang};
 use crate::model::{UserId, now, user};
-use crate::state::AppState;
+
+/// What the extractors and guards here need of the server, registered as its own app data so
+/// that `auth` depends on nothing above it (`state::AppState` holds the rest).
+pub struct AuthContext {
+    pub pool: db::Pool,
+    pub users: std::sync::Arc<user_cache::UserCache>,
+    /// `--trust-proxy`: believe the forwarding headers.
+    pub trust_proxy: bool,
+}
 
 pub const USER_SESSION_KEY: &str = "uid";
 /// Day (in days since the epoch) the session was last extended; see `SignedIn::from_request`.
@@ -88,11 +96,11 @@ impl FromRequest for SignedIn {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let session = req.get_session();
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let state = req.app_data::<web::Data<AuthContext>>().cloned();
         let htmx = crate::error::is_htmx(req);
         let req = req.clone();
         Box::pin(async move {
-            let state = state.ok_or_else(|| AppError::internal("no app state"))?;
+            let state = state.ok_or_else(|| AppError::internal("no auth context"))?;
             let Some(id) = session.get::<UserId>(USER_SESSION_KEY).ok().flatten() else {
                 return Err(AppError::LoginRequired);
             };
@@ -205,8 +213,8 @@ pub fn is_cross_site(req: &HttpRequest) -> bool {
 }
 
 fn trusts_proxy(req: &HttpRequest) -> bool {
-    req.app_data::<web::Data<AppState>>()
-        .is_some_and(|state| state.trust_proxy)
+    req.app_data::<web::Data<AuthContext>>()
+        .is_some_and(|context| context.trust_proxy)
 }
 
 /// The scheme and host the visitor used to reach us. The forwarding headers

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod conversations;
+pub mod error_pages;
 pub mod home;
 pub mod login;
 pub mod messages;
