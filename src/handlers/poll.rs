@@ -18,11 +18,10 @@ use crate::config::SHORT_POLL_DELAY_MS;
 use crate::db;
 use crate::error::AppError;
 use crate::model::conversation::{self, Kind, Preview, Summary};
-use crate::model::event::EventKind;
 use crate::model::{ConversationId, EventId, MessageId, UserId};
 use crate::paths;
 use crate::realtime::hub::{Channel, ParkedSlot};
-use crate::realtime::{AnswerKey, Collected, Hub, Published};
+use crate::realtime::{AnswerKey, Collected, Hub, Published, plan};
 use crate::state::AppState;
 use crate::views::conversation::{
     PollAnswer, conversation_entry, message_item, poll_fragment, poller,
@@ -125,7 +124,7 @@ pub async fn conversation(
     let pace = pace(&state, &query);
     let waited = wait(&state, user, after, pace.hold).await?;
     let delay_ms = next_delay(&state, &pace);
-    let key = shareable(&waited, id, user).then_some(AnswerKey {
+    let key = plan::shareable(&waited.events, &waited.reads, id, user).then_some(AnswerKey {
         conversation: id,
         after,
         next: waited.next,
@@ -154,18 +153,6 @@ fn next_delay(state: &AppState, pace: &Pace<'_>) -> u64 {
     } else {
         pace.delay_ms
     }
-}
-
-/// Whether the answer would be the same for every member: only events of the open group
-/// conversation, the reader still in it, and no badge of their own to redraw.
-fn shareable(waited: &Waited, open: ConversationId, user: UserId) -> bool {
-    !waited.events.is_empty()
-        && waited.reads.is_empty()
-        && waited.events.iter().all(|p| {
-            p.event.conversation == open
-                && p.conversation.kind == Kind::Group
-                && p.conversation.member_ids.binary_search(&user).is_ok()
-        })
 }
 
 enum Answer {
@@ -330,60 +317,21 @@ async fn answer(
     delay_ms: u64,
 ) -> Result<Answer, AppError> {
     let (lang, user) = (me.lang, me.user.id);
-    let mut appended: Vec<&str> = Vec::new();
-    let mut replaced: Vec<&str> = Vec::new();
-    let mut newest_read = read;
-    let mut moved: Vec<ConversationId> = Vec::new();
-    let mut redrawn: Vec<ConversationId> = waited.reads.clone();
-    let mut removed: Vec<ConversationId> = Vec::new();
-    let mut open_latest: Option<&Published> = None;
-    for published in &waited.events {
-        let id = published.event.conversation;
-        let here = open == Some(id);
-        if published
-            .conversation
-            .member_ids
-            .binary_search(&user)
-            .is_err()
-        {
-            // The reader left (perhaps in another tab): the conversation goes from their page.
-            if here {
-                return Ok(Answer::Redirect("/"));
-            }
-            removed.push(id);
-            continue;
-        }
-        match published.event.kind {
-            EventKind::Message => {
-                if here {
-                    appended.push(published.rendered(lang, || {
-                        message_item(lang, &published.message, false).into_string()
-                    }));
-                    newest_read = newest_read.max(Some(published.message.id));
-                    open_latest = Some(published);
-                }
-                moved.retain(|c| *c != id);
-                moved.push(id);
-            }
-            EventKind::Edit | EventKind::Delete => {
-                if here {
-                    replaced.push(published.rendered(lang, || {
-                        message_item(lang, &published.message, true).into_string()
-                    }));
-                }
-                redrawn.push(id);
-            }
-        }
+    let plan = plan::plan(&waited.events, &waited.reads, user, open, read);
+    if plan.leave_open {
+        return Ok(Answer::Redirect(paths::HOME));
     }
-    redrawn.sort_unstable();
-    redrawn.dedup();
-    redrawn.retain(|c| !moved.contains(c) && !removed.contains(c));
-    let from_database: Vec<ConversationId> = moved
+    let appended: Vec<&str> = plan
+        .appended
         .iter()
-        .filter(|c| Some(**c) != open)
-        .chain(&redrawn)
-        .copied()
+        .map(|p| p.rendered(lang, || message_item(lang, &p.message, false).into_string()))
         .collect();
+    let replaced: Vec<&str> = plan
+        .replaced
+        .iter()
+        .map(|p| p.rendered(lang, || message_item(lang, &p.message, true).into_string()))
+        .collect();
+    let from_database = plan.summaries_to_load(open);
     let mut summaries: HashMap<ConversationId, Summary> = if from_database.is_empty() {
         HashMap::new()
     } else {
@@ -398,7 +346,7 @@ async fn answer(
         })
         .await?
     };
-    if let Some(published) = open_latest {
+    if let Some(published) = plan.open_latest {
         summaries.insert(
             published.event.conversation,
             summary_of_open(user, published),
@@ -409,16 +357,22 @@ async fn answer(
             .get(id)
             .map(|s| (*id, conversation_entry(lang, s, open)))
     };
-    let moved_entries: Vec<(ConversationId, Markup)> = moved.iter().filter_map(entry).collect();
-    let redrawn_entries: Vec<Markup> = redrawn.iter().filter_map(entry).map(|(_, m)| m).collect();
-    let next = poller(&paths::poll(open, waited.next, newest_read), delay_ms);
+    let moved_entries: Vec<(ConversationId, Markup)> =
+        plan.moved.iter().filter_map(entry).collect();
+    let redrawn_entries: Vec<Markup> = plan
+        .redrawn
+        .iter()
+        .filter_map(entry)
+        .map(|(_, m)| m)
+        .collect();
+    let next = poller(&paths::poll(open, waited.next, plan.newest_read), delay_ms);
     Ok(Answer::Fragment(
         poll_fragment(&PollAnswer {
             appended: &appended,
             replaced: &replaced,
             moved_to_top: &moved_entries,
             redrawn: &redrawn_entries,
-            removed: &removed,
+            removed: &plan.removed,
             next_poller: next,
         })
         .into_string(),

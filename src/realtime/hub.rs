@@ -64,6 +64,21 @@ pub struct Published {
 }
 
 impl Published {
+    pub fn new(
+        event: Event,
+        message: Message,
+        conversation: Arc<ConversationInfo>,
+        audience: Vec<UserId>,
+    ) -> Published {
+        Published {
+            event,
+            message,
+            conversation,
+            audience,
+            rendered: Default::default(),
+        }
+    }
+
     pub fn is_for(&self, user: UserId) -> bool {
         self.audience.binary_search(&user).is_ok()
     }
@@ -420,11 +435,5 @@ fn load(conn: &Connection, infos: &Infos, event: Event) -> Result<Option<Publish
     {
         audience.insert(at, author.id);
     }
-    Ok(Some(Published {
-        event,
-        message,
-        conversation,
-        audience,
-        rendered: Default::default(),
-    }))
+    Ok(Some(Published::new(event, message, conversation, audience)))
 }

@@ -4,6 +4,7 @@
 
 pub mod answers;
 pub mod hub;
+pub mod plan;
 pub mod watcher;
 
 pub use answers::{AnswerKey, SharedAnswers};
