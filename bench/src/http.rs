@@ -14,10 +14,19 @@ pub struct Response {
     pub body: Vec<u8>,
     /// Bytes of the body as they crossed the wire (compressed, before de-chunking).
     pub wire_bytes: usize,
+    gzipped: bool,
 }
 
 impl Response {
+    /// The body as text, decompressed when the server sent it gzip-encoded.
     pub fn text(&self) -> String {
+        if self.gzipped {
+            let mut plain = String::new();
+            let mut decoder = flate2::read::GzDecoder::new(&self.body[..]);
+            if std::io::Read::read_to_string(&mut decoder, &mut plain).is_ok() {
+                return plain;
+            }
+        }
         String::from_utf8_lossy(&self.body).into_owned()
     }
 }
@@ -99,6 +108,7 @@ impl Conn {
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| io::Error::other(format!("bad status line {line:?}")))?;
         let (mut length, mut chunked, mut location, mut set_cookie) = (None, false, None, None);
+        let mut gzipped = false;
         loop {
             line.clear();
             self.stream.read_line(&mut line).await?;
@@ -115,6 +125,7 @@ impl Conn {
                 "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
                 "location" => location = Some(value.to_owned()),
                 "set-cookie" => set_cookie = value.split(';').next().map(str::to_owned),
+                "content-encoding" => gzipped = value.eq_ignore_ascii_case("gzip"),
                 _ => {}
             }
         }
@@ -145,6 +156,7 @@ impl Conn {
             set_cookie,
             body,
             wire_bytes,
+            gzipped,
         })
     }
 }

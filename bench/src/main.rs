@@ -398,11 +398,12 @@ fn spawn_waiters(
             };
             let mut cursor = cursor;
             loop {
+                // As a browser asks: it accepts gzip, so the server compresses what it answers.
                 let Ok(res) = conn
                     .get(
                         &format!("/c/{conversation}/poll?after={cursor}"),
                         Some(&cookie),
-                        false,
+                        true,
                     )
                     .await
                 else {

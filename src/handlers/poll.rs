@@ -21,7 +21,7 @@ use crate::model::conversation::{self, Kind, Preview, Summary};
 use crate::model::{ConversationId, EventId, MessageId, UserId};
 use crate::paths;
 use crate::realtime::hub::{Channel, ParkedSlot};
-use crate::realtime::{AnswerKey, Collected, Hub, Published, plan};
+use crate::realtime::{AnswerKey, Collected, Hub, Published, SharedAnswer, plan};
 use crate::state::AppState;
 use crate::views::conversation::{
     PollAnswer, conversation_entry, message_item, poll_fragment, poller,
@@ -132,18 +132,45 @@ pub async fn conversation(
         lang: me.lang,
         delay_ms,
     });
-    if let Some(body) = key.as_ref().and_then(|k| state.answers.get(k)) {
-        return Ok(unbuffered(html_bytes(StatusCode::OK, body)));
+    if let Some(shared) = key.as_ref().and_then(|k| state.answers.get(k)) {
+        return Ok(unbuffered(shared_response(&req, &shared)));
     }
     let response = answer(&me, &state, Some(id), read, waited, delay_ms).await?;
     Ok(unbuffered(match (key, response) {
         (Some(key), Answer::Fragment(body)) => {
-            let body = Bytes::from(body);
-            state.answers.put(key, body.clone());
-            html_bytes(StatusCode::OK, body)
+            let shared = Arc::new(SharedAnswer::new(Bytes::from(body)));
+            state.answers.put(key, Arc::clone(&shared));
+            shared_response(&req, &shared)
         }
         (_, answer) => answer.into_response(),
     }))
+}
+
+/// A shared answer, gzip-encoded (compressed once for everyone) when the client accepts it.
+fn shared_response(req: &HttpRequest, shared: &SharedAnswer) -> HttpResponse {
+    let gzip = accepts_gzip(req).then(|| shared.gzip()).flatten();
+    let Some(compressed) = gzip else {
+        return html_bytes(StatusCode::OK, shared.plain());
+    };
+    let mut response = html_bytes(StatusCode::OK, compressed);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
+}
+
+/// Whether `Accept-Encoding` allows gzip (listed, and not with `q=0`).
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| p.replace(' ', "").eq_ignore_ascii_case("q=0"));
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
 }
 
 /// A server that is stopping tells pages to wait before asking again.
@@ -377,4 +404,28 @@ async fn answer(
         })
         .into_string(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn gzip_is_sent_only_to_clients_that_accept_it() {
+        let accepts = |value: &str| {
+            accepts_gzip(
+                &TestRequest::get()
+                    .insert_header(("accept-encoding", value))
+                    .to_http_request(),
+            )
+        };
+        assert!(accepts("gzip, deflate, br, zstd"));
+        assert!(accepts("br;q=1.0, GZIP;q=0.5"));
+        assert!(accepts("*"));
+        assert!(!accepts("br, zstd"));
+        assert!(!accepts("gzip;q=0, br"));
+        assert!(!accepts("gzip; q=0"));
+        assert!(!accepts_gzip(&TestRequest::get().to_http_request()));
+    }
 }

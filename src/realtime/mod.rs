@@ -7,5 +7,5 @@ pub mod hub;
 pub mod plan;
 pub mod watcher;
 
-pub use answers::{AnswerKey, SharedAnswers};
+pub use answers::{AnswerKey, SharedAnswer, SharedAnswers};
 pub use hub::{Collected, Hub, Published};

@@ -584,3 +584,38 @@ fn every_route_agrees_on_who_may_change_a_message() {
         "a deleted message, the same answer everywhere"
     );
 }
+
+#[test]
+fn a_group_answer_is_compressed_once_for_every_member_that_accepts_gzip() {
+    let server = Server::start_with(&["--poll-hold", "20"]);
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let carol = server.signed_up("carol", "Carol");
+    let id = group(&alice, "Team", "bob carol");
+    let cursor = cursor_in(&bob.get(&format!("/c/{id}")).body);
+    assert_eq!(cursor, cursor_in(&carol.get(&format!("/c/{id}")).body));
+    let url = format!("/c/{id}/poll?after={cursor}");
+    let long_text = "A message long enough to be worth compressing. ".repeat(40);
+    let (bobs, carols, sent) = std::thread::scope(|scope| {
+        let b = scope.spawn(|| bob.get_bytes_with(&url, &[("Accept-Encoding", "gzip, br")]));
+        let c = scope.spawn(|| carol.get_bytes_with(&url, &[("Accept-Encoding", "gzip")]));
+        std::thread::sleep(Duration::from_millis(500));
+        let sent = send(&alice, id, &long_text);
+        (b.join().unwrap(), c.join().unwrap(), sent)
+    });
+    for (status, encoding, body) in [&bobs, &carols] {
+        assert_eq!(*status, 200);
+        assert_eq!(encoding.as_deref(), Some("gzip"));
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut text)
+            .expect("valid gzip");
+        assert_eq!(message_ids(&text), vec![sent]);
+        assert!(text.contains(long_text.trim()));
+    }
+    assert_eq!(bobs.2, carols.2, "the very same compressed bytes");
+
+    // Without Accept-Encoding the same answer comes plain.
+    let plain = bob.get(&url);
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(message_ids(&plain.body), vec![sent]);
+}
