@@ -246,14 +246,23 @@ async fn wait_until_up(addr: SocketAddr, deadline: Duration) -> Option<Duration>
     None
 }
 
-/// Signs up `count` people through `POST /signup`, a few at a time (each costs an argon2 hash).
-async fn sign_up(addr: SocketAddr, count: usize) -> std::io::Result<Vec<Person>> {
-    let (tx, mut rx) = mpsc::unbounded_channel();
+/// Runs `job` for 0..`count`, spread over `connections` keep-alive connections: each takes
+/// the next index as it is free, so the slowest job does not hold the others up.
+async fn spread<F, Fut>(
+    addr: SocketAddr,
+    count: usize,
+    connections: usize,
+    job: F,
+) -> std::io::Result<()>
+where
+    F: Fn(Conn, usize) -> Fut + Clone + 'static,
+    Fut: std::future::Future<Output = std::io::Result<Conn>>,
+{
     let next = Rc::new(std::cell::Cell::new(0usize));
-    let mut workers = Vec::new();
-    for _ in 0..4 {
-        let (tx, next) = (tx.clone(), Rc::clone(&next));
-        workers.push(tokio::task::spawn_local(async move {
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (job, next) = (job.clone(), Rc::clone(&next));
+        tasks.push(tokio::task::spawn_local(async move {
             let mut conn = Conn::open(addr).await?;
             loop {
                 let i = next.get();
@@ -261,35 +270,45 @@ async fn sign_up(addr: SocketAddr, count: usize) -> std::io::Result<Vec<Person>>
                     return Ok::<_, std::io::Error>(());
                 }
                 next.set(i + 1);
-                let username = format!("u{i:05}");
-                let form = format!(
-                    "username={username}&display_name=User+{i}&password={}",
-                    PASSWORD.replace(' ', "+")
-                );
-                let res = conn.post_form("/signup", None, &form).await?;
-                let cookie = res
-                    .set_cookie
-                    .filter(|_| res.status == 303)
-                    .ok_or_else(|| {
-                        std::io::Error::other(format!(
-                            "sign-up of {username} answered {}",
-                            res.status
-                        ))
-                    })?;
-                // Follow the redirect as a browser does: the first page shows (and so clears)
-                // the welcome message. Otherwise each person's first poll answer would clear
-                // it, a session write per member in the first fan-out round.
-                conn.get("/", Some(&cookie), false).await?;
-                let _ = tx.send((i, Person { cookie, username }));
+                conn = job(conn, i).await?;
             }
         }));
     }
-    drop(tx);
-    for worker in workers {
-        worker.await.map_err(std::io::Error::other)??;
+    for task in tasks {
+        task.await.map_err(std::io::Error::other)??;
     }
+    Ok(())
+}
+
+/// Signs up `count` people through `POST /signup`, a few at a time (each costs an argon2 hash).
+async fn sign_up(addr: SocketAddr, count: usize) -> std::io::Result<Vec<Person>> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    spread(addr, count, 4, move |mut conn, i| {
+        let tx = tx.clone();
+        async move {
+            let username = format!("u{i:05}");
+            let form = format!(
+                "username={username}&display_name=User+{i}&password={}",
+                PASSWORD.replace(' ', "+")
+            );
+            let res = conn.post_form("/signup", None, &form).await?;
+            let cookie = res
+                .set_cookie
+                .filter(|_| res.status == 303)
+                .ok_or_else(|| {
+                    std::io::Error::other(format!("sign-up of {username} answered {}", res.status))
+                })?;
+            // Follow the redirect as a browser does: the first page shows (and so clears) the
+            // welcome message. Otherwise each person's first poll answer would clear it, a
+            // session write per member in the first fan-out round.
+            conn.get("/", Some(&cookie), false).await?;
+            let _ = tx.send((i, Person { cookie, username }));
+            Ok(conn)
+        }
+    })
+    .await?;
     let mut people = Vec::with_capacity(count);
-    while let Some(item) = rx.recv().await {
+    while let Ok(item) = rx.try_recv() {
         people.push(item);
     }
     people.sort_by_key(|(i, _)| *i);
@@ -320,38 +339,27 @@ async fn fill(
     conversation: u64,
     count: usize,
 ) -> std::io::Result<()> {
-    let next = Rc::new(std::cell::Cell::new(0usize));
-    let mut tasks = Vec::new();
-    for _ in 0..8 {
-        let (cookie, next) = (owner.cookie.clone(), Rc::clone(&next));
-        tasks.push(tokio::task::spawn_local(async move {
-            let mut conn = Conn::open(addr).await?;
-            loop {
-                let i = next.get();
-                if i >= count {
-                    return Ok::<_, std::io::Error>(());
-                }
-                next.set(i + 1);
-                let res = conn
-                    .post_form(
-                        &format!("/c/{conversation}/messages"),
-                        Some(&cookie),
-                        &format!("body=Message+number+{i}+with+a+little+text"),
-                    )
-                    .await?;
-                if res.status != 303 {
-                    return Err(std::io::Error::other(format!(
-                        "posting answered {}",
-                        res.status
-                    )));
-                }
+    let cookie = Rc::new(owner.cookie.clone());
+    spread(addr, count, 8, move |mut conn, i| {
+        let cookie = Rc::clone(&cookie);
+        async move {
+            let res = conn
+                .post_form(
+                    &format!("/c/{conversation}/messages"),
+                    Some(&cookie),
+                    &format!("body=Message+number+{i}+with+a+little+text"),
+                )
+                .await?;
+            if res.status != 303 {
+                return Err(std::io::Error::other(format!(
+                    "posting answered {}",
+                    res.status
+                )));
             }
-        }));
-    }
-    for task in tasks {
-        task.await.map_err(std::io::Error::other)??;
-    }
-    Ok(())
+            Ok(conn)
+        }
+    })
+    .await
 }
 
 async fn create_group(

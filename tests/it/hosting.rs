@@ -1,39 +1,24 @@
 //! What the hosts Bavard targets need of the server: a unix socket, the host's variables,
 //! polls that do not hold a host's scarce request slots, and a clean stop.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{BIN, Server, cursor_in, number_after, run_cli};
+use crate::support::{BIN, Server, cursor_in, number_after, run_cli, spawn_logged};
 
-/// Starts `bavard` with `args` and `env`, and returns it with the address it logged.
+/// Starts `bavard` with `args` and `env`, and returns it with where it said it listens.
 fn spawn(args: &[&str], env: &[(&str, &str)]) -> (Child, String) {
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .args(args)
         .envs(env.iter().copied())
-        .env_remove("BAVARD_BIND")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("bavard starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let address = loop {
-        let line = lines
-            .next()
-            .expect("bavard logged where it listens")
-            .expect("readable log");
-        if let Some(at) = line.find("listening on ") {
-            break line[at + "listening on ".len()..].trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, address)
+        .env_remove("BAVARD_BIND");
+    let (child, listening_on, _log) = spawn_logged(command);
+    (child, listening_on)
 }
 
 fn get_over_unix(socket: &Path, path: &str) -> String {

@@ -34,36 +34,16 @@ impl Server {
 
     /// Starts on an existing data folder (to restart, or to share it with a second process).
     pub fn start_in(data: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        command
             .args(["serve", "--bind", "127.0.0.1:0", "--data"])
             .arg(data)
-            .args(args)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("bavard starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let log = Arc::new(Mutex::new(String::new()));
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("bavard printed its address before exiting")
-                .expect("readable log");
-            log.lock().unwrap().push_str(&line);
-            if let Some(at) = line.find("listening on http://") {
-                break line[at + "listening on ".len()..].trim().to_owned();
-            }
-        };
-        let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                let mut log = sink.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
+            .args(args);
+        let (child, listening_on, log) = spawn_logged(command);
+        let base = listening_on
+            .strip_prefix("http://")
+            .map(|address| format!("http://{address}"))
+            .unwrap_or_else(|| panic!("not on TCP: {listening_on}"));
         Server {
             child,
             base,
@@ -109,6 +89,39 @@ impl Server {
     pub fn log_text(&self) -> String {
         self.log.lock().unwrap().clone()
     }
+}
+
+/// Starts a bavard command and reads its log until it says where it listens ("http://ADDR" or
+/// "unix:PATH"); the rest of the log is gathered in the background.
+pub fn spawn_logged(mut command: Command) -> (Child, String, Arc<Mutex<String>>) {
+    let mut child = command
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bavard starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let log = Arc::new(Mutex::new(String::new()));
+    let listening_on = loop {
+        let line = lines
+            .next()
+            .expect("bavard printed where it listens before exiting")
+            .expect("readable log");
+        log.lock().unwrap().push_str(&line);
+        if let Some(at) = line.find("listening on ") {
+            break line[at + "listening on ".len()..].trim().to_owned();
+        }
+    };
+    let sink = Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let mut log = sink.lock().unwrap();
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+    (child, listening_on, log)
 }
 
 impl Drop for Server {
