@@ -8,7 +8,14 @@ use crate::model::{ConversationId, EventId, MessageId};
 
 pub const HOME: &str = "/";
 pub const LOGIN: &str = "/login";
+pub const LOGOUT: &str = "/logout";
+pub const SIGNUP: &str = "/signup";
 pub const PROFILE: &str = "/profile";
+pub const PASSWORD: &str = "/profile/password";
+pub const PEOPLE: &str = "/users";
+/// Where a new group is posted.
+pub const GROUPS: &str = "/c";
+pub const NEW_GROUP: &str = "/c/new";
 
 pub fn conversation(id: ConversationId) -> String {
     format!("/c/{id}")
@@ -30,6 +37,36 @@ pub fn messages(id: ConversationId) -> String {
 
 pub fn profile_of(username: &str) -> String {
     format!("/u/{username}")
+}
+
+/// Opens (or creates) the direct conversation with `username`.
+pub fn direct_with(username: &str) -> String {
+    format!("/dm/{username}")
+}
+
+pub fn edit_message(id: ConversationId, message: MessageId) -> String {
+    format!("/c/{id}/messages/{message}/edit")
+}
+
+pub fn delete_message(id: ConversationId, message: MessageId) -> String {
+    format!("/c/{id}/messages/{message}/delete")
+}
+
+/// The messages before `before`, as a fragment for htmx.
+pub fn history_before(id: ConversationId, before: MessageId) -> String {
+    format!("/c/{id}/history?before={before}")
+}
+
+pub fn members(id: ConversationId) -> String {
+    format!("/c/{id}/members")
+}
+
+pub fn title(id: ConversationId) -> String {
+    format!("/c/{id}/title")
+}
+
+pub fn leave(id: ConversationId) -> String {
+    format!("/c/{id}/leave")
 }
 
 /// The next poll after `cursor`: the open conversation's (with the newest message the page

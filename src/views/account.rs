@@ -7,6 +7,7 @@ use super::{AvatarSize, Field, FieldKind, avatar, title_with_errors};
 use crate::i18n::Lang;
 use crate::model::FieldError;
 use crate::model::user::{ABOUT_MAX, DISPLAY_NAME_MAX, PASSWORD_MAX};
+use crate::paths;
 
 pub struct LoginForm<'a> {
     pub username: &'a str,
@@ -28,7 +29,7 @@ pub fn login_page(lang: Lang, form: &LoginForm<'_>) -> Markup {
         &title,
         html! {
             h1 { (lang.t("login-heading")) }
-            form.stack method="post" action="/login" novalidate {
+            form.stack method="post" action=(paths::LOGIN) novalidate {
                 @if let Some(problem) = form.problem {
                     p.form-problem #login-problem { (lang.t(problem)) }
                 }
@@ -48,7 +49,7 @@ pub fn login_page(lang: Lang, form: &LoginForm<'_>) -> Markup {
                 button.primary type="submit" { (lang.t("login-submit")) }
             }
             @if form.registration_open {
-                p { (lang.t("login-no-account")) " " a href="/signup" { (lang.t("login-signup-link")) } }
+                p { (lang.t("login-no-account")) " " a href=(paths::SIGNUP) { (lang.t("login-signup-link")) } }
             }
         },
     )
@@ -89,11 +90,11 @@ pub fn signup_page(lang: Lang, form: &SignupForm<'_>) -> Markup {
         &title,
         html! {
             h1 { (lang.t("signup-heading")) }
-            form.stack method="post" action="/signup" novalidate {
+            form.stack method="post" action=(paths::SIGNUP) novalidate {
                 (signup_fields(lang, form))
                 button.primary type="submit" { (lang.t("signup-submit")) }
             }
-            p { (lang.t("signup-have-account")) " " a href="/login" { (lang.t("signup-login-link")) } }
+            p { (lang.t("signup-have-account")) " " a href=(paths::LOGIN) { (lang.t("signup-login-link")) } }
         },
     )
 }
@@ -108,7 +109,7 @@ pub fn admin_signup_page(shell: &Shell<'_>, form: &SignupForm<'_>) -> Markup {
         &title,
         html! {
             p { (lang.t("admin-signup-intro")) }
-            form.stack method="post" action="/signup" novalidate {
+            form.stack method="post" action=(paths::SIGNUP) novalidate {
                 (signup_fields(lang, form))
                 button.primary type="submit" { (lang.t("admin-signup-submit")) }
             }
@@ -124,7 +125,7 @@ pub fn registration_closed_page(lang: Lang) -> Markup {
         html! {
             h1 { (title) }
             p { (lang.t("signup-closed-text")) }
-            p { a href="/login" { (lang.t("signup-login-link")) } }
+            p { a href=(paths::LOGIN) { (lang.t("signup-login-link")) } }
         },
     )
 }
@@ -153,11 +154,11 @@ pub fn profile_page(shell: &Shell<'_>, form: &ProfileForm<'_>) -> Markup {
         html! {
             div.profile-card {
                 (avatar(me, AvatarSize::Large))
-                p { a href={ "/u/" (me.username) } { (lang.t("profile-view-public")) } }
+                p { a href=(paths::profile_of(&me.username)) { (lang.t("profile-view-public")) } }
             }
             section aria-labelledby="profile-details-heading" {
                 h2 #profile-details-heading { (lang.t("profile-details-heading")) }
-                form.stack method="post" action="/profile" novalidate {
+                form.stack method="post" action=(paths::PROFILE) novalidate {
                     p.readonly { (lang.t("field-username")) ": " strong { (me.username) } }
                     (Field {
                         name: "display_name", label: lang.t("field-display-name"),
@@ -187,7 +188,7 @@ pub fn profile_page(shell: &Shell<'_>, form: &ProfileForm<'_>) -> Markup {
             }
             section aria-labelledby="password-heading" {
                 h2 #password-heading { (lang.t("password-heading")) }
-                form.stack method="post" action="/profile/password" novalidate {
+                form.stack method="post" action=(paths::PASSWORD) novalidate {
                     (Field {
                         name: "current_password", label: lang.t("field-current-password"),
                         value: "", kind: FieldKind::Password, hint: None,

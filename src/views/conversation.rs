@@ -10,6 +10,7 @@ use crate::model::conversation::{Conversation, Kind, Member, Summary, UNREAD_COU
 use crate::model::message::{BODY_MAX, Message, MessageKind};
 use crate::model::user::User;
 use crate::model::{ConversationId, FieldError, MessageId};
+use crate::paths;
 
 /// RFC 3339 for `<time datetime>`.
 fn iso(unix_seconds: i64) -> String {
@@ -106,10 +107,10 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
                         span.edited { (lang.t("message-edited")) }
                     }
                     div.mine {
-                        a href={ "/c/" (message.conversation) "/messages/" (message.id) "/edit" } {
+                        a href=(paths::edit_message(message.conversation, message.id)) {
                             (lang.t("message-edit"))
                         }
-                        form method="post" action={ "/c/" (message.conversation) "/messages/" (message.id) "/delete" }
+                        form method="post" action=(paths::delete_message(message.conversation, message.id))
                             data-confirm=(lang.t("message-delete-confirm")) {
                             button.link type="submit" { (lang.t("message-delete")) }
                         }
@@ -139,7 +140,7 @@ pub fn conversation_entry(lang: Lang, summary: &Summary, open: Option<Conversati
     let seed = summary.avatar_of.map_or(summary.id.0, |u| u.0);
     html! {
         li id={ "conv-" (summary.id) } .conv data-filter=(summary.filter_text) {
-            a href={ "/c/" (summary.id) } aria-current=[current] {
+            a href=(paths::conversation(summary.id)) aria-current=[current] {
                 (avatar_initials(seed, &summary.title, AvatarSize::Small))
                 span.conv-main {
                     span.conv-title { (summary.title) }
@@ -196,7 +197,7 @@ pub fn conversation_list(
                 label for="conversation-filter" { (lang.t("conversations-filter")) }
                 input #conversation-filter type="search" name="filter" value=(filter) autocomplete="off";
             }
-            a.button href="/c/new" { (lang.t("conversations-new-group")) }
+            a.button href=(paths::NEW_GROUP) { (lang.t("conversations-new-group")) }
         }
         @if conversations.is_empty() {
             p.empty { (lang.t("conversations-empty")) }
@@ -281,7 +282,7 @@ pub struct Composer<'a> {
 }
 
 pub fn composer(lang: Lang, composer: &Composer<'_>) -> Markup {
-    let action = crate::paths::messages(composer.conversation);
+    let action = paths::messages(composer.conversation);
     html! {
         form #composer method="post" action=(action) hx-post=(action) hx-target="this"
             hx-swap="outerHTML" novalidate {
@@ -299,8 +300,8 @@ fn earlier_link(lang: Lang, conversation: ConversationId, first: Option<&Message
     html! {
         div #earlier-more {
             @if let Some(first) = first {
-                a.button href={ "/c/" (conversation) "?before=" (first.id) }
-                    hx-get={ "/c/" (conversation) "/history?before=" (first.id) }
+                a.button href=(paths::conversation_before(conversation, first.id))
+                    hx-get=(paths::history_before(conversation, first.id))
                     hx-target="#earlier-more" hx-swap="outerHTML" {
                     (lang.t("conversation-load-earlier"))
                 }
@@ -343,7 +344,7 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                 summary { (lang.t_args("conversation-members", &[("count", view.members.len().into())])) }
                 ul.people {
                     @for member in view.members {
-                        li { a.person href={ "/u/" (member.username) } {
+                        li { a.person href=(paths::profile_of(&member.username)) {
                             (avatar_initials(member.id.0, &member.display_name, AvatarSize::Small))
                             span.person-name { (member.display_name) }
                             " " span.person-handle { "@" (member.username) }
@@ -351,7 +352,7 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                     }
                 }
                 @if is_group {
-                    form.stack method="post" action={ "/c/" (id) "/members" } novalidate {
+                    form.stack method="post" action=(paths::members(id)) novalidate {
                         (Field {
                             name: "members", label: lang.t("conversation-add-members"), value: "",
                             kind: FieldKind::Text, hint: Some(lang.t("hint-members")),
@@ -359,7 +360,7 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                         }.render(lang, view.panel_errors))
                         button type="submit" { (lang.t("conversation-add-submit")) }
                     }
-                    form.stack method="post" action={ "/c/" (id) "/title" } novalidate {
+                    form.stack method="post" action=(paths::title(id)) novalidate {
                         (Field {
                             name: "title", label: lang.t("conversation-rename"), value: &view.conversation.title,
                             kind: FieldKind::Text, hint: None, autocomplete: "off", required: true,
@@ -367,14 +368,14 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                         }.render(lang, view.panel_errors))
                         button type="submit" { (lang.t("conversation-rename-submit")) }
                     }
-                    form method="post" action={ "/c/" (id) "/leave" } data-confirm=(lang.t("conversation-leave-confirm")) {
+                    form method="post" action=(paths::leave(id)) data-confirm=(lang.t("conversation-leave-confirm")) {
                         button type="submit" { (lang.t("conversation-leave")) }
                     }
                 }
             }
             @if view.before.is_some() {
                 p.history-note { (lang.t("conversation-history-note")) " "
-                    a href={ "/c/" (id) } { (lang.t("conversation-back-to-latest")) } }
+                    a href=(paths::conversation(id)) { (lang.t("conversation-back-to-latest")) } }
             }
             (earlier_link(lang, id, if view.has_earlier { view.messages.first() } else { None }))
             ol #earlier .messages {}
@@ -387,7 +388,7 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
             noscript {
                 // A new address each time the page is drawn, so that following it always reloads
                 // (a link to the very same address would only scroll).
-                p { a href={ "/c/" (id) "?t=" (view.drawn_at_ms) "#composer" } { (lang.t("conversation-check-new")) } }
+                p { a href={ (paths::conversation(id)) "?t=" (view.drawn_at_ms) "#composer" } { (lang.t("conversation-check-new")) } }
             }
             @if view.before.is_none() {
                 (composer(lang, &view.composer))
@@ -414,7 +415,7 @@ pub fn new_group_page(shell: &Shell<'_>, form: &NewGroupForm<'_>) -> Markup {
         Section::Conversation,
         &title,
         html! {
-            form.stack method="post" action="/c" novalidate {
+            form.stack method="post" action=(paths::GROUPS) novalidate {
                 (Field {
                     name: "title", label: lang.t("field-group-title"), value: form.title,
                     kind: FieldKind::Text, hint: None, autocomplete: "off", required: true,
@@ -430,7 +431,7 @@ pub fn new_group_page(shell: &Shell<'_>, form: &NewGroupForm<'_>) -> Markup {
                     label for="q" { (lang.t("people-search-label")) }
                     div.search-row {
                         input #q type="search" name="q" value=(form.query) autocomplete="off";
-                        button type="submit" formmethod="get" formaction="/c/new" formnovalidate {
+                        button type="submit" formmethod="get" formaction=(paths::NEW_GROUP) formnovalidate {
                             (lang.t("people-search-submit"))
                         }
                     }
@@ -443,7 +444,7 @@ pub fn new_group_page(shell: &Shell<'_>, form: &NewGroupForm<'_>) -> Markup {
                                 (avatar_initials(user.id.0, &user.display_name, AvatarSize::Small))
                                 span.person-name { (user.display_name) }
                                 " " span.person-handle { "@" (user.username) }
-                                button type="submit" formmethod="get" formaction="/c/new" formnovalidate
+                                button type="submit" formmethod="get" formaction=(paths::NEW_GROUP) formnovalidate
                                     name="add" value=(user.username) {
                                     (lang.t_args("new-group-add", &[("name", user.display_name.clone().into())]))
                                 }
@@ -470,7 +471,7 @@ pub fn edit_message_page(
         Section::Conversation,
         &title,
         html! {
-                form.stack method="post" action={ "/c/" (message.conversation) "/messages/" (message.id) "/edit" } novalidate {
+                form.stack method="post" action=(paths::edit_message(message.conversation, message.id)) novalidate {
                     (Field {
                         name: "body", label: lang.t("composer-label"), value: draft,
                         kind: FieldKind::TextArea, hint: None, autocomplete: "off", required: true,
@@ -478,7 +479,7 @@ pub fn edit_message_page(
                     }.render(lang, errors))
                     button.primary type="submit" { (lang.t("edit-save")) }
                 }
-                p { a href={ "/c/" (message.conversation) "#m" (message.id) } { (lang.t("edit-cancel")) } }
+                p { a href=(paths::message(message.conversation, message.id)) { (lang.t("edit-cancel")) } }
         },
     )
 }

@@ -1,6 +1,7 @@
 use maud::{Markup, html};
 
 use super::layout::{Section, Shell, app_page};
+use crate::paths;
 
 pub fn home_page(shell: &Shell<'_>) -> Markup {
     let lang = shell.lang;
@@ -15,9 +16,9 @@ pub fn home_page(shell: &Shell<'_>) -> Markup {
         html! {
             p { (lang.t("home-intro")) }
             p.actions {
-                a.button href="/users" { (lang.t("home-find-people")) }
+                a.button href=(paths::PEOPLE) { (lang.t("home-find-people")) }
                 " "
-                a.button href="/c/new" { (lang.t("conversations-new-group")) }
+                a.button href=(paths::NEW_GROUP) { (lang.t("conversations-new-group")) }
             }
         },
     )

@@ -10,6 +10,7 @@ use crate::i18n::Lang;
 use crate::model::ConversationId;
 use crate::model::conversation::Summary;
 use crate::model::user::User;
+use crate::paths;
 
 /// htmx settings: no inline styles or eval (so the Content-Security-Policy can forbid them),
 /// and error responses swapped too, since ours carry a message for the alert region.
@@ -89,14 +90,14 @@ pub fn app_page(shell: &Shell<'_>, section: Section, title: &str, main: Markup) 
                         a.brand href="/" aria-current=[current(Section::Home)] { "Bavard" }
                         nav.menu aria-label=(lang.t("menu-label")) {
                             ul {
-                                li { a href="/profile" aria-current=[current(Section::Profile)] {
+                                li { a href=(paths::PROFILE) aria-current=[current(Section::Profile)] {
                                     (avatar(shell.me, AvatarSize::Small))
                                     span { (lang.t("menu-profile")) }
                                 } }
-                                li { a href="/users" aria-current=[current(Section::People)] {
+                                li { a href=(paths::PEOPLE) aria-current=[current(Section::People)] {
                                     (lang.t("menu-people"))
                                 } }
-                                li { form method="post" action="/logout" {
+                                li { form method="post" action=(paths::LOGOUT) {
                                     button.link type="submit" { (lang.t("menu-logout")) }
                                 } }
                             }

@@ -6,6 +6,7 @@ use super::layout::{Section, Shell, app_page};
 use super::{AvatarSize, avatar};
 use crate::i18n::Lang;
 use crate::model::user::{SearchPage, User};
+use crate::paths;
 
 pub struct Search<'a> {
     pub query: &'a str,
@@ -22,10 +23,10 @@ pub fn search_page(shell: &Shell<'_>, search: &Search<'_>) -> Markup {
         &title,
         html! {
             @if shell.me.is_admin {
-                p { a href="/signup" { (lang.t("people-admin-add")) } }
+                p { a href=(paths::SIGNUP) { (lang.t("people-admin-add")) } }
             }
-            form.search role="search" method="get" action="/users"
-                hx-get="/users" hx-target="#search-results" hx-push-url="true"
+            form.search role="search" method="get" action=(paths::PEOPLE)
+                hx-get=(paths::PEOPLE) hx-target="#search-results" hx-push-url="true"
                 hx-trigger="input changed delay:300ms from:#q, submit" {
                 label for="q" { (lang.t("people-search-label")) }
                 div.search-row {
@@ -47,7 +48,8 @@ pub fn results_fragment(lang: Lang, search: &Search<'_>) -> Markup {
     };
     let page_link = |page: usize| {
         format!(
-            "/users?q={}&page={page}",
+            "{}?q={}&page={page}",
+            paths::PEOPLE,
             percent_encoding::utf8_percent_encode(search.query, percent_encoding::NON_ALPHANUMERIC)
         )
     };
@@ -85,7 +87,7 @@ pub fn results_fragment(lang: Lang, search: &Search<'_>) -> Markup {
 /// Opens the direct conversation with `user`, creating it the first time.
 fn message_button(lang: Lang, user: &User) -> Markup {
     html! {
-        form.message-button method="post" action={ "/dm/" (user.username) } {
+        form.message-button method="post" action=(paths::direct_with(&user.username)) {
             button type="submit" {
                 (lang.t("people-message"))
                 span.visually-hidden { " " (user.display_name) }
@@ -96,7 +98,7 @@ fn message_button(lang: Lang, user: &User) -> Markup {
 
 fn person_link(user: &User) -> Markup {
     html! {
-        a.person href={ "/u/" (user.username) } {
+        a.person href=(paths::profile_of(&user.username)) {
             (avatar(user, AvatarSize::Small))
             span.person-name { (user.display_name) }
             " "
@@ -129,7 +131,7 @@ pub fn profile_page(shell: &Shell<'_>, user: &User) -> Markup {
                 (lang.t_args("profile-member-since", &[("date", lang.date(user.created_at).into())]))
             }
             @if user.id == me.id {
-                p { a href="/profile" { (lang.t("profile-edit-link")) } }
+                p { a href=(paths::PROFILE) { (lang.t("profile-edit-link")) } }
             } @else {
                 (message_button(lang, user))
             }
