@@ -298,7 +298,7 @@ pub async fn leave(
     let (id, user) = (ConversationId(*id), me.user.id);
     write_and_publish(&state, move |conn| conversation::leave(conn, id, user)).await?;
     auth::flash(&me.session, "flash-left-conversation");
-    Ok(see_other("/"))
+    Ok(see_other(paths::HOME))
 }
 
 /// Loads one message of a conversation the reader belongs to.

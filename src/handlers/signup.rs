@@ -49,7 +49,7 @@ pub async fn signup_form(
                 },
             ))
         }
-        Some(_) => see_other("/"),
+        Some(_) => see_other(paths::HOME),
         None if state.registration == Registration::Open => {
             ok_html(views::signup_page(lang, &empty))
         }
@@ -138,7 +138,7 @@ pub async fn signup(
         None => {
             auth::sign_in(&session, &created)?;
             auth::flash(&session, "flash-welcome");
-            Ok(see_other("/"))
+            Ok(see_other(paths::HOME))
         }
     }
 }
