@@ -207,6 +207,17 @@ def _alive(pid):
         return e.errno == errno.EPERM
 
 
+def _serves(pid, sock_path):
+    """Whether process `pid` is a bavard server on `sock_path`: a recorded pid may have been
+    reused by an unrelated process since, which must never be signalled."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            args = f.read().split(b"\0")
+    except OSError:
+        return False
+    return b"serve" in args and os.fsencode(sock_path) in args
+
+
 def _stop_outdated(pidfile, binary, sock_path):
     """After an upgrade the old server still runs the old program: stop it, once per worker
     process, so the next start runs the new one."""
@@ -217,7 +228,7 @@ def _stop_outdated(pidfile, binary, sock_path):
     if all(recorded.get(key) == value for key, value in current.items()):
         return
     pid = recorded["pid"]
-    if not _alive(pid):
+    if not _alive(pid) or not _serves(pid, sock_path):
         return
     try:
         os.kill(pid, signal.SIGTERM)
@@ -303,6 +314,8 @@ def _start_once(sock_path):
             if child.poll() is not None:
                 raise _start_failed("it stopped at once (exit status %s)" % child.returncode, log_path)
             if time.monotonic() > deadline:
+                # Never leave it to answer later beside the next attempt's server.
+                child.kill()
                 raise _start_failed("it did not answer within %d s" % START_TIMEOUT_SECONDS, log_path)
             time.sleep(0.05)
         record = dict(_stamp(binary), pid=child.pid)

@@ -213,6 +213,46 @@ fn people_chat_through_the_launcher_and_survive_a_crash_of_the_server() {
     );
 }
 
+#[test]
+fn after_an_upgrade_the_restarted_workers_run_the_new_program() {
+    let programs = tempfile::tempdir().unwrap();
+    let program = programs.path().join("bavard");
+    std::fs::copy(BIN, &program).unwrap();
+    let site = Site::start(program.to_str().unwrap());
+    let alice = signed_up(&site, "alice");
+    let old_server = site.server_pid().expect("a server");
+
+    // The upgrade: a new program file in the same place, then the host restarts the app's
+    // workers (gunicorn reloads them on SIGHUP; Passenger and PythonAnywhere do the same).
+    std::fs::remove_file(&program).unwrap();
+    std::fs::copy(BIN, &program).unwrap();
+    let hup = Command::new("kill")
+        .args(["-HUP", &site.gunicorn.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    let replaced_by = Instant::now() + Duration::from_secs(30);
+    while site.server_pid() == Some(old_server) {
+        assert!(
+            Instant::now() < replaced_by,
+            "still the old server:\n{}",
+            site.log()
+        );
+        let _ = site.client().try_get("/healthz");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let exited_by = Instant::now() + Duration::from_secs(15);
+    while Path::new(&format!("/proc/{old_server}")).exists() {
+        assert!(Instant::now() < exited_by, "the old server was not stopped");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        alice.get("/").status,
+        200,
+        "the session, and so the data, survived"
+    );
+}
+
 fn blake2s(bytes: &[u8]) -> String {
     Blake2s256::digest(bytes)
         .iter()
