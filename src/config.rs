@@ -188,12 +188,21 @@ pub struct HostEnv {
 }
 
 impl HostEnv {
-    pub fn from_env() -> HostEnv {
+    /// Reads the host's variables; a `PORT` that is no port number is an error, not ignored.
+    pub fn from_env() -> Result<HostEnv, String> {
         let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
-        HostEnv {
+        let port = match var("PORT") {
+            None => None,
+            Some(text) => Some(
+                text.to_str()
+                    .and_then(|p| p.trim().parse().ok())
+                    .ok_or_else(|| format!("PORT is {text:?}, which is not a port number"))?,
+            ),
+        };
+        Ok(HostEnv {
             domain_socket: var("DOMAIN_SOCKET").map(PathBuf::from),
-            port: var("PORT").and_then(|p| p.to_str().and_then(|p| p.parse().ok())),
-        }
+            port,
+        })
     }
 }
 

@@ -11,7 +11,14 @@ use bavard::{app, db};
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    let invocation = match config::parse(std::env::args_os(), &HostEnv::from_env()) {
+    let host = match HostEnv::from_env() {
+        Ok(host) => host,
+        Err(message) => {
+            eprintln!("bavard: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let invocation = match config::parse(std::env::args_os(), &host) {
         Ok(invocation) => invocation,
         Err(e) => e.exit(),
     };

@@ -98,6 +98,19 @@ fn listens_where_the_host_says() {
     );
     assert!(address.starts_with("http://0.0.0.0:"), "{address}");
     stop(child);
+
+    let refused = Command::new(BIN)
+        .args(["serve", "--data"])
+        .arg(&data)
+        .env("PORT", "eighty")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("PORT is \"eighty\", which is not a port number"),
+        "{said}"
+    );
 }
 
 #[test]
