@@ -376,16 +376,19 @@ def _request_headers(environ):
 
 
 def _body_length(environ):
-    """The body's length, or None to read it to its end, or 0 for none."""
+    """The body's length, or None to read it to its end, or 0 for none. Without a length the
+    body is read to its end only when the server says the input ends there
+    (``wsgi.input_terminated``, as gunicorn does for chunked bodies): reading further would
+    block for ever on servers that do not (Passenger sends an empty POST with no length)."""
     length = environ.get("CONTENT_LENGTH", "").strip()
     if length:
         try:
             return max(0, int(length))
         except ValueError:
             return 0
-    if environ["REQUEST_METHOD"] in IDEMPOTENT:
-        return 0
-    return None
+    if environ.get("wsgi.input_terminated") and environ["REQUEST_METHOD"] not in IDEMPOTENT:
+        return None
+    return 0
 
 
 def _send(conn, method, target, headers, body, length):

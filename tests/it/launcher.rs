@@ -329,6 +329,19 @@ fn the_launcher_passes_requests_and_answers_on_faithfully() {
 }
 
 #[test]
+fn the_launchers_own_unit_tests_pass() {
+    let python = Path::new(REPO).join("target/test-venv/bin/python");
+    gunicorn();
+    let out = Command::new(python)
+        .args(["-m", "unittest", "-v", "tests/launcher/test_wsgi.py"])
+        .current_dir(REPO)
+        .output()
+        .expect("python runs");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && said.contains("OK"), "{said}");
+}
+
+#[test]
 fn a_server_that_cannot_start_gives_a_page_a_person_understands() {
     let site = Site::spawn("/bin/false");
     let res = site.client().get("/");
