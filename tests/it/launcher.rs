@@ -1,6 +1,7 @@
-//! The WSGI launcher (`python/bavard/wsgi.py`, which `passenger_wsgi.py` loads) under a real
-//! WSGI server: gunicorn with three sync workers, as on a shared host. `tests/run.sh` installs
-//! gunicorn in `target/test-venv`; without it these tests fail with instructions.
+//! The WSGI launcher (`python/bavard/wsgi.py`, which `passenger_wsgi.py` loads) under real WSGI
+//! servers: gunicorn with three sync workers, as on a shared host, and Apache's mod_passenger,
+//! as cPanel runs it. `tests/run.sh` installs both; without them these tests fail with
+//! instructions.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -352,5 +353,198 @@ fn a_server_that_cannot_start_gives_a_page_a_person_understands() {
         site.log().contains("bavard could not start"),
         "the operator finds the reason in the log: {}",
         site.log()
+    );
+}
+
+/// cPanel's route: Apache with mod_passenger loading `passenger_wsgi.py` from an app folder, as
+/// "Setup Python App" does. `tests/run.sh` installs Apache and mod_passenger from Debian.
+struct PassengerSite {
+    apache: Child,
+    base: String,
+    dir: tempfile::TempDir,
+}
+
+const MOD_PASSENGER: &str = "/usr/lib/apache2/modules/mod_passenger.so";
+
+impl PassengerSite {
+    fn start() -> PassengerSite {
+        assert!(
+            Path::new(MOD_PASSENGER).exists(),
+            "the Passenger test needs Apache and mod_passenger: run `bash tests/run.sh` once"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let app = dir.path().join("app");
+        std::fs::create_dir_all(app.join("public")).unwrap();
+        std::fs::copy(
+            Path::new(REPO).join("passenger_wsgi.py"),
+            app.join("passenger_wsgi.py"),
+        )
+        .unwrap();
+        copy_tree(&Path::new(REPO).join("python"), &app.join("python"));
+        let program = dir.path().join("bavard");
+        std::fs::copy(BIN, &program).unwrap();
+        let port = free_port();
+        let root = running_as_root();
+        let config = format!(
+            "ServerRoot /etc/apache2\n\
+             ServerName localhost\n\
+             Listen 127.0.0.1:{port}\n\
+             PidFile {dir}/apache.pid\n\
+             ErrorLog {dir}/error.log\n\
+             LogLevel warn\n\
+             LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n\
+             LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so\n\
+             LoadModule env_module /usr/lib/apache2/modules/mod_env.so\n\
+             LoadModule passenger_module {MOD_PASSENGER}\n\
+             {user}\
+             PassengerRoot /usr/lib/ruby/vendor_ruby/phusion_passenger/locations.ini\n\
+             PassengerDefaultRuby /usr/bin/ruby\n\
+             PassengerInstanceRegistryDir {dir}\n\
+             PassengerDisableSecurityUpdateCheck on\n\
+             PassengerDisableAnonymousTelemetry on\n\
+             <VirtualHost 127.0.0.1:{port}>\n\
+               DocumentRoot {app}/public\n\
+               PassengerAppRoot {app}\n\
+               PassengerAppType wsgi\n\
+               PassengerStartupFile passenger_wsgi.py\n\
+               PassengerPython /usr/bin/python3\n\
+               SetEnv BAVARD_BIN {program}\n\
+               <Directory {app}/public>\n\
+                 Require all granted\n\
+               </Directory>\n\
+             </VirtualHost>\n",
+            dir = dir.path().display(),
+            app = app.display(),
+            program = program.display(),
+            user = if root {
+                "User www-data\nGroup www-data\nPassengerUser www-data\nPassengerGroup www-data\n"
+            } else {
+                ""
+            },
+        );
+        let config_path = dir.path().join("httpd.conf");
+        std::fs::write(&config_path, config).unwrap();
+        if root {
+            // Apache and the app run as www-data, as on a host: they own the folder.
+            let owned = Command::new("chown")
+                .args(["-R", "www-data:www-data"])
+                .arg(dir.path())
+                .status()
+                .unwrap();
+            assert!(owned.success());
+        }
+        let apache = Command::new("/usr/sbin/apache2")
+            .arg("-f")
+            .arg(&config_path)
+            .arg("-DFOREGROUND")
+            .env("APACHE_RUN_DIR", dir.path())
+            .env("APACHE_LOCK_DIR", dir.path())
+            .env("APACHE_LOG_DIR", dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("apache2 starts");
+        let site = PassengerSite {
+            apache,
+            base: format!("http://127.0.0.1:{port}"),
+            dir,
+        };
+        let client = Client::new(&site.base);
+        let ready_by = Instant::now() + Duration::from_secs(60);
+        while client.try_get("/healthz").map(|r| r.status) != Some(200) {
+            assert!(
+                Instant::now() < ready_by,
+                "no answer through Passenger:\n{}",
+                site.log()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        site
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
+    }
+
+    fn server_pid(&self) -> Option<u32> {
+        let record = std::fs::read_to_string(self.dir.path().join("app/bavard.sock.pid")).ok()?;
+        Some(number_after(&record, "\"pid\": ") as u32)
+    }
+}
+
+impl Drop for PassengerSite {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.apache.id().to_string()])
+            .status();
+        let _ = self.apache.wait();
+        if let Some(pid) = self.server_pid() {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        }
+    }
+}
+
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "__pycache__" {
+                copy_tree(&entry.path(), &target);
+            }
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn people_chat_through_passenger_as_on_cpanel() {
+    let site = PassengerSite::start();
+    let signed_up = |name: &str| {
+        let client = Client::new(&site.base);
+        let res = client.post_form(
+            "/signup",
+            &[
+                ("username", name),
+                ("display_name", name),
+                ("password", crate::support::PASSWORD),
+            ],
+        );
+        assert_eq!(res.status, 303, "{}\n{}", res.body, site.log());
+        client
+    };
+    let alice = signed_up("alice");
+    let bob = signed_up("bob");
+    // An empty-bodied POST: Passenger passes it with no CONTENT_LENGTH at all.
+    let opened = alice.post_raw("/dm/bob", "application/x-www-form-urlencoded", b"", &[]);
+    assert_eq!(opened.status, 303, "{}", site.log());
+    let id = number_after(opened.location(), "/c/");
+    let page = bob.get(&format!("/c/{id}"));
+    assert!(
+        page.body.contains("delay:1500ms"),
+        "short polling behind WSGI"
+    );
+    let mut cursor = cursor_in(&page.body);
+    let res = alice.post_form(
+        &format!("/c/{id}/messages"),
+        &[("body", "through Passenger")],
+    );
+    assert_eq!(res.status, 303);
+    let ids = poll_until_message(&bob, id, &mut cursor);
+    assert_eq!(ids.len(), 1);
+    assert_eq!(
+        alice.post_form("/logout", &[]).status,
+        303,
+        "another empty POST"
     );
 }
