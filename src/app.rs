@@ -8,6 +8,7 @@ use actix_session::config::PersistentSession;
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Compress, DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpServer, web};
@@ -41,50 +42,54 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
     img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
 
+/// Every route: method, path pattern, handler. Listed as data so that the access-control test
+/// can walk all of them: a route added here without a rule there fails the suite.
+pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
+    macro_rules! route {
+        ($method:ident $path:literal => $handler:expr) => {
+            (
+                Method::$method,
+                $path,
+                web::method(Method::$method).to($handler),
+            )
+        };
+    }
+    vec![
+        route!(GET "/" => home::home),
+        route!(GET "/healthz" => home::healthz),
+        route!(GET "/assets/{file}" => assets::serve),
+        route!(GET "/viewer/{file}" => assets::viewer_css),
+        route!(GET "/login" => login::login_form),
+        route!(POST "/login" => login::login),
+        route!(POST "/logout" => login::logout),
+        route!(GET "/signup" => signup::signup_form),
+        route!(POST "/signup" => signup::signup),
+        route!(GET "/profile" => account::show),
+        route!(POST "/profile" => account::save),
+        route!(POST "/profile/password" => account::change_password),
+        route!(GET "/users" => people::search),
+        route!(GET "/u/{username}" => people::profile),
+        route!(GET "/poll" => poll::everywhere),
+        route!(POST "/c" => conversations::create_group),
+        route!(GET "/c/new" => conversations::new_group),
+        route!(POST "/dm/{username}" => conversations::direct),
+        route!(GET "/c/{id}" => conversations::show),
+        route!(GET "/c/{id}/poll" => poll::conversation),
+        route!(GET "/c/{id}/history" => conversations::history),
+        route!(POST "/c/{id}/messages" => messages::post),
+        route!(GET "/c/{id}/messages/{message}/edit" => messages::edit_form),
+        route!(POST "/c/{id}/messages/{message}/edit" => messages::edit),
+        route!(POST "/c/{id}/messages/{message}/delete" => messages::delete),
+        route!(POST "/c/{id}/members" => conversations::add_members),
+        route!(POST "/c/{id}/title" => conversations::rename),
+        route!(POST "/c/{id}/leave" => conversations::leave),
+    ]
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home::home))
-        .route("/healthz", web::get().to(home::healthz))
-        .route("/assets/{file}", web::get().to(assets::serve))
-        .route("/login", web::get().to(login::login_form))
-        .route("/login", web::post().to(login::login))
-        .route("/logout", web::post().to(login::logout))
-        .route("/signup", web::get().to(signup::signup_form))
-        .route("/signup", web::post().to(signup::signup))
-        .route("/profile", web::get().to(account::show))
-        .route("/profile", web::post().to(account::save))
-        .route(
-            "/profile/password",
-            web::post().to(account::change_password),
-        )
-        .route("/users", web::get().to(people::search))
-        .route("/u/{username}", web::get().to(people::profile))
-        .route("/poll", web::get().to(poll::everywhere))
-        .route("/c", web::post().to(conversations::create_group))
-        .route("/c/new", web::get().to(conversations::new_group))
-        .route("/dm/{username}", web::post().to(conversations::direct))
-        .route("/c/{id}", web::get().to(conversations::show))
-        .route("/c/{id}/poll", web::get().to(poll::conversation))
-        .route("/c/{id}/history", web::get().to(conversations::history))
-        .route("/c/{id}/messages", web::post().to(messages::post))
-        .route(
-            "/c/{id}/messages/{message}/edit",
-            web::get().to(messages::edit_form),
-        )
-        .route(
-            "/c/{id}/messages/{message}/edit",
-            web::post().to(messages::edit),
-        )
-        .route(
-            "/c/{id}/messages/{message}/delete",
-            web::post().to(messages::delete),
-        )
-        .route(
-            "/c/{id}/members",
-            web::post().to(conversations::add_members),
-        )
-        .route("/c/{id}/title", web::post().to(conversations::rename))
-        .route("/c/{id}/leave", web::post().to(conversations::leave))
-        .route("/viewer/{file}", web::get().to(assets::viewer_css));
+    for (_, path, route) in route_table() {
+        cfg.route(path, route);
+    }
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {

@@ -1,6 +1,7 @@
 //! End-to-end tests against the real `bavard` binary on loopback. One test binary on purpose:
 //! each extra one is another link, our slowest build step.
 
+mod access;
 mod accounts;
 mod browser;
 mod cli;

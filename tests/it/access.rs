@@ -1,0 +1,151 @@
+//! Who gets what: every route of the route table, asked by an anonymous visitor, a signed-in
+//! person outside the conversation, a member, the message's author, and an administrator who
+//! is not in it. A route added to `app::route_table` without a row here fails the suite.
+
+use std::collections::BTreeMap;
+
+use bavard::app::route_table;
+
+use crate::support::{Client, Server, number_after};
+
+/// Statuses for: anonymous, non-member, member, author, administrator (not a member).
+type Row = [u16; 5];
+
+/// The rules. 303 for an anonymous visitor is the way to the login page; 404 is what a
+/// conversation looks like from outside (never 403, which would say it exists).
+const RULES: &[(&str, &str, Row)] = &[
+    ("GET", "/", [303, 200, 200, 200, 200]),
+    ("GET", "/healthz", [200, 200, 200, 200, 200]),
+    ("GET", "/assets/{file}", [200, 200, 200, 200, 200]),
+    ("GET", "/viewer/{file}", [200, 200, 200, 200, 200]),
+    ("GET", "/login", [200, 303, 303, 303, 303]),
+    ("POST", "/login", [401, 401, 401, 401, 401]),
+    ("GET", "/signup", [200, 303, 303, 303, 200]),
+    ("POST", "/signup", [422, 422, 422, 422, 422]),
+    ("GET", "/profile", [303, 200, 200, 200, 200]),
+    ("POST", "/profile", [303, 422, 422, 422, 422]),
+    ("POST", "/profile/password", [303, 422, 422, 422, 422]),
+    ("GET", "/users", [303, 200, 200, 200, 200]),
+    ("GET", "/u/{username}", [303, 200, 200, 200, 200]),
+    ("GET", "/poll", [303, 200, 200, 200, 200]),
+    ("POST", "/c", [303, 422, 422, 422, 422]),
+    ("GET", "/c/new", [303, 200, 200, 200, 200]),
+    // The member here is bob, and there is no conversation with oneself.
+    ("POST", "/dm/{username}", [303, 303, 400, 303, 303]),
+    ("GET", "/c/{id}", [303, 404, 200, 200, 404]),
+    ("GET", "/c/{id}/poll", [303, 404, 200, 200, 404]),
+    // A fragment for htmx (asked as htmx does; opened plainly it redirects to its page).
+    ("GET", "/c/{id}/history", [401, 404, 200, 200, 404]),
+    ("POST", "/c/{id}/messages", [303, 404, 422, 422, 404]),
+    (
+        "GET",
+        "/c/{id}/messages/{message}/edit",
+        [303, 404, 403, 200, 404],
+    ),
+    (
+        "POST",
+        "/c/{id}/messages/{message}/edit",
+        [303, 404, 403, 422, 404],
+    ),
+    (
+        "POST",
+        "/c/{id}/messages/{message}/delete",
+        [303, 404, 403, 303, 404],
+    ),
+    ("POST", "/c/{id}/members", [303, 404, 422, 422, 404]),
+    ("POST", "/c/{id}/title", [303, 404, 422, 422, 404]),
+    ("POST", "/c/{id}/leave", [303, 404, 303, 303, 404]),
+    ("POST", "/logout", [303, 303, 303, 303, 303]),
+];
+
+/// Changes that would spoil the rows after them go last: leaving, then logging out.
+fn order(method: &str, pattern: &str) -> u8 {
+    match (method, pattern) {
+        ("POST", "/c/{id}/leave") => 1,
+        ("POST", "/logout") => 2,
+        _ => 0,
+    }
+}
+
+#[test]
+fn every_route_has_a_rule_for_every_kind_of_visitor() {
+    let table: Vec<(String, &str)> = route_table()
+        .into_iter()
+        .map(|(method, path, _)| (method.to_string(), path))
+        .collect();
+    let ruled: Vec<(String, &str)> = RULES
+        .iter()
+        .map(|(method, path, _)| ((*method).to_owned(), *path))
+        .collect();
+    for route in &table {
+        assert!(
+            ruled.contains(route),
+            "{route:?} has no access rule in tests/it/access.rs"
+        );
+    }
+    for rule in &ruled {
+        assert!(table.contains(rule), "{rule:?} is ruled but not routed");
+    }
+
+    let server = Server::start();
+    let admin = server.signed_up("root", "Root");
+    let author = server.signed_up("alice", "Alice");
+    let member = server.signed_up("bob", "Bob");
+    let outsider = server.signed_up("mallory", "Mallory");
+    let anonymous = server.client();
+    let created = author.post_form("/c", &[("title", "Team"), ("members", "bob")]);
+    let id = number_after(created.location(), "/c/");
+    let sent = author.post_form(&format!("/c/{id}/messages"), &[("body", "hello")]);
+    let message = number_after(sent.location(), "#m");
+    let login_page = anonymous.get("/login").body;
+    let asset = login_page
+        .split("href=\"")
+        .find_map(|rest| rest.strip_prefix("/assets/"))
+        .and_then(|rest| rest.split('"').next())
+        .expect("an asset on the login page")
+        .to_owned();
+
+    let concrete = |pattern: &str| {
+        let path = pattern
+            .replace("{id}", &id.to_string())
+            .replace("{message}", &message.to_string())
+            .replace("{username}", "bob")
+            .replace(
+                "{file}",
+                if pattern.starts_with("/assets") {
+                    &asset
+                } else {
+                    "1.css"
+                },
+            );
+        match pattern {
+            "/poll" | "/c/{id}/poll" => format!("{path}?after=0"),
+            "/c/{id}/history" => format!("{path}?before={message}"),
+            _ => path,
+        }
+    };
+    let visitors: [&Client; 5] = [&anonymous, &outsider, &member, &author, &admin];
+    let mut rules: Vec<&(&str, &str, Row)> = RULES.iter().collect();
+    rules.sort_by_key(|(method, path, _)| order(method, path));
+    let mut wrong = BTreeMap::new();
+    for (method, pattern, expected) in rules {
+        let path = concrete(pattern);
+        let got: Vec<u16> = visitors
+            .iter()
+            .map(|visitor| match (*method, *pattern) {
+                ("GET", "/c/{id}/history") => {
+                    visitor.get_with(&path, &[("HX-Request", "true")]).status
+                }
+                ("GET", _) => visitor.get(&path).status,
+                _ => visitor.post_form(&path, &[]).status,
+            })
+            .collect();
+        if got != expected {
+            wrong.insert(format!("{method} {pattern}"), (expected.to_vec(), got));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "expected vs. got (anonymous, non-member, member, author, admin): {wrong:#?}"
+    );
+}
