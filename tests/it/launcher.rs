@@ -31,6 +31,34 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// The server a launcher started in `app`, from the record it keeps beside the socket.
+fn server_pid_in(app: &Path) -> Option<u32> {
+    let record = std::fs::read_to_string(app.join("bavard.sock.pid")).ok()?;
+    Some(number_after(&record, "\"pid\": ") as u32)
+}
+
+/// Ends the server a launcher started in `app`: it runs in a session of its own, on purpose,
+/// so it outlives the WSGI server.
+fn kill_server_in(app: &Path) {
+    if let Some(pid) = server_pid_in(app) {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
+}
+
+/// Waits until `/healthz` answers through the WSGI server (the first request starts bavard).
+fn wait_until_served(base: &str, log: impl Fn() -> String) {
+    let client = Client::new(base);
+    let ready_by = Instant::now() + Duration::from_secs(60);
+    while client.try_get("/healthz").map(|r| r.status) != Some(200) {
+        assert!(
+            Instant::now() < ready_by,
+            "no answer through the launcher:\n{}",
+            log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// A "Python web app" folder served by gunicorn through the launcher.
 struct Site {
     gunicorn: Child,
@@ -41,16 +69,7 @@ struct Site {
 impl Site {
     fn start(program: &str) -> Site {
         let site = Site::spawn(program);
-        let client = Client::new(&site.base);
-        let ready_by = Instant::now() + Duration::from_secs(60);
-        while client.try_get("/healthz").map(|r| r.status) != Some(200) {
-            assert!(
-                Instant::now() < ready_by,
-                "no answer through the launcher:\n{}",
-                site.log()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_until_served(&site.base, || site.log());
         site
     }
 
@@ -102,10 +121,8 @@ impl Site {
         std::fs::read_to_string(self.app.path().join("gunicorn.log")).unwrap_or_default()
     }
 
-    /// The server the launcher started, from the record it keeps beside the socket.
     fn server_pid(&self) -> Option<u32> {
-        let record = std::fs::read_to_string(self.app.path().join("bavard.sock.pid")).ok()?;
-        Some(number_after(&record, "\"pid\": ") as u32)
+        server_pid_in(self.app.path())
     }
 }
 
@@ -113,10 +130,7 @@ impl Drop for Site {
     fn drop(&mut self) {
         let _ = self.gunicorn.kill();
         let _ = self.gunicorn.wait();
-        // The server runs in a session of its own, on purpose: it outlives gunicorn.
-        if let Some(pid) = self.server_pid() {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-        }
+        kill_server_in(self.app.path());
     }
 }
 
@@ -449,26 +463,12 @@ impl PassengerSite {
             base: format!("http://127.0.0.1:{port}"),
             dir,
         };
-        let client = Client::new(&site.base);
-        let ready_by = Instant::now() + Duration::from_secs(60);
-        while client.try_get("/healthz").map(|r| r.status) != Some(200) {
-            assert!(
-                Instant::now() < ready_by,
-                "no answer through Passenger:\n{}",
-                site.log()
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        wait_until_served(&site.base, || site.log());
         site
     }
 
     fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
-    }
-
-    fn server_pid(&self) -> Option<u32> {
-        let record = std::fs::read_to_string(self.dir.path().join("app/bavard.sock.pid")).ok()?;
-        Some(number_after(&record, "\"pid\": ") as u32)
     }
 }
 
@@ -478,9 +478,7 @@ impl Drop for PassengerSite {
             .args(["-TERM", &self.apache.id().to_string()])
             .status();
         let _ = self.apache.wait();
-        if let Some(pid) = self.server_pid() {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-        }
+        kill_server_in(&self.dir.path().join("app"));
     }
 }
 
