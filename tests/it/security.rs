@@ -387,3 +387,53 @@ fn forwarding_headers_count_only_behind_a_trusted_proxy() {
         set_cookies(&res)
     );
 }
+
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_burst_of_logins_is_bounded_by_the_hashing_queue_not_by_memory() {
+    let server = Server::start_with(&["--trust-proxy"]);
+    server.signed_up("alice", "Alice");
+    // 400 logins at once, each from its own address and for its own name, so that no rate limit
+    // stops them first: only the hashing queue (two threads, 256 waiting) stands in the way.
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let attempts: Vec<_> = (0..400)
+            .map(|i| {
+                let client = server
+                    .client()
+                    .with_header("X-Forwarded-For", &format!("2001:db8::{i:x}"));
+                scope.spawn(move || client.login(&format!("nobody{i}"), "wrong password").status)
+            })
+            .collect();
+        attempts.into_iter().map(|a| a.join().unwrap()).collect()
+    });
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!(refused + checked, 400, "only 401 or 429: {statuses:?}");
+    assert!(refused > 0, "the queue is bounded: {checked} checked");
+    eprintln!(
+        "login burst: {checked} checked, {refused} refused with 429, server RSS {} KB",
+        rss_kb(server.pid())
+    );
+    assert!(
+        rss_kb(server.pid()) < 150 * 1024,
+        "{} KB after the burst",
+        rss_kb(server.pid())
+    );
+    assert_eq!(
+        server
+            .client()
+            .with_header("X-Forwarded-For", "2001:db8::ffff")
+            .login("alice", PASSWORD)
+            .status,
+        303,
+        "and the server still logs people in"
+    );
+}

@@ -76,6 +76,10 @@ impl Server {
         client
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Asks the server to stop as an init system or a host does (SIGTERM), and waits for it.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let sent = Command::new("kill")
