@@ -140,7 +140,6 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
             max_held: settings.max_held_polls,
         },
         registration: settings.registration,
-        trust_proxy: settings.trust_proxy,
         login_limiter: LoginLimiter::default(),
         users,
         answers: SharedAnswers::default(),

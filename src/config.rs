@@ -252,11 +252,6 @@ impl Settings {
                 .max(1),
         }
     }
-
-    /// Defaults for everything, on the given data folder (tests, tools).
-    pub fn with_data(data: PathBuf) -> Settings {
-        Settings::resolve(data, ServeOptions::default(), &HostEnv::default())
-    }
 }
 
 /// Reads the command line (and the environment through it).

@@ -17,7 +17,6 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub poll: PollSettings,
     pub registration: Registration,
-    pub trust_proxy: bool,
     pub login_limiter: LoginLimiter,
     pub users: Arc<UserCache>,
     pub answers: SharedAnswers,

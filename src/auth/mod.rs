@@ -142,7 +142,11 @@ impl FromRequest for SignedIn {
 /// The address login attempts are counted against. Behind a trusted proxy it is the one that
 /// proxy saw: the *last* `X-Forwarded-For` entry (or `Forwarded: for=`), since a proxy appends
 /// to what the client sent, and the entries before its own are the client's to invent.
-pub fn client_address(req: &HttpRequest, trust_proxy: bool) -> Option<IpAddr> {
+pub fn client_address(req: &HttpRequest) -> Option<IpAddr> {
+    address_behind(req, trusts_proxy(req))
+}
+
+fn address_behind(req: &HttpRequest, trust_proxy: bool) -> Option<IpAddr> {
     if trust_proxy && let Some(ip) = forwarded_for(req) {
         return Some(ip);
     }
@@ -248,7 +252,7 @@ mod tests {
             for (name, value) in headers {
                 req = req.append_header((*name, *value));
             }
-            client_address(&req.to_http_request(), trust).map(|ip| ip.to_string())
+            address_behind(&req.to_http_request(), trust).map(|ip| ip.to_string())
         };
         let appended = [("x-forwarded-for", "203.0.113.7, 198.51.100.2")];
         assert_eq!(address(&appended, true).as_deref(), Some("198.51.100.2"));

@@ -107,7 +107,7 @@ pub async fn change_password(
         ))
     };
     // A stolen session must not become a way to guess the password at leisure.
-    let address = auth::client_address(&req, state.trust_proxy);
+    let address = auth::client_address(&req);
     if !state.login_limiter.allow(address, &me.user.username) {
         return Ok(refuse(FieldError::new(
             "current_password",

@@ -100,7 +100,7 @@ pub async fn login(
             ),
         )
     };
-    let address = auth::client_address(&req, state.trust_proxy);
+    let address = auth::client_address(&req);
     if !state.login_limiter.allow(address, &fields.username) {
         return Ok(refuse(
             "error-too-many-logins",

@@ -93,7 +93,7 @@ pub async fn signup(
             },
         )
     };
-    let address = auth::client_address(&req, state.trust_proxy);
+    let address = auth::client_address(&req);
     if admin.is_none() && !state.login_limiter.allow_signup(address) {
         let slow_down = FieldError::new("username", "error-too-many-signups");
         return Ok(rerender(StatusCode::TOO_MANY_REQUESTS, &[slow_down]));
