@@ -135,7 +135,12 @@ impl Drop for Site {
 }
 
 fn signed_up(site: &Site, name: &str) -> Client {
-    let client = site.client();
+    signed_up_at(&site.base, name, || site.log())
+}
+
+/// Signs `name` up through the WSGI server at `base`; `log` explains a failure.
+fn signed_up_at(base: &str, name: &str, log: impl Fn() -> String) -> Client {
+    let client = Client::new(base);
     let res = client.post_form(
         "/signup",
         &[
@@ -144,7 +149,7 @@ fn signed_up(site: &Site, name: &str) -> Client {
             ("password", crate::support::PASSWORD),
         ],
     );
-    assert_eq!(res.status, 303, "{}\n{}", res.body, site.log());
+    assert_eq!(res.status, 303, "{}\n{}", res.body, log());
     client
 }
 
@@ -508,19 +513,7 @@ fn copy_tree(from: &Path, to: &Path) {
 #[test]
 fn people_chat_through_passenger_as_on_cpanel() {
     let site = PassengerSite::start();
-    let signed_up = |name: &str| {
-        let client = Client::new(&site.base);
-        let res = client.post_form(
-            "/signup",
-            &[
-                ("username", name),
-                ("display_name", name),
-                ("password", crate::support::PASSWORD),
-            ],
-        );
-        assert_eq!(res.status, 303, "{}\n{}", res.body, site.log());
-        client
-    };
+    let signed_up = |name: &str| signed_up_at(&site.base, name, || site.log());
     let alice = signed_up("alice");
     let bob = signed_up("bob");
     // An empty-bodied POST: Passenger passes it with no CONTENT_LENGTH at all.
