@@ -133,6 +133,8 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
     });
     let state = web::Data::new(AppState {
         pool: pool.clone(),
+        readers: db::Readers::new(&settings.data),
+        drawn: Default::default(),
         hub: Arc::clone(&hub),
         poll: PollSettings {
             hold: settings.poll_hold,

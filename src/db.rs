@@ -1,10 +1,13 @@
 //! The connection pool, per-connection settings, migrations, and running blocking database work
 //! off the async executor.
 
-use std::path::Path;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
 use crate::error::AppError;
 
@@ -112,6 +115,65 @@ where
     .await?
 }
 
+/// Short reads of the pages run on the worker thread that serves the request, with a read-only
+/// connection of that thread's own: the hop to the blocking pool and back cost more than the
+/// read itself (about 40 % of a conversation page, see BENCHMARKS.md). In WAL mode a reader
+/// never waits for the writer, so a read blocks its thread no longer than its own work, as
+/// rendering the page does anyway. Writes, and reads that may grow with the data (search,
+/// exports), keep using `run`.
+#[derive(Clone)]
+pub struct Readers {
+    file: Arc<PathBuf>,
+    /// Tells apart the databases one thread may read (tests start several servers).
+    database: u64,
+}
+
+thread_local! {
+    static READER: RefCell<Option<(u64, Connection)>> = const { RefCell::new(None) };
+}
+
+impl Readers {
+    pub fn new(data_dir: &Path) -> Readers {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        Readers {
+            file: Arc::new(data_dir.join(DATABASE_FILE)),
+            database: NEXT.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    fn open(&self) -> Result<Connection, AppError> {
+        let conn = Connection::open_with_flags(
+            self.file.as_path(),
+            // Read-write but `query_only`: a read-only handle on a WAL database cannot always
+            // recover the shared-memory index by itself.
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        conn.execute_batch("PRAGMA query_only = ON; PRAGMA busy_timeout = 5000;")?;
+        Ok(conn)
+    }
+
+    /// Runs `work` here, on this thread's reader.
+    pub fn read<T>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        READER.with(|slot| {
+            let Ok(mut slot) = slot.try_borrow_mut() else {
+                // A read inside a read: it gets a connection of its own.
+                return work(&mut self.open()?);
+            };
+            if !matches!(&*slot, Some((database, _)) if *database == self.database) {
+                *slot = Some((self.database, self.open()?));
+            }
+            match slot.as_mut() {
+                Some((_, conn)) => work(conn),
+                None => work(&mut self.open()?),
+            }
+        })
+    }
+}
+
 /// A write transaction that takes the write lock up front, so that it never fails half-way
 /// with SQLITE_BUSY on upgrading a read lock.
 pub fn write_tx(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
@@ -147,6 +209,28 @@ mod tests {
         files.sort();
         let listed: Vec<&str> = MIGRATIONS.iter().map(|(name, _)| *name).collect();
         assert_eq!(files, listed);
+    }
+
+    #[test]
+    fn a_worker_reads_what_the_pool_committed_and_cannot_write() {
+        let dir = std::env::temp_dir().join(format!("bavard-readers-{}", std::process::id()));
+        let pool = open(&dir).expect("database");
+        let readers = Readers::new(&dir);
+        let count = |conn: &mut Connection| -> Result<i64, AppError> {
+            Ok(conn.query_row("SELECT count(*) FROM instance_secrets", [], |r| r.get(0))?)
+        };
+        let before = readers.read(count).expect("read");
+        pool.get()
+            .unwrap()
+            .execute(
+                "INSERT INTO instance_secrets (name, value) VALUES ('t', x'00')",
+                [],
+            )
+            .expect("write through the pool");
+        assert_eq!(readers.read(count).expect("read again"), before + 1);
+        let refused = readers.read(|conn| Ok(conn.execute("DELETE FROM instance_secrets", [])?));
+        assert!(refused.is_err(), "the reader is read-only");
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

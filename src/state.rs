@@ -9,11 +9,14 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::session_store::RecentSessions;
 use crate::auth::user_cache::UserCache;
 use crate::config::Registration;
-use crate::db::Pool;
+use crate::db::{Pool, Readers};
 use crate::realtime::{Hub, SharedAnswers};
+use crate::views::conversation::DrawnMessages;
 
 pub struct AppState {
     pub pool: Pool,
+    /// Short reads on the worker's own connection (`db::Readers`).
+    pub readers: Readers,
     pub hub: Arc<Hub>,
     pub poll: PollSettings,
     pub registration: Registration,
@@ -21,6 +24,7 @@ pub struct AppState {
     pub users: Arc<UserCache>,
     pub answers: SharedAnswers,
     pub sessions: Arc<RecentSessions>,
+    pub drawn: DrawnMessages,
 }
 
 pub struct PollSettings {

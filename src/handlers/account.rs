@@ -15,7 +15,7 @@ use crate::state::AppState;
 use crate::views::account::{ProfileForm, profile_page};
 
 pub async fn show(me: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let frame = load_frame(&state, me.user.id).await?;
+    let frame = load_frame(&state, me.user.id)?;
     Ok(ok_html(profile_page(
         &shell(&me, &frame, &state, None, ""),
         &ProfileForm {
@@ -51,7 +51,7 @@ pub async fn save(
                 .into_iter()
                 .flatten()
                 .collect();
-            let frame = load_frame(&state, me.user.id).await?;
+            let frame = load_frame(&state, me.user.id)?;
             return Ok(invalid_form(profile_page(
                 &shell(&me, &frame, &state, None, ""),
                 &ProfileForm {
@@ -93,7 +93,7 @@ pub async fn change_password(
     state: web::Data<AppState>,
     Form(fields): Form<PasswordFields>,
 ) -> Result<HttpResponse, AppError> {
-    let frame = load_frame(&state, me.user.id).await?;
+    let frame = load_frame(&state, me.user.id)?;
     let refuse = |error: FieldError| {
         invalid_form(profile_page(
             &shell(&me, &frame, &state, None, ""),

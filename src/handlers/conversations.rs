@@ -36,10 +36,18 @@ pub(super) async fn render_page(
     panel_errors: &[FieldError],
 ) -> Result<HttpResponse, AppError> {
     let user = me.user.id;
-    let reading = db::run(&state.pool, move |conn| {
-        conversation::read(conn, id, user, before)
-    })
-    .await?;
+    let seen = state
+        .readers
+        .read(|conn| conversation::read_if_seen(conn, id, user, before))?;
+    let reading = match seen {
+        Some(reading) => reading,
+        None => {
+            db::run(&state.pool, move |conn| {
+                conversation::read(conn, id, user, before)
+            })
+            .await?
+        }
+    };
     if reading.read_moved {
         state.hub.read_moved(user, id);
     }
@@ -50,6 +58,7 @@ pub(super) async fn render_page(
     let page = views::conversation_page(
         &shell(me, &frame, state, Some((id, reading.latest)), ""),
         &ConversationView {
+            drawn: &state.drawn,
             conversation: &reading.conversation,
             title: &reading.title,
             members: &reading.members,
@@ -100,12 +109,12 @@ pub async fn history(
         return Ok(see_other(&paths::conversation_before(id, before)));
     }
     let user = me.user.id;
-    let page = db::run(&state.pool, move |conn| {
+    let page = state.readers.read(|conn| {
         conversation::find_for_member(conn, id, user)?.ok_or(AppError::NotFound)?;
         message::page(conn, id, Some(before))
-    })
-    .await?;
+    })?;
     Ok(ok_html(history_fragment(
+        &state.drawn,
         me.lang,
         id,
         &page.messages,
@@ -147,7 +156,7 @@ pub async fn new_group(
             .filter(|u| u.id != me_id && !listed.contains(&u.username))
             .collect()
     };
-    let frame = load_frame(&state, me.user.id).await?;
+    let frame = load_frame(&state, me.user.id)?;
     Ok(ok_html(views::new_group_page(
         &shell(&me, &frame, &state, None, ""),
         &NewGroupForm {
@@ -191,7 +200,7 @@ pub async fn create_group(
         (title, members) => {
             let errors: Vec<FieldError> =
                 [title.err(), members.err()].into_iter().flatten().collect();
-            let frame = load_frame(&state, me.user.id).await?;
+            let frame = load_frame(&state, me.user.id)?;
             return Ok(invalid_form(views::new_group_page(
                 &shell(&me, &frame, &state, None, ""),
                 &NewGroupForm {

@@ -19,7 +19,7 @@ pub async fn home(
     state: web::Data<AppState>,
     query: web::Query<HomeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let frame = load_frame(&state, me.user.id).await?;
+    let frame = load_frame(&state, me.user.id)?;
     Ok(ok_html(home_page(&shell(
         &me,
         &frame,

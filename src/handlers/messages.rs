@@ -88,7 +88,7 @@ pub async fn edit_form(
     let (id, message_id) = (ConversationId(path.0), MessageId(path.1));
     let found = member_message(&state, me.user.id, id, message_id).await?;
     found.check_changeable_by(me.user.id)?;
-    let frame = load_frame(&state, me.user.id).await?;
+    let frame = load_frame(&state, me.user.id)?;
     Ok(ok_html(edit_message_page(
         &shell(&me, &frame, &state, None, ""),
         &found,
@@ -109,7 +109,7 @@ pub async fn edit(
     let body = match message::check_body(&fields.body) {
         Ok(body) => body,
         Err(error) => {
-            let frame = load_frame(&state, user).await?;
+            let frame = load_frame(&state, user)?;
             let page = edit_message_page(
                 &shell(&me, &frame, &state, None, ""),
                 &found,

@@ -58,11 +58,10 @@ pub struct Frame {
     pub cursor: EventId,
 }
 
-pub async fn load_frame(state: &AppState, user: UserId) -> Result<Frame, AppError> {
-    let (conversations, cursor) = db::run(&state.pool, move |conn| {
-        conversation::list_with_cursor(conn, user)
-    })
-    .await?;
+pub fn load_frame(state: &AppState, user: UserId) -> Result<Frame, AppError> {
+    let (conversations, cursor) = state
+        .readers
+        .read(|conn| conversation::list_with_cursor(conn, user))?;
     Ok(Frame {
         conversations,
         cursor,

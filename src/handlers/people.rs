@@ -49,7 +49,7 @@ pub async fn search(
     if is_htmx(&req) {
         return Ok(ok_html(views::results_fragment(me.lang, &search)));
     }
-    let frame = load_frame(&state, me.user.id).await?;
+    let frame = load_frame(&state, me.user.id)?;
     Ok(ok_html(views::search_page(
         &shell(&me, &frame, &state, None, ""),
         &search,
@@ -67,7 +67,7 @@ pub async fn profile(
     })
     .await?;
     let user = found.ok_or(AppError::NotFound)?;
-    let frame = load_frame(&state, me.user.id).await?;
+    let frame = load_frame(&state, me.user.id)?;
     Ok(ok_html(views::profile_page(
         &shell(&me, &frame, &state, None, ""),
         &user,

@@ -40,7 +40,7 @@ pub async fn signup_form(
     };
     Ok(match signed_in {
         Some(me) if me.user.is_admin => {
-            let frame = load_frame(&state, me.user.id).await?;
+            let frame = load_frame(&state, me.user.id)?;
             ok_html(views::admin_signup_page(
                 &shell(&me, &frame, &state, None, ""),
                 &SignupForm {
@@ -73,7 +73,7 @@ pub async fn signup(
         ));
     }
     let frame = match &admin {
-        Some(me) => Some(load_frame(&state, me.user.id).await?),
+        Some(me) => Some(load_frame(&state, me.user.id)?),
         None => None,
     };
     let rerender = |status: StatusCode, errors: &[FieldError]| {

@@ -485,6 +485,7 @@ pub fn list_with_cursor(
 
 /// A conversation as one member opens it.
 pub struct Reading {
+    opens_latest: bool,
     pub conversation: Conversation,
     /// The title this member sees (`title_seen`).
     pub title: String,
@@ -508,6 +509,31 @@ pub fn read(
     user: UserId,
     before: Option<MessageId>,
 ) -> Result<Reading, AppError> {
+    let mut reading = snapshot(conn, id, user, before)?;
+    if reading.opens_unread() {
+        reading.read_moved = mark_read(conn, id, user, reading.latest)?;
+    }
+    Ok(reading)
+}
+
+/// The same when opening it moves no read mark, for a read-only connection; None when it would
+/// (then `read` must be run on a writer).
+pub fn read_if_seen(
+    conn: &mut Connection,
+    id: ConversationId,
+    user: UserId,
+    before: Option<MessageId>,
+) -> Result<Option<Reading>, AppError> {
+    let reading = snapshot(conn, id, user, before)?;
+    Ok((!reading.opens_unread()).then_some(reading))
+}
+
+fn snapshot(
+    conn: &mut Connection,
+    id: ConversationId,
+    user: UserId,
+    before: Option<MessageId>,
+) -> Result<Reading, AppError> {
     let snapshot = conn.transaction()?;
     let conversation = find_for_member(&snapshot, id, user)?.ok_or(AppError::NotFound)?;
     let cursor = event::latest_id(&snapshot)?;
@@ -517,14 +543,13 @@ pub fn read(
     let latest = message::latest_id(&snapshot, id)?;
     snapshot.commit()?;
     let opens_latest = before.is_none();
-    let read_moved =
-        opens_latest && conversation.last_read < latest && mark_read(conn, id, user, latest)?;
     if opens_latest && let Some(entry) = list.iter_mut().find(|s| s.id == id) {
         entry.unread = 0;
     }
     let other = other_person(&members, user).map(|m| m.display_name.as_str());
     let title = title_seen(conversation.kind, &conversation.title, other).to_owned();
     Ok(Reading {
+        opens_latest,
         conversation,
         title,
         members,
@@ -532,8 +557,14 @@ pub fn read(
         list,
         cursor,
         latest,
-        read_moved,
+        read_moved: false,
     })
+}
+
+impl Reading {
+    fn opens_unread(&self) -> bool {
+        self.opens_latest && self.conversation.last_read < self.latest
+    }
 }
 
 /// Every conversation of `user`, most recently active first.

@@ -67,7 +67,7 @@ pub struct Author {
     pub display_name: String,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     pub id: MessageId,
     pub conversation: ConversationId,

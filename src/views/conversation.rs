@@ -1,7 +1,10 @@
 //! Conversations: the list in the side panel, the message log, the composer, and the fragments
 //! that long-polling and "Load earlier messages" swap in.
 
-use maud::{Markup, PreEscaped, html};
+use std::sync::Arc;
+use std::time::Duration;
+
+use maud::{Markup, PreEscaped, Render, html};
 
 use super::layout::{Section, Shell, app_page};
 use super::{AvatarSize, Field, FieldKind, avatar_initials, title_with_errors};
@@ -11,6 +14,7 @@ use crate::model::message::{BODY_MAX, Message, MessageKind};
 use crate::model::user::User;
 use crate::model::{ConversationId, FieldError, MessageId};
 use crate::paths;
+use crate::recent::Recent;
 
 /// RFC 3339 for `<time datetime>`.
 fn iso(unix_seconds: i64) -> String {
@@ -123,6 +127,51 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// Messages as pages draw them, each drawn once per language and reused by every page that
+/// shows it: most of a conversation page is its fifty messages, and they rarely change. An
+/// entry is used only while the message is exactly as it was drawn, so an edit, a deletion or
+/// an author's new name is drawn afresh without anyone having to forget anything.
+pub struct DrawnMessages {
+    drawn: Recent<(MessageId, Lang, bool), Arc<(Message, String)>>,
+}
+
+/// About 1 KB each: a few megabytes at most.
+const DRAWN_KEPT: usize = 4_000;
+const DRAWN_LIFETIME: Duration = Duration::from_secs(3_600);
+
+impl Default for DrawnMessages {
+    fn default() -> Self {
+        DrawnMessages {
+            drawn: Recent::new(DRAWN_LIFETIME, DRAWN_KEPT),
+        }
+    }
+}
+
+impl DrawnMessages {
+    fn item(&self, lang: Lang, message: &Message) -> Drawn {
+        let key = (message.id, lang, message.continued);
+        if let Some(drawn) = self.drawn.get(&key)
+            && drawn.0 == *message
+        {
+            return Drawn(drawn);
+        }
+        let drawn = Arc::new((
+            message.clone(),
+            message_item(lang, message, false).into_string(),
+        ));
+        self.drawn.put(key, Arc::clone(&drawn));
+        Drawn(drawn)
+    }
+}
+
+struct Drawn(Arc<(Message, String)>);
+
+impl Render for Drawn {
+    fn render_to(&self, buffer: &mut String) {
+        buffer.push_str(&self.0.1);
     }
 }
 
@@ -261,6 +310,7 @@ pub fn poll_fragment(answer: &PollAnswer<'_>) -> Markup {
 }
 
 pub struct ConversationView<'a> {
+    pub drawn: &'a DrawnMessages,
     pub conversation: &'a Conversation,
     /// The title as this reader sees it (the other person's name in a direct conversation).
     pub title: &'a str,
@@ -313,6 +363,7 @@ fn earlier_link(lang: Lang, conversation: ConversationId, first: Option<&Message
 /// Older messages for "Load earlier messages": they go before the log, never into it, so that
 /// screen readers do not announce history as news.
 pub fn history_fragment(
+    drawn: &DrawnMessages,
     lang: Lang,
     conversation: ConversationId,
     messages: &[Message],
@@ -321,7 +372,7 @@ pub fn history_fragment(
     html! {
         (earlier_link(lang, conversation, if has_earlier { messages.first() } else { None }))
         ol hx-swap-oob="afterbegin:#earlier" {
-            @for message in messages { (message_item(lang, message, false)) }
+            @for message in messages { (drawn.item(lang, message)) }
         }
     }
 }
@@ -382,7 +433,7 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
             div #log role="log" aria-labelledby="log-label" tabindex="-1" {
                 h2 #log-label .visually-hidden { (lang.t_args("conversation-log-label", &[("title", view.title.to_owned().into())])) }
                 ol #messages .messages {
-                    @for message in view.messages { (message_item(lang, message, false)) }
+                    @for message in view.messages { (view.drawn.item(lang, message)) }
                 }
             }
             noscript {
@@ -482,4 +533,61 @@ pub fn edit_message_page(
                 p { a href=(paths::message(message.conversation, message.id)) { (lang.t("edit-cancel")) } }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::UserId;
+    use crate::model::message::Author;
+
+    fn message(body: &str, display_name: &str) -> Message {
+        Message {
+            id: MessageId(7),
+            conversation: ConversationId(1),
+            author: Some(Author {
+                id: UserId(3),
+                username: "ana".into(),
+                display_name: display_name.into(),
+            }),
+            kind: MessageKind::Text,
+            body: body.into(),
+            created_at: 1_790_000_000,
+            edited: false,
+            deleted: false,
+            continued: false,
+        }
+    }
+
+    fn drawn(cache: &DrawnMessages, lang: Lang, message: &Message) -> String {
+        html! { (cache.item(lang, message)) }.into_string()
+    }
+
+    #[test]
+    fn a_drawn_message_is_drawn_again_once_it_changed() {
+        let cache = DrawnMessages::default();
+        let first = message("hello <b>", "Ana");
+        assert_eq!(
+            drawn(&cache, Lang::En, &first),
+            message_item(Lang::En, &first, false).into_string()
+        );
+        let edited = Message {
+            body: "hello again".into(),
+            edited: true,
+            ..first.clone()
+        };
+        let page = drawn(&cache, Lang::En, &edited);
+        assert!(page.contains("hello again") && !page.contains("hello &lt;b&gt;"));
+        let renamed = message("hello again", "Ana Lima");
+        assert!(drawn(&cache, Lang::En, &renamed).contains("Ana Lima"));
+        let continued = Message {
+            continued: true,
+            ..renamed.clone()
+        };
+        assert!(drawn(&cache, Lang::En, &continued).contains("msg continued"));
+        assert!(
+            drawn(&cache, Lang::Fr, &renamed).contains("Modifier"),
+            "each language drawn in its own words"
+        );
+    }
 }
