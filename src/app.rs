@@ -23,7 +23,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::forms;
 use crate::handlers::{
-    account, conversations, error_pages, home, login, messages, people, poll, signup,
+    account, conversations, error_pages, home, login, messages, people, poll, search, signup,
 };
 use crate::model;
 use crate::realtime::SharedAnswers;
@@ -69,6 +69,7 @@ pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
         route!(POST "/profile/password" => account::change_password),
         route!(GET "/users" => people::search),
         route!(GET "/u/{username}" => people::profile),
+        route!(GET "/search" => search::messages),
         route!(GET "/poll" => poll::everywhere),
         route!(POST "/c" => conversations::create_group),
         route!(GET "/c/new" => conversations::new_group),

@@ -32,6 +32,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_hashed_session_keys.sql",
         include_str!("../migrations/0004_hashed_session_keys.sql"),
     ),
+    (
+        "0005_message_search.sql",
+        include_str!("../migrations/0005_message_search.sql"),
+    ),
 ];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode
@@ -80,6 +84,11 @@ pub fn open_with(data_dir: &Path, connections: u32) -> Result<Pool, AppError> {
 }
 
 pub fn migrate(conn: &mut Connection) -> Result<(), AppError> {
+    migrate_up_to(conn, MIGRATIONS.len())
+}
+
+/// Applies the migrations not yet applied among the first `count`.
+fn migrate_up_to(conn: &mut Connection, count: usize) -> Result<(), AppError> {
     let applied: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     let applied = usize::try_from(applied).unwrap_or(usize::MAX);
     if applied > MIGRATIONS.len() {
@@ -89,7 +98,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), AppError> {
             MIGRATIONS.len()
         )));
     }
-    for (version, (name, sql)) in MIGRATIONS.iter().enumerate().skip(applied) {
+    for (version, (name, sql)) in MIGRATIONS.iter().enumerate().take(count).skip(applied) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)
             .map_err(|e| AppError::internal(format!("migration {name} failed: {e}")))?;
@@ -231,6 +240,30 @@ mod tests {
         let refused = readers.read(|conn| Ok(conn.execute("DELETE FROM instance_secrets", [])?));
         assert!(refused.is_err(), "the reader is read-only");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn messages_written_before_search_existed_are_found_after_the_upgrade() {
+        let mut conn = Connection::open_in_memory().expect("in-memory database");
+        conn.execute_batch(CONNECTION_PRAGMAS).expect("pragmas");
+        migrate_up_to(&mut conn, 4).expect("the schema before search");
+        conn.execute_batch(
+            "INSERT INTO conversations (id, kind, title, created_at, last_activity)
+                 VALUES (1, 'group', 'Old', 0, 0);
+             INSERT INTO messages (id, conversation_id, kind, body, created_at)
+                 VALUES (1, 1, 'text', 'an old crème brûlée recipe', 0),
+                        (2, 1, 'created', 'creme', 0);",
+        )
+        .expect("old rows");
+        migrate(&mut conn).expect("upgrade");
+        let found: Vec<i64> = conn
+            .prepare("SELECT rowid FROM message_search WHERE message_search MATCH 'creme'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(found, vec![1], "the text message, not the notice");
     }
 
     #[test]

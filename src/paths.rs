@@ -13,6 +13,7 @@ pub const SIGNUP: &str = "/signup";
 pub const PROFILE: &str = "/profile";
 pub const PASSWORD: &str = "/profile/password";
 pub const PEOPLE: &str = "/users";
+pub const SEARCH: &str = "/search";
 /// Where a new group is posted.
 pub const GROUPS: &str = "/c";
 pub const NEW_GROUP: &str = "/c/new";
@@ -29,6 +30,22 @@ pub fn conversation_before(id: ConversationId, before: MessageId) -> String {
 /// A message in its conversation's page.
 pub fn message(id: ConversationId, message: MessageId) -> String {
     format!("/c/{id}#m{message}")
+}
+
+/// A message in the page that ends with it (any message, however old), scrolled to and marked.
+pub fn message_in_context(id: ConversationId, message: MessageId) -> String {
+    format!("/c/{id}?before={}#m{message}", message.0 + 1)
+}
+
+/// Message search, within one conversation or (None) in all of the reader's.
+pub fn search(within: Option<ConversationId>, typed: &str, page: usize) -> String {
+    let typed = percent_encoding::utf8_percent_encode(typed, percent_encoding::NON_ALPHANUMERIC);
+    let within = within.map(|c| format!("&c={c}")).unwrap_or_default();
+    format!("{SEARCH}?q={typed}{within}&page={page}")
+}
+
+pub fn search_within(id: ConversationId) -> String {
+    format!("{SEARCH}?c={id}")
 }
 
 pub fn messages(id: ConversationId) -> String {

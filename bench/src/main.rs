@@ -42,7 +42,7 @@ enum Scenario {
     Logins,
     FanOut,
     Throughput,
-    /// Conversation page ÷ /healthz, and page weight.
+    /// Conversation page ÷ /healthz, page weight, and message search over the same history.
     Page,
 }
 
@@ -644,6 +644,40 @@ async fn rate(
     Ok(done.get() as f64 / started.elapsed().as_secs_f64())
 }
 
+/// Search latencies in ms, one request at a time as a person types: the very first search on
+/// the server (nothing of the index cached yet by this process), then p50 and p99 of `count`
+/// more, cycling through a word in every message, a rare one, a prefix of a common one and a
+/// word in none.
+async fn search_latency(
+    addr: SocketAddr,
+    person: &Person,
+    count: usize,
+) -> std::io::Result<(f64, f64, f64)> {
+    const QUERIES: [&str; 4] = ["little", "number+4242", "numb", "zyzzyva"];
+    let mut conn = Conn::open(addr).await?;
+    let mut timed = Vec::with_capacity(count + 1);
+    for i in 0..=count {
+        let started = Instant::now();
+        let res = conn
+            .get(
+                &format!("/search?q={}", QUERIES[i % QUERIES.len()]),
+                Some(&person.cookie),
+                true,
+            )
+            .await?;
+        if res.status != 200 {
+            return Err(std::io::Error::other(format!(
+                "search answered {}",
+                res.status
+            )));
+        }
+        timed.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let first = timed.remove(0);
+    timed.sort_by(f64::total_cmp);
+    Ok((first, percentile(&timed, 50.0), percentile(&timed, 99.0)))
+}
+
 /// Bytes over the wire (gzip) for a first visit: the page and every asset it links.
 async fn page_weight(
     addr: SocketAddr,
@@ -965,6 +999,27 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
             "",
             None,
         ));
+
+        let (first, p50, p99) = search_latency(addr, owner, 400).await?;
+        rows.push(row(
+            format!(
+                "message search p99, a history of {} messages (and the run's others)",
+                sizes.page_history
+            ),
+            format!("{p99:.1} ms (p50 {p50:.1}, first search {first:.1})"),
+            "≤ 50 ms",
+            Some(p99 <= 50.0),
+        ));
+        // Someone in none of the matching conversations: every match is read and refused.
+        if let Some(outsider) = members.get(2) {
+            let (first, p50, p99) = search_latency(addr, outsider, 400).await?;
+            rows.push(row(
+                "  the same by someone outside that conversation",
+                format!("{p99:.1} ms (p50 {p50:.1}, first search {first:.1})"),
+                "≤ 50 ms",
+                Some(p99 <= 50.0),
+            ));
+        }
 
         let weight = page_weight(addr, owner, page_group).await? as f64 / 1024.0;
         rows.push(row(

@@ -9,6 +9,7 @@ pub mod login;
 pub mod messages;
 pub mod people;
 pub mod poll;
+pub mod search;
 pub mod signup;
 
 use actix_web::HttpResponse;

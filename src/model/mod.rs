@@ -8,6 +8,7 @@ pub mod conversation;
 pub mod event;
 pub mod invalidation;
 pub mod message;
+pub mod search;
 pub mod secret;
 pub mod session;
 pub mod user;

@@ -17,7 +17,7 @@ use crate::paths;
 use crate::recent::Recent;
 
 /// RFC 3339 for `<time datetime>`.
-fn iso(unix_seconds: i64) -> String {
+pub(super) fn iso(unix_seconds: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix_seconds)
         .ok()
         .and_then(|t| {
@@ -391,6 +391,7 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                 li { a href="#log" { (lang.t("skip-to-messages")) } }
                 li { a href="#body" { (lang.t("skip-to-composer")) } }
             }
+            p.conversation-search { a href=(paths::search_within(id)) { (lang.t("conversation-search")) } }
             details.members-panel open[!view.panel_errors.is_empty()] {
                 summary { (lang.t_args("conversation-members", &[("count", view.members.len().into())])) }
                 ul.people {

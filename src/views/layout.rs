@@ -61,6 +61,7 @@ pub enum Section {
     Conversation,
     Profile,
     People,
+    Search,
 }
 
 /// What every signed-in page shows around its content.
@@ -96,6 +97,9 @@ pub fn app_page(shell: &Shell<'_>, section: Section, title: &str, main: Markup) 
                                 } }
                                 li { a href=(paths::PEOPLE) aria-current=[current(Section::People)] {
                                     (lang.t("menu-people"))
+                                } }
+                                li { a href=(paths::SEARCH) aria-current=[current(Section::Search)] {
+                                    (lang.t("menu-search"))
                                 } }
                                 li { form method="post" action=(paths::LOGOUT) {
                                     button.link type="submit" { (lang.t("menu-logout")) }

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod home;
 pub mod layout;
 pub mod people;
+pub mod search;
 
 use maud::{Markup, html};
 

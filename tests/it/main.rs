@@ -10,5 +10,6 @@ mod launcher;
 mod messaging;
 mod pages;
 mod people;
+mod search;
 mod security;
 mod support;
