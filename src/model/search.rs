@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::conversation::{self, Summary};
 use super::{ConversationId, MessageId, UserId};
@@ -52,10 +52,32 @@ pub fn match_expression(typed: &str) -> Option<String> {
     Some(quoted.collect::<Vec<_>>().join(" "))
 }
 
+/// Indexes the messages sent since the last time, in one transaction: the watcher calls it every
+/// second, and every search first, so that a search always finds what was just sent.
+pub fn index_pending(conn: &mut Connection) -> Result<(), AppError> {
+    let pending = conn
+        .prepare_cached("SELECT 1 FROM search_pending LIMIT 1")?
+        .query_row([], |_| Ok(()))
+        .optional()?;
+    if pending.is_none() {
+        return Ok(());
+    }
+    let tx = crate::db::write_tx(conn)?;
+    tx.execute_batch(
+        "DELETE FROM message_search WHERE rowid IN (SELECT message_id FROM search_pending);
+         INSERT INTO message_search (rowid, body)
+             SELECT m.id, m.body FROM search_pending p JOIN messages m ON m.id = p.message_id
+             WHERE m.kind = 'text' AND m.deleted_at IS NULL;
+         DELETE FROM search_pending;",
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// The newest messages `user` may read that match `typed`, in every conversation they are in or
 /// only in `within` (of which they must be a member: NotFound otherwise). Page 1 is the newest.
 pub fn messages(
-    conn: &Connection,
+    conn: &mut Connection,
     user: UserId,
     typed: &str,
     within: Option<ConversationId>,
@@ -70,6 +92,7 @@ pub fn messages(
             has_more: false,
         });
     };
+    index_pending(conn)?;
     let offset = page.saturating_sub(1).saturating_mul(PAGE_SIZE);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT m.id, m.conversation_id, u.display_name, m.created_at,
@@ -78,7 +101,8 @@ pub fn messages(
          JOIN messages m ON m.id = message_search.rowid
          JOIN memberships mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2
          LEFT JOIN users u ON u.id = m.author_id
-         WHERE message_search MATCH ?1 AND (?3 IS NULL OR m.conversation_id = ?3)
+         WHERE message_search MATCH ?1 AND m.deleted_at IS NULL
+               AND (?3 IS NULL OR m.conversation_id = ?3)
          -- The index walks its rowids newest first and stops at the page's end; ordering by
          -- m.id would make SQLite sort every match of a common word.
          ORDER BY message_search.rowid DESC
@@ -121,6 +145,51 @@ pub fn messages(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn found(conn: &Connection, word: &str) -> Vec<i64> {
+        conn.prepare("SELECT rowid FROM message_search WHERE message_search MATCH ?1")
+            .unwrap()
+            .query_map([word], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn the_index_follows_sends_edits_and_deletions_whatever_the_order() {
+        let mut conn = crate::db::memory();
+        conn.execute_batch(
+            "INSERT INTO conversations (id, kind, title, created_at, last_activity)
+                 VALUES (1, 'group', 'G', 0, 0);
+             INSERT INTO messages (id, conversation_id, kind, body, created_at) VALUES
+                 (1, 1, 'text', 'apple pie', 0),
+                 (2, 1, 'text', 'banana bread', 0),
+                 (3, 1, 'text', 'cherry tart', 0);
+             UPDATE messages SET body = 'apricot pie', edited_at = 1 WHERE id = 1;
+             UPDATE messages SET body = '', deleted_at = 1 WHERE id = 2;",
+        )
+        .unwrap();
+        index_pending(&mut conn).unwrap();
+        assert_eq!(found(&conn, "apricot"), vec![1]);
+        assert!(
+            found(&conn, "apple").is_empty(),
+            "edited before it was indexed"
+        );
+        assert!(
+            found(&conn, "banana").is_empty(),
+            "deleted before it was indexed"
+        );
+        conn.execute_batch(
+            "UPDATE messages SET body = 'plum tart', edited_at = 2 WHERE id = 3;
+             DELETE FROM messages WHERE id = 1;",
+        )
+        .unwrap();
+        assert_eq!(found(&conn, "tart"), vec![3], "an edit applies at once");
+        assert!(found(&conn, "cherry").is_empty());
+        assert!(found(&conn, "apricot").is_empty());
+        index_pending(&mut conn).unwrap();
+        assert_eq!(found(&conn, "plum"), vec![3]);
+    }
 
     #[test]
     fn typed_text_becomes_quoted_words_the_last_a_prefix() {

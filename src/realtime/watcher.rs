@@ -1,5 +1,6 @@
 //! Background upkeep of the hub: notices commits made by other processes (a second app process,
-//! an operator's `bavard` command) through SQLite's `data_version`, and writes batched read marks.
+//! an operator's `bavard` command) through SQLite's `data_version`, and writes batched read marks
+//! and indexes new messages for search, both once a second.
 //! It also passes on the notes of changed sessions and accounts, so that what this process
 //! keeps of them in memory is forgotten.
 
@@ -11,6 +12,7 @@ use rusqlite::Connection;
 
 use super::Hub;
 use crate::model::invalidation::{self, Invalidated};
+use crate::model::search;
 
 /// Under the one second in which another process's message must reach waiting clients.
 const WATCH_INTERVAL: Duration = Duration::from_millis(200);
@@ -59,10 +61,13 @@ pub fn spawn(
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "reading data_version failed"),
                 }
-                if tick.is_multiple_of(READ_FLUSH_EVERY)
-                    && let Err(e) = hub.flush_reads(&mut conn)
-                {
-                    tracing::error!(error = %e, "writing read marks failed");
+                if tick.is_multiple_of(READ_FLUSH_EVERY) {
+                    if let Err(e) = hub.flush_reads(&mut conn) {
+                        tracing::error!(error = %e, "writing read marks failed");
+                    }
+                    if let Err(e) = search::index_pending(&mut conn) {
+                        tracing::error!(error = %e, "indexing new messages for search failed");
+                    }
                 }
             }
         })?;
