@@ -117,3 +117,19 @@ pub fn title_with_errors(lang: Lang, title: &str, errors: &[FieldError]) -> Stri
         lang.t_args("title-with-errors", &[("title", title.to_owned().into())])
     }
 }
+
+/// "Previous page" and "Next page" under a list of results; `link` gives a page's address.
+pub fn pager(lang: Lang, page: usize, has_more: bool, link: impl Fn(usize) -> String) -> Markup {
+    html! {
+        @if page > 1 || has_more {
+            nav.pager aria-label=(lang.t("pager-label")) {
+                @if page > 1 {
+                    a href=(link(page - 1)) rel="prev" { (lang.t("pager-previous")) }
+                }
+                @if has_more {
+                    a href=(link(page + 1)) rel="next" { (lang.t("pager-next")) }
+                }
+            }
+        }
+    }
+}

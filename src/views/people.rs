@@ -3,7 +3,7 @@
 use maud::{Markup, html};
 
 use super::layout::{Section, Shell, app_page};
-use super::{AvatarSize, avatar};
+use super::{AvatarSize, avatar, pager};
 use crate::i18n::Lang;
 use crate::model::user::{SearchPage, User};
 use crate::paths;
@@ -71,16 +71,7 @@ pub fn results_fragment(lang: Lang, search: &Search<'_>) -> Markup {
                 }
             }
         }
-        @if search.page > 1 || results.has_more {
-            nav.pager aria-label=(lang.t("pager-label")) {
-                @if search.page > 1 {
-                    a href=(page_link(search.page - 1)) rel="prev" { (lang.t("pager-previous")) }
-                }
-                @if results.has_more {
-                    a href=(page_link(search.page + 1)) rel="next" { (lang.t("pager-next")) }
-                }
-            }
-        }
+        (pager(lang, search.page, results.has_more, page_link))
     }
 }
 

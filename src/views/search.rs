@@ -4,6 +4,7 @@
 use maud::{Markup, html};
 
 use super::layout::{Section, Shell, app_page};
+use super::pager;
 use crate::i18n::Lang;
 use crate::model::ConversationId;
 use crate::model::search::{Hit, MATCH_END, MATCH_START, Results};
@@ -77,20 +78,9 @@ pub fn results_fragment(lang: Lang, search: &MessageSearch<'_>) -> Markup {
                 @for hit in &results.hits { (hit_item(lang, hit, within.is_none())) }
             }
         }
-        @if search.page > 1 || results.has_more {
-            nav.pager aria-label=(lang.t("pager-label")) {
-                @if search.page > 1 {
-                    a href=(paths::search(within, search.typed, search.page - 1)) rel="prev" {
-                        (lang.t("pager-previous"))
-                    }
-                }
-                @if results.has_more {
-                    a href=(paths::search(within, search.typed, search.page + 1)) rel="next" {
-                        (lang.t("pager-next"))
-                    }
-                }
-            }
-        }
+        (pager(lang, search.page, results.has_more, |page| {
+            paths::search(within, search.typed, page)
+        }))
     }
 }
 

@@ -1,21 +1,8 @@
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    Client, PASSWORD, Server, cursor_in, hostile_texts, message_ids, number_after,
+    Client, PASSWORD, Server, cursor_in, group, hostile_texts, message_ids, number_after, send,
 };
-
-/// Creates a group as `owner` and returns its id.
-fn group(owner: &Client, title: &str, members: &str) -> u64 {
-    let res = owner.post_form("/c", &[("title", title), ("members", members)]);
-    assert_eq!(res.status, 303, "{}", res.body);
-    number_after(res.location(), "/c/")
-}
-
-fn send(client: &Client, conversation: u64, body: &str) -> u64 {
-    let res = client.post_form(&format!("/c/{conversation}/messages"), &[("body", body)]);
-    assert_eq!(res.status, 303, "{}", res.body);
-    number_after(res.location(), "#m")
-}
 
 fn poll(client: &Client, conversation: u64, cursor: u64) -> crate::support::Response {
     client.get(&format!("/c/{conversation}/poll?after={cursor}"))

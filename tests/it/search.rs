@@ -1,19 +1,7 @@
 //! Message search: accents and capitals aside, only what the searcher may read, input taken as
 //! words, and each hit leading to its message in context.
 
-use crate::support::{Client, Server, hostile_texts, number_after};
-
-fn group(owner: &Client, title: &str, members: &str) -> u64 {
-    let res = owner.post_form("/c", &[("title", title), ("members", members)]);
-    assert_eq!(res.status, 303, "{}", res.body);
-    number_after(res.location(), "/c/")
-}
-
-fn send(client: &Client, conversation: u64, body: &str) -> u64 {
-    let res = client.post_form(&format!("/c/{conversation}/messages"), &[("body", body)]);
-    assert_eq!(res.status, 303, "{}", res.body);
-    number_after(res.location(), "#m")
-}
+use crate::support::{Client, Server, group, hostile_texts, send};
 
 /// The results as htmx swaps them in (the whole page would also hold the conversation list,
 /// whose previews show the latest messages).

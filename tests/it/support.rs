@@ -374,3 +374,17 @@ pub fn message_ids(html: &str) -> Vec<u64> {
         })
         .collect()
 }
+
+/// Creates a group as `owner` (with `members`, usernames) and returns its id.
+pub fn group(owner: &Client, title: &str, members: &str) -> u64 {
+    let res = owner.post_form("/c", &[("title", title), ("members", members)]);
+    assert_eq!(res.status, 303, "{}", res.body);
+    number_after(res.location(), "/c/")
+}
+
+/// Sends `body` into the conversation and returns the new message's id.
+pub fn send(client: &Client, conversation: u64, body: &str) -> u64 {
+    let res = client.post_form(&format!("/c/{conversation}/messages"), &[("body", body)]);
+    assert_eq!(res.status, 303, "{}", res.body);
+    number_after(res.location(), "#m")
+}
