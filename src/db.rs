@@ -172,13 +172,11 @@ impl Readers {
                 // A read inside a read: it gets a connection of its own.
                 return work(&mut self.open()?);
             };
-            if !matches!(&*slot, Some((database, _)) if *database == self.database) {
-                *slot = Some((self.database, self.open()?));
-            }
-            match slot.as_mut() {
-                Some((_, conn)) => work(conn),
-                None => work(&mut self.open()?),
-            }
+            let conn = match &mut *slot {
+                Some((database, conn)) if *database == self.database => conn,
+                other => &mut other.insert((self.database, self.open()?)).1,
+            };
+            work(conn)
         })
     }
 }

@@ -131,6 +131,11 @@ fn too_slow(error: &actix_web::Error) -> bool {
     )
 }
 
+/// The page a paged list opens on when the query names none (`#[serde(default = …)]`).
+pub fn first_page() -> usize {
+    1
+}
+
 /// Query strings and path segments that do not parse (a page number that is not a number, …)
 /// are the client's mistake: a 400 page, not actix's bare text.
 pub fn query_config() -> web::QueryConfig {

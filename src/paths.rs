@@ -44,6 +44,12 @@ pub fn search(within: Option<ConversationId>, typed: &str, page: usize) -> Strin
     format!("{SEARCH}?q={typed}{within}&page={page}")
 }
 
+/// People search, page `page`.
+pub fn people_search(typed: &str, page: usize) -> String {
+    let typed = percent_encoding::utf8_percent_encode(typed, percent_encoding::NON_ALPHANUMERIC);
+    format!("{PEOPLE}?q={typed}&page={page}")
+}
+
 pub fn search_within(id: ConversationId) -> String {
     format!("{SEARCH}?c={id}")
 }

@@ -19,12 +19,8 @@ const MAX_QUERY_CHARS: usize = 100;
 pub struct SearchQuery {
     #[serde(default)]
     q: String,
-    #[serde(default = "first_page")]
+    #[serde(default = "crate::forms::first_page")]
     page: usize,
-}
-
-fn first_page() -> usize {
-    1
 }
 
 pub async fn search(

@@ -7,8 +7,8 @@ use super::{load_frame, ok_html, shell};
 use crate::auth::SignedIn;
 use crate::db;
 use crate::error::{AppError, is_htmx};
+use crate::model::ConversationId;
 use crate::model::search;
-use crate::model::{ConversationId, conversation};
 use crate::state::AppState;
 use crate::views::search::{self as views, MessageSearch};
 
@@ -21,12 +21,8 @@ pub struct SearchQuery {
     #[serde(default)]
     q: String,
     c: Option<i64>,
-    #[serde(default = "first_page")]
+    #[serde(default = "crate::forms::first_page")]
     page: usize,
-}
-
-fn first_page() -> usize {
-    1
 }
 
 pub async fn messages(
@@ -41,18 +37,13 @@ pub async fn messages(
     let user = me.user.id;
     let needle = typed.clone();
     // On the pool: a search's cost grows with the history, unlike a page's reads.
-    let (results, within_title) = db::run(&state.pool, move |conn| {
-        let results = search::messages(conn, user, &needle, within, page)?;
-        let title = match within {
-            Some(id) => conversation::summary_for(conn, user, id)?.map(|s| s.title),
-            None => None,
-        };
-        Ok((results, title))
+    let results = db::run(&state.pool, move |conn| {
+        search::messages(conn, user, &needle, within, page)
     })
     .await?;
     let view = MessageSearch {
         typed: &typed,
-        within: within.zip(within_title.as_deref()),
+        within: within.zip(results.within_title.as_deref()),
         page,
         results: (!typed.is_empty()).then_some(&results),
     };

@@ -31,6 +31,8 @@ pub struct Hit {
 pub struct Results {
     pub hits: Vec<Hit>,
     pub has_more: bool,
+    /// The title of the conversation searched, as the searcher sees it.
+    pub within_title: Option<String>,
 }
 
 /// The FTS5 query for what a person typed: every word must appear, the last one as a prefix
@@ -83,13 +85,20 @@ pub fn messages(
     within: Option<ConversationId>,
     page: usize,
 ) -> Result<Results, AppError> {
-    if let Some(id) = within {
-        conversation::find_for_member(conn, id, user)?.ok_or(AppError::NotFound)?;
-    }
+    // The searcher's conversations: their titles, and whether `within` is one of them.
+    let titles: HashMap<ConversationId, Summary> = conversation::list_for(conn, user)?
+        .into_iter()
+        .map(|summary| (summary.id, summary))
+        .collect();
+    let within_title = match within {
+        Some(id) => Some(titles.get(&id).ok_or(AppError::NotFound)?.title.clone()),
+        None => None,
+    };
     let Some(expression) = match_expression(typed) else {
         return Ok(Results {
             hits: Vec::new(),
             has_more: false,
+            within_title,
         });
     };
     index_pending(conn)?;
@@ -119,10 +128,6 @@ pub fn messages(
         ))
     })?;
     let rows = rows.collect::<Result<Vec<_>, _>>()?;
-    let titles: HashMap<ConversationId, Summary> = conversation::list_for(conn, user)?
-        .into_iter()
-        .map(|summary| (summary.id, summary))
-        .collect();
     let has_more = rows.len() > PAGE_SIZE;
     let hits = rows
         .into_iter()
@@ -139,7 +144,11 @@ pub fn messages(
             snippet,
         })
         .collect();
-    Ok(Results { hits, has_more })
+    Ok(Results {
+        hits,
+        has_more,
+        within_title,
+    })
 }
 
 #[cfg(test)]

@@ -118,6 +118,15 @@ pub fn title_with_errors(lang: Lang, title: &str, errors: &[FieldError]) -> Stri
     }
 }
 
+/// Announced when results arrive: `none` when there are none, else `page_key` with the page.
+pub fn results_status(lang: Lang, empty: bool, none: &str, page_key: &str, page: usize) -> Markup {
+    html! {
+        p.result-count role="status" {
+            @if empty { (lang.t(none)) } @else { (lang.t_args(page_key, &[("page", page.into())])) }
+        }
+    }
+}
+
 /// "Previous page" and "Next page" under a list of results; `link` gives a page's address.
 pub fn pager(lang: Lang, page: usize, has_more: bool, link: impl Fn(usize) -> String) -> Markup {
     html! {

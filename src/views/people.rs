@@ -3,7 +3,7 @@
 use maud::{Markup, html};
 
 use super::layout::{Section, Shell, app_page};
-use super::{AvatarSize, avatar, pager};
+use super::{AvatarSize, avatar, pager, results_status};
 use crate::i18n::Lang;
 use crate::model::user::{SearchPage, User};
 use crate::paths;
@@ -46,21 +46,9 @@ pub fn results_fragment(lang: Lang, search: &Search<'_>) -> Markup {
     let Some(results) = search.results else {
         return html! {};
     };
-    let page_link = |page: usize| {
-        format!(
-            "{}?q={}&page={page}",
-            paths::PEOPLE,
-            percent_encoding::utf8_percent_encode(search.query, percent_encoding::NON_ALPHANUMERIC)
-        )
-    };
+    let empty = results.users.is_empty();
     html! {
-        p.result-count role="status" {
-            @if results.users.is_empty() {
-                (lang.t("people-none"))
-            } @else {
-                (lang.t_args("people-page", &[("page", search.page.into())]))
-            }
-        }
+        (results_status(lang, empty, "people-none", "people-page", search.page))
         @if !results.users.is_empty() {
             ul.people {
                 @for user in &results.users {
@@ -71,7 +59,7 @@ pub fn results_fragment(lang: Lang, search: &Search<'_>) -> Markup {
                 }
             }
         }
-        (pager(lang, search.page, results.has_more, page_link))
+        (pager(lang, search.page, results.has_more, |page| paths::people_search(search.query, page)))
     }
 }
 

@@ -4,7 +4,7 @@
 use maud::{Markup, html};
 
 use super::layout::{Section, Shell, app_page};
-use super::pager;
+use super::{pager, results_status};
 use crate::i18n::Lang;
 use crate::model::ConversationId;
 use crate::model::search::{Hit, MATCH_END, MATCH_START, Results};
@@ -65,14 +65,9 @@ pub fn results_fragment(lang: Lang, search: &MessageSearch<'_>) -> Markup {
         return html! {};
     };
     let within = search.within.map(|(id, _)| id);
+    let empty = results.hits.is_empty();
     html! {
-        p.result-count role="status" {
-            @if results.hits.is_empty() {
-                (lang.t("search-none"))
-            } @else {
-                (lang.t_args("search-page", &[("page", search.page.into())]))
-            }
-        }
+        (results_status(lang, empty, "search-none", "search-page", search.page))
         @if !results.hits.is_empty() {
             ol.search-hits {
                 @for hit in &results.hits { (hit_item(lang, hit, within.is_none())) }
