@@ -23,8 +23,9 @@ use crate::db;
 use crate::error::AppError;
 use crate::forms;
 use crate::handlers::{
-    account, conversations, error_pages, home, login, messages, people, poll, search, signup,
+    account, conversations, error_pages, files, home, login, messages, people, poll, search, signup,
 };
+use crate::media::{self, Media};
 use crate::model;
 use crate::realtime::SharedAnswers;
 use crate::realtime::{Hub, watcher};
@@ -67,6 +68,10 @@ pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
         route!(GET "/profile" => account::show),
         route!(POST "/profile" => account::save),
         route!(POST "/profile/password" => account::change_password),
+        route!(POST "/profile/avatar" => account::set_avatar),
+        route!(POST "/profile/avatar/remove" => account::remove_avatar),
+        route!(GET "/usage" => account::usage),
+        route!(GET "/avatars/{key}/{size}" => files::avatar),
         route!(GET "/users" => people::search),
         route!(GET "/u/{username}" => people::profile),
         route!(GET "/search" => search::messages),
@@ -78,6 +83,8 @@ pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
         route!(GET "/c/{id}/poll" => poll::conversation),
         route!(GET "/c/{id}/history" => conversations::history),
         route!(POST "/c/{id}/messages" => messages::post),
+        route!(GET "/c/{id}/files/{file}" => files::download),
+        route!(GET "/c/{id}/files/{file}/thumb" => files::thumbnail),
         route!(GET "/c/{id}/messages/{message}/edit" => messages::edit_form),
         route!(POST "/c/{id}/messages/{message}/edit" => messages::edit),
         route!(POST "/c/{id}/messages/{message}/delete" => messages::delete),
@@ -147,6 +154,10 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
         users,
         answers: SharedAnswers::default(),
         sessions: Arc::clone(&sessions),
+        media: Media::new(
+            media::Storage::open(&settings.data)?,
+            settings.uploads.clone(),
+        ),
     });
     let body_limit = settings.body_limit;
     let server = HttpServer::new(move || {

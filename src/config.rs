@@ -12,6 +12,9 @@ use std::time::Duration;
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+use crate::media::UploadRules;
+use crate::model::attachment::FileKind;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "bavard",
@@ -105,6 +108,59 @@ pub struct ServeOptions {
     /// Set by the launcher itself.
     #[arg(long, env = "BAVARD_BEHIND_WSGI")]
     pub behind_wsgi: bool,
+    /// Kinds of file people may send, by their usual ending, comma-separated; a file's kind is
+    /// decided by its content [default: jpg,png,gif,webp,pdf,zip,mp4,txt, which are all the
+    /// kinds Bavard recognises].
+    #[arg(long, env = "BAVARD_UPLOAD_TYPES", value_parser = parse_upload_types)]
+    pub upload_types: Option<UploadTypes>,
+    /// Largest file people may send, e.g. 10MB, 512KB (1 MB = 1024 KB) [default: 10MB].
+    #[arg(long, env = "BAVARD_UPLOAD_MAX", value_parser = parse_size)]
+    pub upload_max: Option<u64>,
+    /// Bytes of files one person may keep, counting only what they sent [default: 200MB].
+    #[arg(long, env = "BAVARD_UPLOAD_QUOTA", value_parser = parse_size)]
+    pub upload_quota: Option<u64>,
+}
+
+/// The kinds named by `--upload-types`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadTypes(pub Vec<FileKind>);
+
+fn parse_upload_types(text: &str) -> Result<UploadTypes, String> {
+    let mut kinds = Vec::new();
+    for ending in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let kind = FileKind::from_extension(ending.trim_start_matches('.')).ok_or_else(|| {
+            let known: Vec<&str> = FileKind::ALL.iter().map(|k| k.code()).collect();
+            format!(
+                "{ending:?} is not a kind Bavard recognises; known: {}",
+                known.join(",")
+            )
+        })?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    Ok(UploadTypes(kinds))
+}
+
+/// A size such as `10MB`, `512 KB`, `1G` or a number of bytes; units count in 1024s.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size such as 10MB"))?;
+    let unit = unit.trim().to_ascii_lowercase();
+    let multiple: u64 = match unit.trim_end_matches("ib").trim_end_matches('b') {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        _ => return Err(format!("{text:?}: the unit must be B, KB, MB or GB")),
+    };
+    Ok((number * multiple as f64).round() as u64)
 }
 
 impl ServeOptions {
@@ -122,6 +178,9 @@ impl ServeOptions {
             workers: self.workers.or(earlier.workers),
             db_connections: self.db_connections.or(earlier.db_connections),
             behind_wsgi: self.behind_wsgi || earlier.behind_wsgi,
+            upload_types: self.upload_types.or(earlier.upload_types),
+            upload_max: self.upload_max.or(earlier.upload_max),
+            upload_quota: self.upload_quota.or(earlier.upload_quota),
         }
     }
 }
@@ -163,6 +222,7 @@ pub struct Settings {
     pub max_held_polls: Option<usize>,
     pub workers: usize,
     pub db_connections: u32,
+    pub uploads: UploadRules,
 }
 
 const DEFAULT_BIND: SocketAddr = SocketAddr::new(
@@ -177,6 +237,8 @@ pub const SHORT_POLL_DELAY_MS: u64 = 1500;
 const MAX_DEFAULT_WORKERS: usize = 2;
 const DEFAULT_DB_CONNECTIONS: u32 = 8;
 const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+const DEFAULT_UPLOAD_MAX: u64 = 10 << 20;
+const DEFAULT_UPLOAD_QUOTA: u64 = 200 << 20;
 
 /// What the hosting environment says about where to listen, read from its variables.
 #[derive(Debug, Default)]
@@ -250,6 +312,13 @@ impl Settings {
                 .db_connections
                 .unwrap_or(DEFAULT_DB_CONNECTIONS)
                 .max(1),
+            uploads: UploadRules {
+                allowed: options
+                    .upload_types
+                    .map_or_else(|| FileKind::ALL.to_vec(), |t| t.0),
+                max_file: options.upload_max.unwrap_or(DEFAULT_UPLOAD_MAX),
+                quota: options.upload_quota.unwrap_or(DEFAULT_UPLOAD_QUOTA),
+            },
         }
     }
 }

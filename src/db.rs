@@ -36,6 +36,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_message_search.sql",
         include_str!("../migrations/0005_message_search.sql"),
     ),
+    (
+        "0006_attachments.sql",
+        include_str!("../migrations/0006_attachments.sql"),
+    ),
 ];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode
@@ -183,6 +187,17 @@ impl Readers {
 
 /// A write transaction that takes the write lock up front, so that it never fails half-way
 /// with SQLITE_BUSY on upgrading a read lock.
+/// The database's size in bytes, as SQLite counts its pages (the file, less what the WAL
+/// has not yet written back).
+pub fn database_bytes(conn: &Connection) -> Result<u64, AppError> {
+    let bytes: i64 = conn.query_row(
+        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(bytes.max(0) as u64)
+}
+
 pub fn write_tx(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
     conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
 }

@@ -131,6 +131,178 @@ fn too_slow(error: &actix_web::Error) -> bool {
     )
 }
 
+/// A multipart form: its text fields and its files.
+#[derive(Default)]
+pub struct Received {
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<crate::media::Incoming>,
+}
+
+impl Received {
+    pub fn text(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// Why a multipart form was not taken whole, with what was read of it before (so that the
+/// draft comes back to its author).
+pub struct Refused {
+    pub received: Received,
+    pub error: crate::model::FieldError,
+    pub status: StatusCode,
+}
+
+/// What a multipart form may hold.
+pub struct MultipartLimits<'a> {
+    pub incoming: &'a std::path::Path,
+    pub file_field: &'static str,
+    pub max_file: u64,
+    pub max_files: usize,
+}
+
+/// Text fields are a message, a title: far below this.
+const TEXT_FIELD_MAX: usize = 64 * 1024;
+const TEXT_FIELDS_MAX: usize = 16;
+/// After refusing a file, this much more of the body is read and thrown away, so that the
+/// browser, still sending, reads the answer instead of a reset connection.
+const DRAIN_MAX: u64 = 64 << 20;
+
+/// Reads a multipart body, streaming each file to a temporary file: a request never holds an
+/// upload in memory. A file over the limit, or one file too many, stops the reading with a
+/// `Refused` (413 or 422) and every temporary file removed; a body that is not a well-formed
+/// multipart form is a 400.
+pub async fn read_multipart(
+    req: &HttpRequest,
+    payload: Payload,
+    limits: &MultipartLimits<'_>,
+) -> Result<Result<Received, Refused>, AppError> {
+    use futures_util::StreamExt;
+    let mut form = actix_multipart::Multipart::new(req.headers(), payload);
+    let mut received = Received::default();
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(multipart_error)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(str::to_owned);
+        match file_name {
+            Some(raw_name) if name == limits.file_field => {
+                let mut temp = tempfile::Builder::new()
+                    .prefix("upload-")
+                    .tempfile_in(limits.incoming)
+                    .map_err(|e| AppError::internal(format!("cannot receive a file: {e}")))?;
+                let mut size = 0u64;
+                let mut too_large = false;
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(multipart_error)?;
+                    size += chunk.len() as u64;
+                    if size > limits.max_file {
+                        too_large = true;
+                        break;
+                    }
+                    // Small writes to the page cache: cheaper than a trip to another thread.
+                    io::Write::write_all(&mut temp, &chunk)
+                        .map_err(|e| AppError::internal(format!("cannot receive a file: {e}")))?;
+                }
+                // A browser sends an empty, nameless part for a file input left empty.
+                if raw_name.is_empty() && size == 0 {
+                    continue;
+                }
+                let refusal = if too_large {
+                    Some(("error-upload-too-large", StatusCode::PAYLOAD_TOO_LARGE))
+                } else if received.files.len() == limits.max_files {
+                    Some(("error-upload-too-many", StatusCode::UNPROCESSABLE_ENTITY))
+                } else {
+                    None
+                };
+                if let Some((message, status)) = refusal {
+                    drop((temp, field));
+                    drain(&mut form).await;
+                    received.files.clear();
+                    let name = crate::media::clean_name(&raw_name);
+                    return Ok(Err(Refused {
+                        received,
+                        error: crate::model::FieldError {
+                            field: limits.file_field,
+                            message,
+                            detail: Some(name),
+                        },
+                        status,
+                    }));
+                }
+                received.files.push(crate::media::Incoming {
+                    raw_name,
+                    size,
+                    temp: temp.into_temp_path(),
+                });
+            }
+            // A file where text is expected, or text where a file is: not our form.
+            Some(_) => return Err(AppError::BadRequest("error-form-unreadable")),
+            None if name == limits.file_field => {
+                return Err(AppError::BadRequest("error-form-unreadable"));
+            }
+            None => {
+                let mut value = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(multipart_error)?;
+                    if value.len() + chunk.len() > TEXT_FIELD_MAX {
+                        return Err(AppError::PayloadTooLarge);
+                    }
+                    value.extend_from_slice(&chunk);
+                }
+                let value = String::from_utf8(value)
+                    .map_err(|_| AppError::BadRequest("error-form-encoding"))?;
+                if received.fields.len() == TEXT_FIELDS_MAX {
+                    return Err(AppError::BadRequest("error-form-unreadable"));
+                }
+                received.fields.push((name, value));
+            }
+        }
+    }
+    Ok(Ok(received))
+}
+
+/// Reads what is left of a refused body, up to `DRAIN_MAX`, and throws it away.
+async fn drain(form: &mut actix_multipart::Multipart) {
+    use futures_util::StreamExt;
+    let mut thrown = 0u64;
+    while let Some(Ok(mut field)) = form.next().await {
+        while let Some(Ok(chunk)) = field.next().await {
+            thrown += chunk.len() as u64;
+            if thrown > DRAIN_MAX {
+                return;
+            }
+        }
+    }
+}
+
+fn multipart_error(error: actix_multipart::MultipartError) -> AppError {
+    match error {
+        actix_multipart::MultipartError::Payload(PayloadError::Io(e))
+            if e.kind() == io::ErrorKind::TimedOut =>
+        {
+            AppError::TooSlow
+        }
+        _ => AppError::BadRequest("error-form-unreadable"),
+    }
+}
+
+/// Whether a request's body is a multipart form (a form with a file input).
+pub fn is_multipart(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
 /// The page a paged list opens on when the query names none (`#[serde(default = …)]`).
 pub fn first_page() -> usize {
     1

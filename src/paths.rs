@@ -14,6 +14,9 @@ pub const PROFILE: &str = "/profile";
 pub const PASSWORD: &str = "/profile/password";
 pub const PEOPLE: &str = "/users";
 pub const SEARCH: &str = "/search";
+pub const AVATAR: &str = "/profile/avatar";
+pub const AVATAR_REMOVE: &str = "/profile/avatar/remove";
+pub const USAGE: &str = "/usage";
 /// Where a new group is posted.
 pub const GROUPS: &str = "/c";
 pub const NEW_GROUP: &str = "/c/new";
@@ -56,6 +59,21 @@ pub fn search_within(id: ConversationId) -> String {
 
 pub fn messages(id: ConversationId) -> String {
     format!("/c/{id}/messages")
+}
+
+/// A file sent in a conversation. The address never changes (a file is never replaced), so it
+/// may be cached for good.
+pub fn file(id: ConversationId, file: i64) -> String {
+    format!("/c/{id}/files/{file}")
+}
+
+pub fn thumbnail(id: ConversationId, file: i64) -> String {
+    format!("/c/{id}/files/{file}/thumb")
+}
+
+/// A profile picture in one of `media::AVATAR_SIZES`: a new picture has a new key.
+pub fn avatar(key: &str, size: u32) -> String {
+    format!("/avatars/{key}/{size}")
 }
 
 pub fn profile_of(username: &str) -> String {

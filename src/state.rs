@@ -10,6 +10,7 @@ use crate::auth::session_store::RecentSessions;
 use crate::auth::user_cache::UserCache;
 use crate::config::Registration;
 use crate::db::{Pool, Readers};
+use crate::media::Media;
 use crate::realtime::{Hub, SharedAnswers};
 use crate::views::conversation::DrawnMessages;
 
@@ -25,6 +26,8 @@ pub struct AppState {
     pub answers: SharedAnswers,
     pub sessions: Arc<RecentSessions>,
     pub drawn: DrawnMessages,
+    /// Uploaded files and profile pictures.
+    pub media: Media,
 }
 
 pub struct PollSettings {

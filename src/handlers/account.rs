@@ -1,18 +1,19 @@
 //! The signed-in user's own profile: details, language, password.
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{invalid_form, load_frame, ok_html, see_other, shell};
 use crate::auth::{self, SignedIn, password};
 use crate::db;
 use crate::error::AppError;
-use crate::forms::Form;
+use crate::forms::{self, Form, MultipartLimits};
 use crate::i18n::Lang;
-use crate::model::{FieldError, user};
+use crate::model::{FieldError, attachment, user};
 use crate::paths;
 use crate::state::AppState;
-use crate::views::account::{ProfileForm, profile_page};
+use crate::views::account::{InstanceUsage, ProfileForm, UsageView, profile_page, usage_page};
 
 pub async fn show(me: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let frame = load_frame(&state, me.user.id)?;
@@ -24,6 +25,7 @@ pub async fn show(me: SignedIn, state: web::Data<AppState>) -> Result<HttpRespon
             language: me.user.language,
             errors: &[],
             password_errors: &[],
+            avatar_errors: &[],
         },
     )))
 }
@@ -60,6 +62,7 @@ pub async fn save(
                     language,
                     errors: &errors,
                     password_errors: &[],
+                    avatar_errors: &[],
                 },
             )));
         }
@@ -103,6 +106,7 @@ pub async fn change_password(
                 language: me.user.language,
                 errors: &[],
                 password_errors: &[error],
+                avatar_errors: &[],
             },
         ))
     };
@@ -136,4 +140,117 @@ pub async fn change_password(
     auth::flash(&me.session, "flash-password-changed");
     tracing::info!(user = %id, "password changed; other sessions revoked");
     Ok(see_other(paths::PROFILE))
+}
+
+/// A new profile picture, from a multipart form with one file, `avatar`.
+pub async fn set_avatar(
+    req: HttpRequest,
+    me: SignedIn,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    if !forms::is_multipart(&req) {
+        return Err(AppError::BadRequest("error-form-unreadable"));
+    }
+    let limits = MultipartLimits {
+        incoming: state.media.storage.incoming(),
+        file_field: "avatar",
+        max_file: state.media.rules.max_file,
+        max_files: 1,
+    };
+    let received = match forms::read_multipart(&req, payload.into_inner(), &limits).await? {
+        Ok(received) => received,
+        Err(refused) => return avatar_refused(&me, &state, refused.error, refused.status),
+    };
+    let Some(file) = received.files.into_iter().next() else {
+        let error = FieldError::new("avatar", "error-avatar-missing");
+        return avatar_refused(&me, &state, error, StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let key = match state.media.receive_avatar(file).await? {
+        Ok(key) => key,
+        Err(error) => return avatar_refused(&me, &state, error, StatusCode::UNPROCESSABLE_ENTITY),
+    };
+    let id = me.user.id;
+    let kept = key.clone();
+    let replaced = db::run(&state.pool, move |conn| {
+        user::set_avatar(conn, id, Some(&kept))
+    })
+    .await;
+    let replaced = match replaced {
+        Ok(replaced) => replaced,
+        Err(e) => {
+            state.media.storage.remove_avatar(&key);
+            return Err(e);
+        }
+    };
+    if let Some(old) = replaced {
+        state.media.storage.remove_avatar(&old);
+    }
+    state.users.forget(id);
+    auth::flash(&me.session, "flash-avatar-saved");
+    Ok(see_other(paths::PROFILE))
+}
+
+pub async fn remove_avatar(
+    me: SignedIn,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let id = me.user.id;
+    let removed = db::run(&state.pool, move |conn| user::set_avatar(conn, id, None)).await?;
+    if let Some(old) = removed {
+        state.media.storage.remove_avatar(&old);
+    }
+    state.users.forget(id);
+    auth::flash(&me.session, "flash-avatar-removed");
+    Ok(see_other(paths::PROFILE))
+}
+
+fn avatar_refused(
+    me: &SignedIn,
+    state: &AppState,
+    error: FieldError,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let frame = load_frame(state, me.user.id)?;
+    let page = profile_page(
+        &shell(me, &frame, state, None, ""),
+        &ProfileForm {
+            display_name: &me.user.display_name,
+            about: &me.user.about,
+            language: me.user.language,
+            errors: &[],
+            password_errors: &[],
+            avatar_errors: &[error],
+        },
+    );
+    Ok(super::html(status, page))
+}
+
+/// The usage page: one's own figures, and the instance's for administrators.
+pub async fn usage(me: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let (id, admin) = (me.user.id, me.user.is_admin);
+    let (usage, instance) = db::run(&state.pool, move |conn| {
+        let usage = attachment::usage(conn, id)?;
+        let instance = if admin {
+            Some((attachment::totals(conn)?, db::database_bytes(conn)?))
+        } else {
+            None
+        };
+        Ok((usage, instance))
+    })
+    .await?;
+    let instance = instance.map(|(totals, database)| InstanceUsage {
+        totals,
+        database_bytes: Some(database),
+        free_disk_bytes: state.media.storage.free_space(),
+    });
+    let frame = load_frame(&state, id)?;
+    Ok(ok_html(usage_page(
+        &shell(&me, &frame, &state, None, ""),
+        &UsageView {
+            usage: &usage,
+            quota: state.media.rules.quota,
+            instance: instance.as_ref(),
+        },
+    )))
 }

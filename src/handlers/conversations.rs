@@ -69,6 +69,7 @@ pub(super) async fn render_page(
                 conversation: id,
                 draft,
                 errors: composer_errors,
+                uploads: &state.media.rules,
             },
             panel_errors,
             drawn_at_ms: time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000,
@@ -181,6 +182,7 @@ fn as_member(user: &user::User) -> Member {
         id: user.id,
         username: user.username.clone(),
         display_name: user.display_name.clone(),
+        avatar: user.avatar.clone(),
     }
 }
 

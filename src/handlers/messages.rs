@@ -1,15 +1,16 @@
 //! Writing, editing and deleting messages.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::conversations::{member_message, render_page};
 use super::{html, load_frame, ok_html, see_other, shell, write_and_publish};
 use crate::auth::SignedIn;
-use crate::db;
 use crate::error::{AppError, is_htmx};
-use crate::forms::Form;
+use crate::forms::{self, Form, MultipartLimits};
+use crate::media::sniff;
+use crate::model::attachment::{self, NewAttachment};
 use crate::model::{ConversationId, FieldError, MessageId, conversation, message};
 use crate::paths;
 use crate::state::AppState;
@@ -21,29 +22,146 @@ pub struct MessageFields {
     body: String,
 }
 
-/// Sends a message. The sender sees it arrive through their own poll, like everyone else, so
-/// the answer is only a fresh composer (htmx) or a redirect to the message (plain form).
+/// Sends a message, with files when the form is multipart. The sender sees it arrive through
+/// their own poll, like everyone else, so the answer is only a fresh composer (htmx) or a
+/// redirect to the message (plain form).
 pub async fn post(
     req: HttpRequest,
     me: SignedIn,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    Form(fields): Form<MessageFields>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let (id, user) = (ConversationId(*id), me.user.id);
-    let body = match message::check_body(&fields.body) {
-        Ok(body) => body,
-        Err(error) => return refuse(&req, &me, &state, id, &fields.body, error).await,
+    if !forms::is_multipart(&req) {
+        let Form(fields) =
+            Form::<MessageFields>::from_request(&req, &mut payload.into_inner()).await?;
+        return send(&req, &me, &state, id, &fields.body, Vec::new()).await;
+    }
+    // Members only, before a byte of a file is received.
+    state
+        .readers
+        .read(|conn| conversation::find_for_member(conn, id, user))?
+        .ok_or(AppError::NotFound)?;
+    let limits = MultipartLimits {
+        incoming: state.media.storage.incoming(),
+        file_field: sniff::FIELD,
+        max_file: state.media.rules.max_file,
+        max_files: attachment::MAX_PER_MESSAGE,
     };
-    let message_id =
-        write_and_publish(&state, move |conn| message::post(conn, id, user, &body)).await?;
-    if is_htmx(&req) {
+    let received = match forms::read_multipart(&req, payload.into_inner(), &limits).await? {
+        Ok(received) => received,
+        Err(refused) => {
+            let draft = refused.received.text("body").to_owned();
+            return refuse(&req, &me, &state, id, &draft, refused.error, refused.status).await;
+        }
+    };
+    let draft = received.text("body").to_owned();
+    if let Err(error) = message::check_body(&draft, !received.files.is_empty()) {
+        return refuse(
+            &req,
+            &me,
+            &state,
+            id,
+            &draft,
+            error,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let adding: u64 = received.files.iter().map(|f| f.size).sum();
+    let stored = state
+        .readers
+        .read(|conn| attachment::stored_by(conn, user))?;
+    if adding > 0 && stored.saturating_add(adding) > state.media.rules.quota {
+        let error = FieldError::new(sniff::FIELD, "error-upload-quota");
+        return refuse(
+            &req,
+            &me,
+            &state,
+            id,
+            &draft,
+            error,
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+        .await;
+    }
+    let mut kept = Vec::with_capacity(received.files.len());
+    for file in received.files {
+        match state.media.receive(file).await {
+            Ok(Ok(attachment)) => kept.push(attachment),
+            outcome => {
+                forget(&state, &kept);
+                let error = outcome?
+                    .err()
+                    .unwrap_or(FieldError::new(sniff::FIELD, "error-upload-unreadable"));
+                return refuse(
+                    &req,
+                    &me,
+                    &state,
+                    id,
+                    &draft,
+                    error,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        }
+    }
+    send(&req, &me, &state, id, &draft, kept).await
+}
+
+/// Removes files kept for a message that was not written after all.
+fn forget(state: &AppState, kept: &[NewAttachment]) {
+    let keys: Vec<String> = kept.iter().map(|a| a.stored_as.clone()).collect();
+    state.media.storage.remove_files(&keys);
+}
+
+async fn send(
+    req: &HttpRequest,
+    me: &SignedIn,
+    state: &AppState,
+    id: ConversationId,
+    draft: &str,
+    files: Vec<NewAttachment>,
+) -> Result<HttpResponse, AppError> {
+    let user = me.user.id;
+    let body = match message::check_body(draft, !files.is_empty()) {
+        Ok(body) => body,
+        Err(error) => {
+            return refuse(
+                req,
+                me,
+                state,
+                id,
+                draft,
+                error,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let keys: Vec<String> = files.iter().map(|a| a.stored_as.clone()).collect();
+    let quota = state.media.rules.quota;
+    let written = write_and_publish(state, move |conn| {
+        message::post(conn, id, user, &body, &files, quota)
+    })
+    .await;
+    let message_id = match written {
+        Ok(message_id) => message_id,
+        Err(e) => {
+            state.media.storage.remove_files(&keys);
+            return Err(e);
+        }
+    };
+    if is_htmx(req) {
         return Ok(ok_html(composer(
             me.lang,
             &Composer {
                 conversation: id,
                 draft: "",
                 errors: &[],
+                uploads: &state.media.rules,
             },
         )));
     }
@@ -58,14 +176,14 @@ async fn refuse(
     id: ConversationId,
     draft: &str,
     error: FieldError,
+    status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     if is_htmx(req) {
         let user = me.user.id;
-        db::run(&state.pool, move |conn| {
-            conversation::find_for_member(conn, id, user)
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
+        state
+            .readers
+            .read(|conn| conversation::find_for_member(conn, id, user))?
+            .ok_or(AppError::NotFound)?;
         let errors = [error];
         let form = composer(
             me.lang,
@@ -73,11 +191,14 @@ async fn refuse(
                 conversation: id,
                 draft,
                 errors: &errors,
+                uploads: &state.media.rules,
             },
         );
-        return Ok(html(StatusCode::UNPROCESSABLE_ENTITY, form));
+        return Ok(html(status, form));
     }
-    render_page(me, state, id, None, draft, &[error], &[]).await
+    let mut page = render_page(me, state, id, None, draft, &[error], &[]).await?;
+    *page.status_mut() = status;
+    Ok(page)
 }
 
 pub async fn edit_form(
@@ -106,7 +227,7 @@ pub async fn edit(
     let (id, message_id, user) = (ConversationId(path.0), MessageId(path.1), me.user.id);
     let found = member_message(&state, user, id, message_id).await?;
     found.check_changeable_by(user)?;
-    let body = match message::check_body(&fields.body) {
+    let body = match message::check_body(&fields.body, !found.attachments.is_empty()) {
         Ok(body) => body,
         Err(error) => {
             let frame = load_frame(&state, user)?;
@@ -135,9 +256,10 @@ pub async fn delete(
     member_message(&state, user, id, message_id)
         .await?
         .check_changeable_by(user)?;
-    write_and_publish(&state, move |conn| {
+    let files = write_and_publish(&state, move |conn| {
         message::delete(conn, id, message_id, user)
     })
     .await?;
+    state.media.storage.remove_files(&files);
     Ok(see_other(&paths::message(id, message_id)))
 }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod conversations;
 pub mod error_pages;
+pub mod files;
 pub mod home;
 pub mod login;
 pub mod messages;

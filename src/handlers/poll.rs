@@ -315,14 +315,16 @@ fn summary_of_open(user: UserId, published: &Published) -> Summary {
     let info = &published.conversation;
     let title = info.title_for(user).to_owned();
     let message = &published.message;
+    let other = match info.kind {
+        Kind::Direct => info.members.iter().find(|m| m.id != user),
+        Kind::Group => None,
+    };
     Summary {
         id: info.id,
         kind: info.kind,
         filter_text: format!("{}{}", title.to_lowercase(), info.filter_names),
-        avatar_of: match info.kind {
-            Kind::Direct => info.members.iter().find(|m| m.id != user).map(|m| m.id),
-            Kind::Group => None,
-        },
+        avatar_of: other.map(|m| m.id),
+        picture: other.and_then(|m| m.avatar.clone()),
         title,
         preview: Some(Preview {
             author: message.author.as_ref().map(|a| a.display_name.clone()),
@@ -330,6 +332,7 @@ fn summary_of_open(user: UserId, published: &Published) -> Summary {
             body: message.body.clone(),
             deleted: message.deleted,
             at: message.created_at,
+            files: message.attachments.len() as i64,
         }),
         unread: 0,
     }

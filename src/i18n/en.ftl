@@ -181,7 +181,7 @@ error-members-empty = Name at least one person to add.
 error-unknown-members = No account named: { $detail }. Nothing was changed.
 error-not-your-message = You can only change your own messages.
 error-message-was-deleted = This message has been deleted.
-error-message-empty = Write something before sending.
+error-message-empty = Write something, or attach a file, before sending.
 error-message-long = A message can be at most 4,000 characters long.
 error-title-empty = Please give the group a name.
 error-title-long = A group name can be at most 100 characters long.
@@ -196,3 +196,60 @@ search-page = Messages found, page { $page }
 search-everywhere = Search all conversations
 search-back = Back to the conversation
 conversation-search = Search this conversation
+
+## Sizes
+size-bytes = { $n } bytes
+size-kb = { $n } KB
+size-mb = { $n } MB
+size-gb = { $n } GB
+
+## Attachments
+attachments-label = { $count ->
+    [one] One file
+   *[other] { $count } files
+}
+preview-files = { $count ->
+    [one] a file
+   *[other] { $count } files
+}
+composer-files = Attach files
+composer-files-hint = Up to { $count } files of { $size } each: { $types }.
+composer-file-too-large = This file is larger than the limit and cannot be sent:
+error-upload-too-large = “{ $detail }” is larger than the limit. Nothing was sent.
+error-upload-too-many = Too many files for one message. Nothing was sent.
+error-upload-empty = “{ $detail }” is empty. Nothing was sent.
+error-upload-type = “{ $detail }” is a kind of file that cannot be sent here. Nothing was sent.
+error-upload-mismatch = “{ $detail }” is not what its name says: its content is another kind of file. Nothing was sent.
+error-upload-unreadable = “{ $detail }” could not be read as a picture: it may be damaged or incomplete. Nothing was sent.
+error-upload-too-many-pixels = “{ $detail }” has too many pixels to be handled here. Nothing was sent.
+error-upload-quota = These files do not fit in your storage quota. Delete some messages with files, or send smaller ones. Nothing was sent.
+
+## Profile picture
+profile-avatar = Profile picture
+profile-avatar-hint = A JPG, PNG, GIF or WebP picture; its centre square is kept.
+profile-avatar-submit = Use this picture
+profile-avatar-remove = Remove the picture
+flash-avatar-saved = Your profile picture is saved.
+flash-avatar-removed = Your profile picture is removed; your initials stand for you again.
+error-avatar-missing = Choose a picture first.
+
+## Usage
+usage-link = Data usage
+usage-title = Data usage
+usage-yours = Your use
+usage-messages = Messages sent
+usage-files-sent = Files sent
+usage-files-received = Files received
+usage-files = { $count ->
+    [one] one file, { $size }
+   *[other] { $count } files, { $size }
+}
+usage-storage = Storage used
+usage-of-quota = { $used } of { $quota } ({ $percent } %)
+usage-instance = The whole instance
+usage-accounts = Accounts
+usage-total-messages = Messages
+usage-total-files = Files
+usage-database = Database
+usage-free-disk = Free disk space
+usage-unknown = unknown

@@ -181,7 +181,7 @@ error-members-empty = Indiquez au moins une personne à ajouter.
 error-unknown-members = Aucun compte nommé : { $detail }. Rien n'a été modifié.
 error-not-your-message = Vous ne pouvez modifier que vos propres messages.
 error-message-was-deleted = Ce message a été supprimé.
-error-message-empty = Écrivez quelque chose avant d'envoyer.
+error-message-empty = Écrivez quelque chose, ou joignez un fichier, avant d'envoyer.
 error-message-long = Un message compte au plus 4 000 caractères.
 error-title-empty = Donnez un nom au groupe.
 error-title-long = Un nom de groupe compte au plus 100 caractères.
@@ -196,3 +196,60 @@ search-page = Messages trouvés, page { $page }
 search-everywhere = Rechercher dans toutes les conversations
 search-back = Revenir à la conversation
 conversation-search = Rechercher dans cette conversation
+
+## Sizes
+size-bytes = { $n } octets
+size-kb = { $n } Ko
+size-mb = { $n } Mo
+size-gb = { $n } Go
+
+## Attachments
+attachments-label = { $count ->
+    [one] Un fichier
+   *[other] { $count } fichiers
+}
+preview-files = { $count ->
+    [one] un fichier
+   *[other] { $count } fichiers
+}
+composer-files = Joindre des fichiers
+composer-files-hint = Jusqu'à { $count } fichiers de { $size } chacun : { $types }.
+composer-file-too-large = Ce fichier dépasse la limite et ne peut pas être envoyé :
+error-upload-too-large = « { $detail } » dépasse la taille permise. Rien n'a été envoyé.
+error-upload-too-many = Trop de fichiers pour un seul message. Rien n'a été envoyé.
+error-upload-empty = « { $detail } » est vide. Rien n'a été envoyé.
+error-upload-type = « { $detail } » est un type de fichier qui ne peut pas être envoyé ici. Rien n'a été envoyé.
+error-upload-mismatch = « { $detail } » n'est pas ce que son nom annonce : son contenu est d'un autre type. Rien n'a été envoyé.
+error-upload-unreadable = « { $detail } » n'a pas pu être lu comme une image : il est peut-être abîmé ou incomplet. Rien n'a été envoyé.
+error-upload-too-many-pixels = « { $detail } » a trop de pixels pour être traité ici. Rien n'a été envoyé.
+error-upload-quota = Ces fichiers dépassent votre quota de stockage. Supprimez des messages avec des fichiers, ou envoyez-en de plus petits. Rien n'a été envoyé.
+
+## Profile picture
+profile-avatar = Photo de profil
+profile-avatar-hint = Une image JPG, PNG, GIF ou WebP ; son carré central est conservé.
+profile-avatar-submit = Utiliser cette image
+profile-avatar-remove = Retirer la photo
+flash-avatar-saved = Votre photo de profil est enregistrée.
+flash-avatar-removed = Votre photo de profil est retirée ; vos initiales vous représentent à nouveau.
+error-avatar-missing = Choisissez d'abord une image.
+
+## Usage
+usage-link = Utilisation des données
+usage-title = Utilisation des données
+usage-yours = Votre utilisation
+usage-messages = Messages envoyés
+usage-files-sent = Fichiers envoyés
+usage-files-received = Fichiers reçus
+usage-files = { $count ->
+    [one] un fichier, { $size }
+   *[other] { $count } fichiers, { $size }
+}
+usage-storage = Stockage utilisé
+usage-of-quota = { $used } sur { $quota } ({ $percent } %)
+usage-instance = L'instance entière
+usage-accounts = Comptes
+usage-total-messages = Messages
+usage-total-files = Fichiers
+usage-database = Base de données
+usage-free-disk = Espace disque libre
+usage-unknown = inconnu

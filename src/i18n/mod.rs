@@ -171,6 +171,30 @@ impl Lang {
         )
     }
 
+    /// A number of bytes as people read it: "340 KB", "1.5 MB" ("1,5 Mo" in French).
+    pub fn size(self, bytes: u64) -> String {
+        const UNITS: [(&str, u64); 3] = [
+            ("size-gb", 1 << 30),
+            ("size-mb", 1 << 20),
+            ("size-kb", 1 << 10),
+        ];
+        let Some((key, unit)) = UNITS.into_iter().find(|(_, unit)| bytes >= *unit) else {
+            return self.t_args("size-bytes", &[("n", bytes.into())]);
+        };
+        let value = bytes as f64 / unit as f64;
+        let number = if value < 10.0 {
+            let text = format!("{:.1}", (value * 10.0).floor() / 10.0);
+            let text = text.strip_suffix(".0").unwrap_or(&text).to_owned();
+            match self {
+                Lang::En => text,
+                Lang::Fr => text.replace('.', ","),
+            }
+        } else {
+            format!("{}", value.floor())
+        };
+        self.t_args(key, &[("n", number.into())])
+    }
+
     /// Hours and minutes in UTC, the fallback that `app.js` replaces with the reader's local time.
     pub fn time_of_day(self, unix_seconds: i64) -> String {
         time::OffsetDateTime::from_unix_timestamp(unix_seconds)

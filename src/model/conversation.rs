@@ -66,6 +66,8 @@ pub struct Member {
     pub id: UserId,
     pub username: String,
     pub display_name: String,
+    /// Their picture's key, if they chose one (`media`).
+    pub avatar: Option<String>,
 }
 
 pub fn check_title(raw: &str) -> Result<String, FieldError> {
@@ -98,8 +100,9 @@ pub fn members_named(
 ) -> Result<Result<Vec<Member>, FieldError>, AppError> {
     let mut found = Vec::new();
     let mut unknown = Vec::new();
-    let mut stmt =
-        conn.prepare_cached("SELECT id, username, display_name FROM users WHERE username = ?1")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, username, display_name, avatar FROM users WHERE username = ?1",
+    )?;
     for name in parse_usernames(text) {
         let member = stmt
             .query_row([&name], |r| {
@@ -107,6 +110,7 @@ pub fn members_named(
                     id: r.get(0)?,
                     username: r.get(1)?,
                     display_name: r.get(2)?,
+                    avatar: r.get(3)?,
                 })
             })
             .optional()?;
@@ -158,7 +162,8 @@ pub fn find_for_member(
 
 pub fn members(conn: &Connection, id: ConversationId) -> Result<Vec<Member>, AppError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT u.id, u.username, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id
+        "SELECT u.id, u.username, u.display_name, u.avatar
+         FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.conversation_id = ?1 ORDER BY u.display_name COLLATE NOCASE, u.username",
     )?;
     let rows = stmt.query_map([id], |r| {
@@ -166,6 +171,7 @@ pub fn members(conn: &Connection, id: ConversationId) -> Result<Vec<Member>, App
             id: r.get(0)?,
             username: r.get(1)?,
             display_name: r.get(2)?,
+            avatar: r.get(3)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -355,6 +361,8 @@ pub struct Preview {
     pub body: String,
     pub deleted: bool,
     pub at: i64,
+    /// Files the message carries (a photo sent alone has an empty body).
+    pub files: i64,
 }
 
 /// A conversation as the list in the side panel shows it to one member.
@@ -366,6 +374,8 @@ pub struct Summary {
     pub title: String,
     /// Whose avatar stands for the conversation: the other person in a direct conversation.
     pub avatar_of: Option<UserId>,
+    /// That person's picture, if they chose one.
+    pub picture: Option<String>,
     pub preview: Option<Preview>,
     pub unread: i64,
     /// Lower-cased title and member names, for the list's filter box.
@@ -418,7 +428,8 @@ fn summary_sql(tail: &str) -> String {
            AND unread.author_id IS NOT ?1 LIMIT {UNREAD_COUNTED})),
         (SELECT group_concat(name, char(31)) FROM (SELECT u.display_name AS name
          FROM memberships mm JOIN users u ON u.id = mm.user_id
-         WHERE mm.conversation_id = c.id ORDER BY mm.user_id LIMIT {FILTER_MEMBERS}))
+         WHERE mm.conversation_id = c.id ORDER BY mm.user_id LIMIT {FILTER_MEMBERS})),
+        other.avatar, last.files
     FROM memberships mine
     JOIN conversations c ON c.id = mine.conversation_id
     -- As a subquery with LIMIT 1: a join on the memberships visited every member of a group
@@ -449,6 +460,7 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
             deleted: row.get(7)?,
             at: row.get(8)?,
             author: row.get(9)?,
+            files: row.get(13)?,
         }),
         None => None,
     };
@@ -461,6 +473,11 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
         title,
         avatar_of: if kind == Kind::Direct {
             row.get(3)?
+        } else {
+            None
+        },
+        picture: if kind == Kind::Direct {
+            row.get(12)?
         } else {
             None
         },
@@ -626,6 +643,7 @@ mod tests {
             id: u.id,
             username: u.username,
             display_name: u.display_name,
+            avatar: None,
         }
     }
 
@@ -681,9 +699,9 @@ mod tests {
         let mut conn = db::memory();
         let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
         let id = create_group(&mut conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
-        message::post(&mut conn, id, bob.id, "mine").unwrap();
-        message::post(&mut conn, id, ann.id, "one").unwrap();
-        let two = message::post(&mut conn, id, ann.id, "two").unwrap();
+        message::post(&mut conn, id, bob.id, "mine", &[], 0).unwrap();
+        message::post(&mut conn, id, ann.id, "one", &[], 0).unwrap();
+        let two = message::post(&mut conn, id, ann.id, "two", &[], 0).unwrap();
         assert_eq!(summary_for(&conn, bob.id, id).unwrap().unwrap().unread, 2);
         assert_eq!(
             summary_for(&conn, ann.id, id).unwrap().unwrap().unread,
@@ -724,13 +742,13 @@ mod tests {
         let mut conn = db::memory();
         let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
         let id = create_group(&mut conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
-        message::post(&mut conn, id, ann.id, "one").unwrap();
+        message::post(&mut conn, id, ann.id, "one", &[], 0).unwrap();
         assert!(mark_read(&conn, id, bob.id, MessageId(9_000_000_000_000)).unwrap());
         assert!(
             !mark_read(&conn, id, bob.id, MessageId(9_000_000_000_001)).unwrap(),
             "already at the latest message"
         );
-        message::post(&mut conn, id, ann.id, "two").unwrap();
+        message::post(&mut conn, id, ann.id, "two", &[], 0).unwrap();
         assert_eq!(
             summary_for(&conn, bob.id, id).unwrap().unwrap().unread,
             1,
@@ -746,7 +764,7 @@ mod tests {
         leave(&mut conn, id, bob.id).unwrap();
         assert!(find_for_member(&conn, id, bob.id).unwrap().is_none());
         assert!(matches!(
-            message::post(&mut conn, id, bob.id, "hi"),
+            message::post(&mut conn, id, bob.id, "hi", &[], 0),
             Err(AppError::NotFound)
         ));
         assert_eq!(members(&conn, id).unwrap(), vec![ann]);

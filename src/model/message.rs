@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::attachment::{self, Attachment, NewAttachment};
 use super::event::{self, EventKind};
 use super::{ConversationId, FieldError, MessageId, UserId, now};
 use crate::db::write_tx;
@@ -65,6 +66,8 @@ pub struct Author {
     pub id: UserId,
     pub username: String,
     pub display_name: String,
+    /// The key of their picture (`media`), if they chose one.
+    pub avatar: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,25 +84,31 @@ pub struct Message {
     /// Follows a message by the same author within the grouping window: drawn without the
     /// author's name and avatar.
     pub continued: bool,
+    pub attachments: Vec<Attachment>,
 }
 
 const SELECT: &str = "SELECT m.id, m.conversation_id, m.author_id, u.username, u.display_name,
-        m.kind, m.body, m.created_at, m.edited_at IS NOT NULL, m.deleted_at IS NOT NULL
+        m.kind, m.body, m.created_at, m.edited_at IS NOT NULL, m.deleted_at IS NOT NULL,
+        m.files, u.avatar
     FROM messages m LEFT JOIN users u ON u.id = m.author_id";
 
+/// A message as read, and whether it has files to look up (`with_attachments`).
+type Loaded = (Message, bool);
+
 impl Message {
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Loaded> {
         let author_id: Option<UserId> = row.get(2)?;
         let author = match (author_id, row.get::<_, Option<String>>(3)?, row.get(4)?) {
             (Some(id), Some(username), Some(display_name)) => Some(Author {
                 id,
                 username,
                 display_name,
+                avatar: row.get(11)?,
             }),
             _ => None,
         };
         let kind: String = row.get(5)?;
-        Ok(Message {
+        let message = Message {
             id: row.get(0)?,
             conversation: row.get(1)?,
             author,
@@ -109,7 +118,9 @@ impl Message {
             edited: row.get(8)?,
             deleted: row.get(9)?,
             continued: false,
-        })
+            attachments: Vec::new(),
+        };
+        Ok((message, row.get::<_, i64>(10)? > 0))
     }
 
     /// Whether `user` may edit or delete this message; see `may_change`.
@@ -122,23 +133,24 @@ impl Message {
         )
     }
 
-    fn continues(&self, previous: &Message) -> bool {
+    fn continues(&self, kind: MessageKind, author: Option<UserId>, at: i64) -> bool {
         self.kind == MessageKind::Text
-            && previous.kind == MessageKind::Text
+            && kind == MessageKind::Text
             && self.author.is_some()
-            && self.author.as_ref().map(|a| a.id) == previous.author.as_ref().map(|a| a.id)
-            && self.created_at - previous.created_at < GROUPING_SECONDS
+            && self.author.as_ref().map(|a| a.id) == author
+            && self.created_at - at < GROUPING_SECONDS
     }
 }
 
-/// Text as people typed it, minus surrounding blank space, within the length limit.
-pub fn check_body(raw: &str) -> Result<String, FieldError> {
+/// Text as people typed it, minus surrounding blank space, within the length limit. It may be
+/// empty only for a message that carries files (a photo needs no caption).
+pub fn check_body(raw: &str, has_files: bool) -> Result<String, FieldError> {
     let body: String = crate::forms::clean_text(raw)
         .chars()
         .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
         .collect();
     let body = body.trim().to_owned();
-    if body.is_empty() {
+    if body.is_empty() && !has_files {
         return Err(FieldError::new("body", "error-message-empty"));
     }
     if body.chars().count() > BODY_MAX {
@@ -169,19 +181,31 @@ pub(crate) fn insert(
     Ok(id)
 }
 
-/// Posts `body` as `author`. The membership is checked inside the same transaction, so a
-/// member who just left cannot post.
+/// Posts `body` as `author`, with `files` (already stored by `media`). The membership and the
+/// author's quota (bytes of files they keep) are checked inside the same transaction, so a
+/// member who just left cannot post, and two uploads at once cannot both pass the quota.
 pub fn post(
     conn: &mut Connection,
     conversation: ConversationId,
     author: UserId,
     body: &str,
+    files: &[NewAttachment],
+    quota: u64,
 ) -> Result<MessageId, AppError> {
     let tx = write_tx(conn)?;
     if !super::conversation::is_member(&tx, conversation, author)? {
         return Err(AppError::NotFound);
     }
+    if !files.is_empty() {
+        let adding: u64 = files.iter().map(|f| f.size).sum();
+        if attachment::stored_by(&tx, author)?.saturating_add(adding) > quota {
+            return Err(AppError::BadRequest("error-upload-quota"));
+        }
+    }
     let id = insert(&tx, conversation, Some(author), MessageKind::Text, body)?;
+    if !files.is_empty() {
+        attachment::insert(&tx, id, author, files)?;
+    }
     // What you write, you have read: otherwise a busy sender's unread count would be counted
     // from long ago on every page.
     super::conversation::mark_read(&tx, conversation, author, id)?;
@@ -191,12 +215,40 @@ pub fn post(
 
 /// Marks each message that continues its predecessor; `previous` is the message just before
 /// the first one, if any.
-fn group(mut messages: Vec<Message>, mut previous: Option<Message>) -> Vec<Message> {
+fn group(mut messages: Vec<Message>, previous: Option<&Message>) -> Vec<Message> {
+    let mut previous = previous.map(|p| (p.kind, p.author.as_ref().map(|a| a.id), p.created_at));
     for message in &mut messages {
-        message.continued = previous.as_ref().is_some_and(|p| message.continues(p));
-        previous = Some(message.clone());
+        message.continued =
+            previous.is_some_and(|(kind, author, at)| message.continues(kind, author, at));
+        previous = Some((
+            message.kind,
+            message.author.as_ref().map(|a| a.id),
+            message.created_at,
+        ));
     }
     messages
+}
+
+/// Fills in the files of the loaded messages that have some, in one query.
+fn with_attachments(
+    conn: &Connection,
+    conversation: ConversationId,
+    loaded: Vec<Loaded>,
+) -> Result<Vec<Message>, AppError> {
+    let with_files = || loaded.iter().filter(|(_, has)| *has).map(|(m, _)| m.id);
+    let (Some(first), Some(last)) = (with_files().min(), with_files().max()) else {
+        return Ok(loaded.into_iter().map(|(m, _)| m).collect());
+    };
+    let mut files = attachment::of_messages(conn, conversation, first, last)?;
+    Ok(loaded
+        .into_iter()
+        .map(|(mut message, has)| {
+            if has {
+                message.attachments = files.remove(&message.id).unwrap_or_default();
+            }
+            message
+        })
+        .collect())
 }
 
 pub struct Page {
@@ -225,8 +277,9 @@ pub fn page(
     let has_earlier = rows.len() > PAGE_SIZE;
     let previous = if has_earlier { rows.pop() } else { None };
     rows.reverse();
+    let messages = with_attachments(conn, conversation, rows)?;
     Ok(Page {
-        messages: group(rows, previous),
+        messages: group(messages, previous.as_ref().map(|(m, _)| m)),
         has_earlier,
     })
 }
@@ -243,11 +296,12 @@ pub fn find(
     let mut rows = stmt
         .query_map(params![conversation, id], Message::from_row)?
         .collect::<Result<Vec<_>, _>>()?;
-    if rows.first().is_none_or(|m| m.id != id) {
+    if rows.first().is_none_or(|(m, _)| m.id != id) {
         return Ok(None);
     }
-    let previous = (rows.len() == 2).then(|| rows.remove(1));
-    Ok(group(rows, previous).pop())
+    let previous = (rows.len() == 2).then(|| rows.remove(1).0);
+    let messages = with_attachments(conn, conversation, rows)?;
+    Ok(group(messages, previous.as_ref()).pop())
 }
 
 pub fn latest_id(conn: &Connection, conversation: ConversationId) -> Result<MessageId, AppError> {
@@ -310,22 +364,24 @@ pub fn edit(
     Ok(())
 }
 
-/// Deletes the text for good and leaves a tombstone in its place.
+/// Deletes the text and files for good and leaves a tombstone in its place. Answers the stored
+/// files the caller must now remove (`media::Storage::remove`).
 pub fn delete(
     conn: &mut Connection,
     conversation: ConversationId,
     id: MessageId,
     user: UserId,
-) -> Result<(), AppError> {
+) -> Result<Vec<String>, AppError> {
     let tx = write_tx(conn)?;
     own_text_message(&tx, conversation, id, user)?;
+    let files = attachment::remove_of_message(&tx, id)?;
     tx.execute(
         "UPDATE messages SET body = '', deleted_at = ?2 WHERE id = ?1",
         params![id, now()],
     )?;
     event::record(&tx, conversation, EventKind::Delete, id)?;
     tx.commit()?;
-    Ok(())
+    Ok(files)
 }
 
 #[cfg(test)]
@@ -370,18 +426,28 @@ mod tests {
 
     #[test]
     fn bodies_are_trimmed_bounded_and_kept_multiline() {
-        assert_eq!(check_body("  hello\r\nworld  ").unwrap(), "hello\nworld");
         assert_eq!(
-            check_body(" \n\t ").unwrap_err().message,
+            check_body("  hello\r\nworld  ", false).unwrap(),
+            "hello\nworld"
+        );
+        assert_eq!(
+            check_body(" \n\t ", false).unwrap_err().message,
             "error-message-empty"
         );
         assert_eq!(
-            check_body("\u{0}").unwrap_err().message,
+            check_body(" \n ", true).unwrap(),
+            "",
+            "a photo needs no caption"
+        );
+        assert_eq!(
+            check_body("\u{0}", false).unwrap_err().message,
             "error-message-empty"
         );
-        assert!(check_body(&"é".repeat(BODY_MAX)).is_ok());
+        assert!(check_body(&"é".repeat(BODY_MAX), false).is_ok());
         assert_eq!(
-            check_body(&"é".repeat(BODY_MAX + 1)).unwrap_err().message,
+            check_body(&"é".repeat(BODY_MAX + 1), true)
+                .unwrap_err()
+                .message,
             "error-message-long"
         );
     }

@@ -68,7 +68,9 @@ pub fn index_pending(conn: &mut Connection) -> Result<(), AppError> {
     tx.execute_batch(
         "DELETE FROM message_search WHERE rowid IN (SELECT message_id FROM search_pending);
          INSERT INTO message_search (rowid, body)
-             SELECT m.id, m.body FROM search_pending p JOIN messages m ON m.id = p.message_id
+             SELECT m.id, m.body || coalesce((SELECT ' ' || group_concat(name, ' ')
+                                              FROM attachments WHERE message_id = m.id), '')
+             FROM search_pending p JOIN messages m ON m.id = p.message_id
              WHERE m.kind = 'text' AND m.deleted_at IS NULL;
          DELETE FROM search_pending;",
     )?;

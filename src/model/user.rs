@@ -24,9 +24,11 @@ pub struct User {
     pub is_admin: bool,
     pub language: Option<Lang>,
     pub created_at: i64,
+    /// Their picture's key (`media`); None: their initials stand for them.
+    pub avatar: Option<String>,
 }
 
-const COLUMNS: &str = "id, username, display_name, about, is_admin, language, created_at";
+const COLUMNS: &str = "id, username, display_name, about, is_admin, language, created_at, avatar";
 
 impl User {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
@@ -39,6 +41,7 @@ impl User {
             is_admin: row.get(4)?,
             language: language.as_deref().and_then(Lang::from_code),
             created_at: row.get(6)?,
+            avatar: row.get(7)?,
         })
     }
 }
@@ -162,7 +165,7 @@ pub fn credentials(conn: &Connection, username: &str) -> Result<Option<(User, St
         .query_row(
             &format!("SELECT {COLUMNS}, password_hash FROM users WHERE username = ?1"),
             [username.trim()],
-            |row| Ok((User::from_row(row)?, row.get(7)?)),
+            |row| Ok((User::from_row(row)?, row.get(8)?)),
         )
         .optional()?)
 }
@@ -202,6 +205,24 @@ pub fn update_profile(
         ],
     )?;
     Ok(())
+}
+
+/// Sets (or with None removes) the person's picture; answers the key of the one it replaces,
+/// whose files the caller removes.
+pub fn set_avatar(
+    conn: &mut Connection,
+    id: UserId,
+    key: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    let tx = write_tx(conn)?;
+    let previous: Option<String> =
+        tx.query_row("SELECT avatar FROM users WHERE id = ?1", [id], |r| r.get(0))?;
+    tx.execute(
+        "UPDATE users SET avatar = ?2 WHERE id = ?1",
+        params![id, key],
+    )?;
+    tx.commit()?;
+    Ok(previous)
 }
 
 /// Sets a new password hash and signs the account out everywhere: every session of the user is

@@ -167,6 +167,7 @@ mod tests {
                 edited: false,
                 deleted: false,
                 continued: false,
+                attachments: Vec::new(),
             },
             info,
             members.to_vec(),

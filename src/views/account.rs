@@ -6,6 +6,7 @@ use super::layout::{Section, Shell, app_page, bare_page};
 use super::{AvatarSize, Field, FieldKind, avatar, title_with_errors};
 use crate::i18n::Lang;
 use crate::model::FieldError;
+use crate::model::attachment::{Totals, Usage};
 use crate::model::user::{ABOUT_MAX, DISPLAY_NAME_MAX, PASSWORD_MAX};
 use crate::paths;
 
@@ -136,6 +137,7 @@ pub struct ProfileForm<'a> {
     pub language: Option<Lang>,
     pub errors: &'a [FieldError],
     pub password_errors: &'a [FieldError],
+    pub avatar_errors: &'a [FieldError],
 }
 
 pub fn profile_page(shell: &Shell<'_>, form: &ProfileForm<'_>) -> Markup {
@@ -144,6 +146,7 @@ pub fn profile_page(shell: &Shell<'_>, form: &ProfileForm<'_>) -> Markup {
         .errors
         .iter()
         .chain(form.password_errors)
+        .chain(form.avatar_errors)
         .cloned()
         .collect();
     let title = title_with_errors(lang, &lang.t("profile-title"), &all_errors);
@@ -155,6 +158,34 @@ pub fn profile_page(shell: &Shell<'_>, form: &ProfileForm<'_>) -> Markup {
             div.profile-card {
                 (avatar(me, AvatarSize::Large))
                 p { a href=(paths::profile_of(&me.username)) { (lang.t("profile-view-public")) } }
+                p { a href=(paths::USAGE) { (lang.t("usage-link")) } }
+            }
+            section aria-labelledby="avatar-heading" {
+                h2 #avatar-heading { (lang.t("profile-avatar")) }
+                @let error = form.avatar_errors.first();
+                form.stack method="post" action=(paths::AVATAR) enctype="multipart/form-data" novalidate {
+                    div.field.has-error[error.is_some()] {
+                        label for="avatar" { (lang.t("profile-avatar")) }
+                        p.hint #avatar-hint { (lang.t("profile-avatar-hint")) }
+                        input #avatar type="file" name="avatar" accept="image/jpeg,image/png,image/gif,image/webp"
+                            aria-describedby={ "avatar-hint" @if error.is_some() { " avatar-error" } }
+                            aria-invalid=[error.map(|_| "true")] autofocus[error.is_some()];
+                        @if let Some(error) = error {
+                            p.error #avatar-error {
+                                @match &error.detail {
+                                    Some(detail) => (lang.t_args(error.message, &[("detail", detail.clone().into())])),
+                                    None => (lang.t(error.message)),
+                                }
+                            }
+                        }
+                    }
+                    button.primary type="submit" { (lang.t("profile-avatar-submit")) }
+                }
+                @if me.avatar.is_some() {
+                    form method="post" action=(paths::AVATAR_REMOVE) {
+                        button type="submit" { (lang.t("profile-avatar-remove")) }
+                    }
+                }
             }
             section aria-labelledby="profile-details-heading" {
                 h2 #profile-details-heading { (lang.t("profile-details-heading")) }
@@ -203,6 +234,76 @@ pub fn profile_page(shell: &Shell<'_>, form: &ProfileForm<'_>) -> Markup {
                     }.render(lang, form.password_errors))
                     p.hint { (lang.t("password-signs-out")) }
                     button.primary type="submit" { (lang.t("password-submit")) }
+                }
+            }
+        },
+    )
+}
+
+/// What an administrator sees of the whole instance on the usage page.
+pub struct InstanceUsage {
+    pub totals: Totals,
+    pub database_bytes: Option<u64>,
+    pub free_disk_bytes: Option<u64>,
+}
+
+pub struct UsageView<'a> {
+    pub usage: &'a Usage,
+    pub quota: u64,
+    pub instance: Option<&'a InstanceUsage>,
+}
+
+/// The usage page: what the person sent and received, their storage against the quota, and
+/// for administrators the instance's totals.
+pub fn usage_page(shell: &Shell<'_>, view: &UsageView<'_>) -> Markup {
+    let lang = shell.lang;
+    let usage = view.usage;
+    let files = |count: u64, bytes: u64| {
+        lang.t_args(
+            "usage-files",
+            &[("count", count.into()), ("size", lang.size(bytes).into())],
+        )
+    };
+    let percent = usage
+        .bytes_sent
+        .saturating_mul(100)
+        .checked_div(view.quota)
+        .map_or(100, |p| p.min(100));
+    let known =
+        |bytes: Option<u64>| bytes.map_or_else(|| lang.t("usage-unknown"), |b| lang.size(b));
+    app_page(
+        shell,
+        Section::Profile,
+        &lang.t("usage-title"),
+        html! {
+            section aria-labelledby="usage-yours" {
+                h2 #usage-yours { (lang.t("usage-yours")) }
+                dl.usage {
+                    dt { (lang.t("usage-messages")) } dd { (usage.messages_sent) }
+                    dt { (lang.t("usage-files-sent")) } dd { (files(usage.files_sent, usage.bytes_sent)) }
+                    dt { (lang.t("usage-files-received")) } dd { (files(usage.files_received, usage.bytes_received)) }
+                    dt { (lang.t("usage-storage")) }
+                    dd {
+                        (lang.t_args("usage-of-quota", &[
+                            ("used", lang.size(usage.bytes_sent).into()),
+                            ("quota", lang.size(view.quota).into()),
+                            ("percent", percent.into()),
+                        ]))
+                        " "
+                        meter min="0" max="100" value=(percent) aria-hidden="true" {}
+                    }
+                }
+            }
+            @if let Some(instance) = view.instance {
+                section aria-labelledby="usage-instance" {
+                    h2 #usage-instance { (lang.t("usage-instance")) }
+                    dl.usage {
+                        dt { (lang.t("usage-accounts")) } dd { (instance.totals.accounts) }
+                        dt { (lang.t("usage-total-messages")) } dd { (instance.totals.messages) }
+                        dt { (lang.t("usage-total-files")) } dd { (files(instance.totals.files, instance.totals.file_bytes)) }
+                        dt { (lang.t("usage-database")) } dd { (known(instance.database_bytes)) }
+                        dt { (lang.t("usage-free-disk")) } dd { (known(instance.free_disk_bytes)) }
+                    }
                 }
             }
         },

@@ -7,8 +7,10 @@ use std::time::Duration;
 use maud::{Markup, PreEscaped, Render, html};
 
 use super::layout::{Section, Shell, app_page};
-use super::{AvatarSize, Field, FieldKind, avatar_initials, title_with_errors};
+use super::{AvatarSize, Field, FieldKind, avatar_for, title_with_errors};
 use crate::i18n::Lang;
+use crate::media::UploadRules;
+use crate::model::attachment::{Attachment, FileKind};
 use crate::model::conversation::{Conversation, Kind, Member, Summary, UNREAD_COUNTED};
 use crate::model::message::{BODY_MAX, Message, MessageKind};
 use crate::model::user::User;
@@ -98,7 +100,7 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
             @if is_text {
                 div.msg-head {
                     @if let Some(author) = &message.author {
-                        (avatar_initials(author.id.0, &author.display_name, AvatarSize::Small))
+                        (avatar_for(author.id.0, &author.display_name, author.avatar.as_deref(), AvatarSize::Small))
                         span.author { (author.display_name) }
                     }
                     (timestamp(lang, message.created_at, &time_id))
@@ -106,7 +108,14 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
                 @if message.deleted {
                     p.tombstone { (lang.t("message-deleted")) }
                 } @else {
-                    div.msg-body { (message_text(&message.body)) }
+                    @if !message.body.is_empty() {
+                        div.msg-body { (message_text(&message.body)) }
+                    }
+                    @if !message.attachments.is_empty() {
+                        ul.attachments aria-label=(lang.t_args("attachments-label", &[("count", message.attachments.len().into())])) {
+                            @for file in &message.attachments { (attachment_item(lang, message.conversation, file)) }
+                        }
+                    }
                     @if message.edited {
                         span.edited { (lang.t("message-edited")) }
                     }
@@ -128,6 +137,34 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
             }
         }
     }
+}
+
+/// One file of a message: a picture as its thumbnail, which opens the full picture; a video
+/// as a player; anything else as a download link with its name, kind and size.
+fn attachment_item(lang: Lang, conversation: ConversationId, file: &Attachment) -> Markup {
+    let url = paths::file(conversation, file.id);
+    let details = format!("{} · {}", kind_label(file.kind), lang.size(file.size));
+    html! {
+        li.attachment {
+            @if let (true, Some((width, height))) = (file.kind.is_image(), file.thumb) {
+                a.thumb href=(url) {
+                    img src=(paths::thumbnail(conversation, file.id)) alt=(file.name)
+                        width=(width.div_ceil(2)) height=(height.div_ceil(2)) loading="lazy";
+                }
+            } @else if file.kind == FileKind::Mp4 {
+                video controls preload="metadata" src=(url) aria-label=(file.name) {}
+            }
+            a.file href=(url) download=(file.name) {
+                span.file-name { (file.name) }
+                " " span.file-details { "(" (details) ")" }
+            }
+        }
+    }
+}
+
+/// The kind of a file as people name it: its usual ending, in capitals.
+fn kind_label(kind: FileKind) -> String {
+    kind.code().to_ascii_uppercase()
 }
 
 /// Messages as pages draw them, each drawn once per language and reused by every page that
@@ -190,7 +227,7 @@ pub fn conversation_entry(lang: Lang, summary: &Summary, open: Option<Conversati
     html! {
         li id={ "conv-" (summary.id) } .conv data-filter=(summary.filter_text) {
             a href=(paths::conversation(summary.id)) aria-current=[current] {
-                (avatar_initials(seed, &summary.title, AvatarSize::Small))
+                (avatar_for(seed, &summary.title, summary.picture.as_deref(), AvatarSize::Small))
                 span.conv-main {
                     span.conv-title { (summary.title) }
                     @if let Some(preview) = &summary.preview {
@@ -199,7 +236,11 @@ pub fn conversation_entry(lang: Lang, summary: &Summary, open: Option<Conversati
                                 (lang.t("message-deleted"))
                             } @else if preview.kind == MessageKind::Text {
                                 @if let Some(author) = &preview.author { (author) ": " }
-                                (shortened(&preview.body))
+                                @if preview.body.is_empty() && preview.files > 0 {
+                                    (lang.t_args("preview-files", &[("count", preview.files.into())]))
+                                } @else {
+                                    (shortened(&preview.body))
+                                }
                             } @else {
                                 (shortened(&notice_text(lang, preview.kind, preview.author.as_deref(), &preview.body)))
                             }
@@ -329,18 +370,51 @@ pub struct Composer<'a> {
     pub conversation: ConversationId,
     pub draft: &'a str,
     pub errors: &'a [FieldError],
+    pub uploads: &'a UploadRules,
 }
 
 pub fn composer(lang: Lang, composer: &Composer<'_>) -> Markup {
     let action = paths::messages(composer.conversation);
+    let rules = composer.uploads;
+    let extensions = rules.extensions();
+    let accept: Vec<String> = extensions.iter().map(|e| format!(".{e}")).collect();
+    let file_error = composer
+        .errors
+        .iter()
+        .find(|e| e.field == crate::media::sniff::FIELD);
+    let limits = lang.t_args(
+        "composer-files-hint",
+        &[
+            ("count", crate::model::attachment::MAX_PER_MESSAGE.into()),
+            ("size", lang.size(rules.max_file).into()),
+            ("types", extensions.join(", ").into()),
+        ],
+    );
     html! {
         form #composer method="post" action=(action) hx-post=(action) hx-target="this"
-            hx-swap="outerHTML" novalidate {
+            hx-swap="outerHTML" enctype="multipart/form-data" novalidate
+            data-max-file=(rules.max_file) data-max-files=(crate::model::attachment::MAX_PER_MESSAGE)
+            data-too-large=(lang.t("composer-file-too-large")) {
             (Field {
                 name: "body", label: lang.t("composer-label"), value: composer.draft,
                 kind: FieldKind::TextArea, hint: Some(lang.t("composer-hint")),
-                autocomplete: "off", required: true, maxlength: Some(BODY_MAX),
+                autocomplete: "off", required: false, maxlength: Some(BODY_MAX),
             }.render(lang, composer.errors))
+            div.field.composer-files.has-error[file_error.is_some()] {
+                label for="files" { (lang.t("composer-files")) }
+                p.hint #files-hint { (limits) }
+                input #files type="file" name="files" multiple accept=(accept.join(","))
+                    aria-describedby={ "files-hint" @if file_error.is_some() { " files-error" } }
+                    aria-invalid=[file_error.map(|_| "true")] autofocus[file_error.is_some()];
+                @if let Some(error) = file_error {
+                    p.error #files-error {
+                        @match &error.detail {
+                            Some(detail) => (lang.t_args(error.message, &[("detail", detail.clone().into())])),
+                            None => (lang.t(error.message)),
+                        }
+                    }
+                }
+            }
             button.primary type="submit" { (lang.t("composer-send")) }
         }
     }
@@ -397,7 +471,7 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                 ul.people {
                     @for member in view.members {
                         li { a.person href=(paths::profile_of(&member.username)) {
-                            (avatar_initials(member.id.0, &member.display_name, AvatarSize::Small))
+                            (avatar_for(member.id.0, &member.display_name, member.avatar.as_deref(), AvatarSize::Small))
                             span.person-name { (member.display_name) }
                             " " span.person-handle { "@" (member.username) }
                         } }
@@ -493,7 +567,7 @@ pub fn new_group_page(shell: &Shell<'_>, form: &NewGroupForm<'_>) -> Markup {
                     ul.people {
                         @for user in form.results {
                             li.person {
-                                (avatar_initials(user.id.0, &user.display_name, AvatarSize::Small))
+                                (super::avatar(user, AvatarSize::Small))
                                 span.person-name { (user.display_name) }
                                 " " span.person-handle { "@" (user.username) }
                                 button type="submit" formmethod="get" formaction=(paths::NEW_GROUP) formnovalidate
@@ -550,6 +624,7 @@ mod tests {
                 id: UserId(3),
                 username: "ana".into(),
                 display_name: display_name.into(),
+                avatar: None,
             }),
             kind: MessageKind::Text,
             body: body.into(),
@@ -557,6 +632,7 @@ mod tests {
             edited: false,
             deleted: false,
             continued: false,
+            attachments: Vec::new(),
         }
     }
 

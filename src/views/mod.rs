@@ -15,14 +15,25 @@ use crate::i18n::Lang;
 use crate::model::FieldError;
 use crate::model::user::User;
 
-/// Initials on a colour picked from the user id: recognisable at a glance, and hidden from
-/// screen readers, which read the name beside it instead.
+/// The person's picture, or their initials on a colour picked from their id: recognisable at a
+/// glance, and hidden from screen readers, which read the name beside it instead.
 pub fn avatar(user: &User, size: AvatarSize) -> Markup {
-    avatar_initials(user.id.0, &user.display_name, size)
+    avatar_for(user.id.0, &user.display_name, user.avatar.as_deref(), size)
 }
 
-/// Initials of `name` on one of twelve colours chosen by `seed` (a user or conversation id).
-pub fn avatar_initials(seed: i64, name: &str, size: AvatarSize) -> Markup {
+/// `picture` (a profile picture's key), or the initials of `name` on one of twelve colours
+/// chosen by `seed` (a user or conversation id).
+pub fn avatar_for(seed: i64, name: &str, picture: Option<&str>, size: AvatarSize) -> Markup {
+    let (class, pixels) = match size {
+        AvatarSize::Small => ("avatar-small", crate::media::AVATAR_SIZES[0]),
+        AvatarSize::Large => ("avatar-large", crate::media::AVATAR_SIZES[1]),
+    };
+    if let Some(key) = picture {
+        return html! {
+            img class={ "avatar " (class) } src=(crate::paths::avatar(key, pixels)) alt=(name)
+                aria-hidden="true" width=(pixels / 2) height=(pixels / 2);
+        };
+    }
     let initials: String = name
         .split_whitespace()
         .filter_map(|word| word.chars().next())
@@ -30,11 +41,7 @@ pub fn avatar_initials(seed: i64, name: &str, size: AvatarSize) -> Markup {
         .flat_map(char::to_uppercase)
         .collect();
     let hue = seed.rem_euclid(12);
-    let size = match size {
-        AvatarSize::Small => "avatar-small",
-        AvatarSize::Large => "avatar-large",
-    };
-    html! { span class={ "avatar " (size) " hue-" (hue) } aria-hidden="true" { (initials) } }
+    html! { span class={ "avatar " (class) " hue-" (hue) } aria-hidden="true" { (initials) } }
 }
 
 #[derive(Clone, Copy)]
