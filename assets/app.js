@@ -127,6 +127,73 @@ document.addEventListener("keydown", (event) => {
   field.form.requestSubmit();
 });
 
+// --- Attaching files: dropped on the composer or pasted into it, they join the file input,
+// so that sending works the same as choosing them. Files over the limit are refused here,
+// before they are sent for nothing.
+function fileInput(form) {
+  return form && form.querySelector('input[type="file"][name="files"]');
+}
+
+function sayRefused(form, names) {
+  const input = fileInput(form);
+  let note = form.querySelector(".files-refused");
+  if (names.length === 0) {
+    if (note) note.remove();
+    return;
+  }
+  if (!note) {
+    note = document.createElement("p");
+    note.className = "error files-refused";
+    note.setAttribute("role", "alert");
+    input.insertAdjacentElement("afterend", note);
+  }
+  note.textContent = `${form.dataset.tooLarge || ""} ${names.join(", ")}`;
+}
+
+function attach(form, added) {
+  const input = fileInput(form);
+  if (!input) return;
+  const max = Number(form.dataset.maxFile || 0);
+  const most = Number(form.dataset.maxFiles || 10);
+  const kept = new DataTransfer();
+  const refused = [];
+  for (const file of [...input.files, ...added]) {
+    if (max && file.size > max) refused.push(file.name);
+    else if (kept.files.length < most) kept.items.add(file);
+  }
+  input.files = kept.files;
+  sayRefused(form, refused);
+}
+
+document.addEventListener("change", (event) => {
+  const form = event.target.closest && event.target.closest("#composer");
+  if (form && event.target === fileInput(form)) attach(form, []);
+});
+document.addEventListener("dragover", (event) => {
+  const form = event.target.closest && event.target.closest("#composer");
+  if (!form || !event.dataTransfer.types.includes("Files")) return;
+  event.preventDefault();
+  form.classList.add("dropping");
+});
+document.addEventListener("dragleave", (event) => {
+  const form = event.target.closest && event.target.closest("#composer");
+  if (form && !form.contains(event.relatedTarget)) form.classList.remove("dropping");
+});
+document.addEventListener("drop", (event) => {
+  const form = event.target.closest && event.target.closest("#composer");
+  if (!form || event.dataTransfer.files.length === 0) return;
+  event.preventDefault();
+  form.classList.remove("dropping");
+  attach(form, event.dataTransfer.files);
+});
+document.addEventListener("paste", (event) => {
+  const form = event.target.closest && event.target.closest("#composer");
+  const files = event.clipboardData && event.clipboardData.files;
+  if (!form || !files || files.length === 0) return;
+  event.preventDefault();
+  attach(form, files);
+});
+
 // Forms that destroy something ask first.
 document.addEventListener("submit", (event) => {
   const question = event.target.dataset && event.target.dataset.confirm;

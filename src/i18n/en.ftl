@@ -226,6 +226,7 @@ error-upload-quota = These files do not fit in your storage quota. Delete some m
 
 ## Profile picture
 profile-avatar = Profile picture
+profile-avatar-choose = Choose a picture
 profile-avatar-hint = A JPG, PNG, GIF or WebP picture; its centre square is kept.
 profile-avatar-submit = Use this picture
 profile-avatar-remove = Remove the picture

@@ -226,6 +226,7 @@ error-upload-quota = Ces fichiers dépassent votre quota de stockage. Supprimez 
 
 ## Profile picture
 profile-avatar = Photo de profil
+profile-avatar-choose = Choisir une image
 profile-avatar-hint = Une image JPG, PNG, GIF ou WebP ; son carré central est conservé.
 profile-avatar-submit = Utiliser cette image
 profile-avatar-remove = Retirer la photo

@@ -165,7 +165,7 @@ pub fn profile_page(shell: &Shell<'_>, form: &ProfileForm<'_>) -> Markup {
                 @let error = form.avatar_errors.first();
                 form.stack method="post" action=(paths::AVATAR) enctype="multipart/form-data" novalidate {
                     div.field.has-error[error.is_some()] {
-                        label for="avatar" { (lang.t("profile-avatar")) }
+                        label for="avatar" { (lang.t("profile-avatar-choose")) }
                         p.hint #avatar-hint { (lang.t("profile-avatar-hint")) }
                         input #avatar type="file" name="avatar" accept="image/jpeg,image/png,image/gif,image/webp"
                             aria-describedby={ "avatar-hint" @if error.is_some() { " avatar-error" } }

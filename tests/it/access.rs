@@ -25,6 +25,12 @@ const RULES: &[(&str, &str, Row)] = &[
     ("GET", "/profile", [303, 200, 200, 200, 200]),
     ("POST", "/profile", [303, 422, 422, 422, 422]),
     ("POST", "/profile/password", [303, 422, 422, 422, 422]),
+    // Not a multipart form: there is no picture in it.
+    ("POST", "/profile/avatar", [303, 400, 400, 400, 400]),
+    ("POST", "/profile/avatar/remove", [303, 303, 303, 303, 303]),
+    ("GET", "/usage", [303, 200, 200, 200, 200]),
+    // The author's picture: for everyone signed in.
+    ("GET", "/avatars/{key}/{size}", [303, 200, 200, 200, 200]),
     ("GET", "/users", [303, 200, 200, 200, 200]),
     ("GET", "/u/{username}", [303, 200, 200, 200, 200]),
     ("GET", "/search", [303, 200, 200, 200, 200]),
@@ -38,6 +44,12 @@ const RULES: &[(&str, &str, Row)] = &[
     // A fragment for htmx (asked as htmx does; opened plainly it redirects to its page).
     ("GET", "/c/{id}/history", [401, 404, 200, 200, 404]),
     ("POST", "/c/{id}/messages", [303, 404, 422, 422, 404]),
+    ("GET", "/c/{id}/files/{file}", [303, 404, 200, 200, 404]),
+    (
+        "GET",
+        "/c/{id}/files/{file}/thumb",
+        [303, 404, 200, 200, 404],
+    ),
     (
         "GET",
         "/c/{id}/messages/{message}/edit",
@@ -62,7 +74,7 @@ const RULES: &[(&str, &str, Row)] = &[
 /// Changes that would spoil the rows after them go last: leaving, then logging out.
 fn order(method: &str, pattern: &str) -> u8 {
     match (method, pattern) {
-        ("POST", "/c/{id}/leave") => 1,
+        ("POST", "/c/{id}/leave") | ("POST", "/profile/avatar/remove") => 1,
         ("POST", "/logout") => 2,
         _ => 0,
     }
@@ -98,6 +110,22 @@ fn every_route_has_a_rule_for_every_kind_of_visitor() {
     let id = number_after(created.location(), "/c/");
     let sent = author.post_form(&format!("/c/{id}/messages"), &[("body", "hello")]);
     let message = number_after(sent.location(), "#m");
+    let picture = crate::support::corpus_file("tiny.png");
+    let with_file = author.post_multipart(
+        &format!("/c/{id}/messages"),
+        &[("body", "a picture")],
+        &[("files", "tiny.png", &picture)],
+    );
+    assert_eq!(with_file.status, 303, "{}", with_file.body);
+    let file = number_after(
+        &author.get(&format!("/c/{id}")).body,
+        &format!("/c/{id}/files/"),
+    );
+    let avatar = author.post_multipart("/profile/avatar", &[], &[("avatar", "me.png", &picture)]);
+    assert_eq!(avatar.status, 303, "{}", avatar.body);
+    let profile = author.get("/profile").body;
+    let key_at = profile.find("/avatars/").expect("a picture on the profile") + "/avatars/".len();
+    let key = profile[key_at..].chars().take(32).collect::<String>();
     let login_page = anonymous.get("/login").body;
     let asset = login_page
         .split("href=\"")
@@ -106,15 +134,20 @@ fn every_route_has_a_rule_for_every_kind_of_visitor() {
         .expect("an asset on the login page")
         .to_owned();
 
+    let file_id = file.to_string();
     let concrete = |pattern: &str| {
         let path = pattern
             .replace("{id}", &id.to_string())
             .replace("{message}", &message.to_string())
             .replace("{username}", "bob")
+            .replace("{key}", &key)
+            .replace("{size}", "64")
             .replace(
                 "{file}",
                 if pattern.starts_with("/assets") {
                     &asset
+                } else if pattern.starts_with("/c/") {
+                    &file_id
                 } else {
                     "1.css"
                 },

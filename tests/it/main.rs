@@ -13,3 +13,4 @@ mod people;
 mod search;
 mod security;
 mod support;
+mod uploads;

@@ -345,7 +345,11 @@ fn bad_messages_and_requests_get_clear_errors_and_change_nothing() {
 
     let empty = alice.post_form(&format!("/c/{id}/messages"), &[("body", "   \n ")]);
     assert_eq!(empty.status, 422);
-    assert!(empty.body.contains("Write something before sending"));
+    assert!(
+        empty
+            .body
+            .contains("Write something, or attach a file, before sending")
+    );
     let long = "x".repeat(4001);
     let too_long = alice.post_form(&format!("/c/{id}/messages"), &[("body", &long)]);
     assert_eq!(too_long.status, 422);

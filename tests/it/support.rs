@@ -294,9 +294,101 @@ impl Client {
         self.finish(req.send_bytes(body))
     }
 
+    /// A multipart form as a browser sends it: text fields, then files as
+    /// (field, file name, bytes).
+    pub fn post_multipart(
+        &self,
+        path: &str,
+        text: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Response {
+        let (content_type, body) = multipart(text, files);
+        self.post_raw(path, &content_type, &body, &[])
+    }
+
+    /// A GET whose body is kept as bytes, with the answer's headers.
+    pub fn get_file(&self, path: &str, headers: &[(&str, &str)]) -> (Response, Vec<u8>) {
+        let mut req = self.request("GET", path);
+        for (name, value) in headers {
+            req = req.set(name, value);
+        }
+        let res = match req.call() {
+            Ok(res) | Err(ureq::Error::Status(_, res)) => res,
+            Err(e) => panic!("request failed: {e}"),
+        };
+        let headers = res
+            .headers_names()
+            .into_iter()
+            .filter_map(|name| res.header(&name).map(|v| (name.clone(), v.to_owned())))
+            .collect();
+        let status = res.status();
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut res.into_reader(), &mut body).expect("body");
+        let response = Response {
+            status,
+            body: String::new(),
+            headers,
+        };
+        (response, body)
+    }
+
     pub fn login(&self, username: &str, password: &str) -> Response {
         self.post_form("/login", &[("username", username), ("password", password)])
     }
+}
+
+/// A `multipart/form-data` body and its content type. File names are escaped as browsers do
+/// (quote, CR and LF percent-encoded), everything else is sent as given.
+pub fn multipart(text: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    const BOUNDARY: &str = "----bavard-test-7d1f0c9a";
+    let mut body = Vec::new();
+    for (name, value) in text {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (field, file_name, bytes) in files {
+        let escaped = file_name
+            .replace('"', "%22")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A");
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"; \
+                 filename=\"{escaped}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+/// A file of the shared corpus's uploads (`../shared/corpus/files`).
+pub fn corpus_file(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/files")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("corpus file {}: {e}", path.display()))
+}
+
+/// Files under a folder of the data directory (`files`, `avatars`, `incoming`).
+pub fn stored_files(data: &Path, folder: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(data.join(folder))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
 }
 
 /// Runs the bavard command line with `stdin` as its standard input.
