@@ -199,7 +199,7 @@ fn hostile_file_names_are_shown_and_offered_harmlessly() {
         kept += 1;
         let page = alice.get(&format!("/c/{id}")).body;
         let file = file_url(
-            &page.rsplit("class=\"attachment\"").next().unwrap(),
+            page.rsplit("class=\"attachment\"").next().unwrap(),
             id,
             false,
         );
