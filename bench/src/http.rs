@@ -62,7 +62,19 @@ impl Conn {
         cookie: Option<&str>,
         form: &str,
     ) -> io::Result<Response> {
-        self.send("POST", path, cookie, Some(form.as_bytes()), false)
+        let form = Some(("application/x-www-form-urlencoded", form.as_bytes()));
+        self.send("POST", path, cookie, form, false).await
+    }
+
+    /// A POST with a body of any type (a multipart form with files).
+    pub async fn post_body(
+        &mut self,
+        path: &str,
+        cookie: Option<&str>,
+        content_type: &str,
+        body: &[u8],
+    ) -> io::Result<Response> {
+        self.send("POST", path, cookie, Some((content_type, body)), false)
             .await
     }
 
@@ -71,7 +83,7 @@ impl Conn {
         method: &str,
         path: &str,
         cookie: Option<&str>,
-        body: Option<&[u8]>,
+        body: Option<(&str, &[u8])>,
         gzip: bool,
     ) -> io::Result<Response> {
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
@@ -81,13 +93,13 @@ impl Conn {
         if gzip {
             head.push_str("Accept-Encoding: gzip\r\n");
         }
-        if let Some(body) = body {
-            head.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+        if let Some((content_type, body)) = body {
+            head.push_str(&format!("Content-Type: {content_type}\r\n"));
             head.push_str(&format!("Content-Length: {}\r\n", body.len()));
         }
         head.push_str("\r\n");
         let mut request = head.into_bytes();
-        if let Some(body) = body {
+        if let Some((_, body)) = body {
             request.extend_from_slice(body);
         }
         self.stream.get_mut().write_all(&request).await?;
