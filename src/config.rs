@@ -510,4 +510,33 @@ mod tests {
         assert!(!plain.trust_proxy);
         assert!(plain.workers <= MAX_DEFAULT_WORKERS);
     }
+
+    #[test]
+    fn upload_rules_read_sizes_and_kinds_and_refuse_what_they_do_not_know() {
+        let defaults = settings(&[]).uploads;
+        assert_eq!(defaults.max_file, 10 << 20);
+        assert_eq!(defaults.quota, 200 << 20);
+        assert_eq!(defaults.allowed, FileKind::ALL.to_vec());
+        let narrowed = settings(&[
+            "serve",
+            "--upload-types",
+            "JPEG, .png,jpg",
+            "--upload-max",
+            "512 KB",
+            "--upload-quota",
+            "1.5GiB",
+        ])
+        .uploads;
+        assert_eq!(narrowed.allowed, vec![FileKind::Jpeg, FileKind::Png]);
+        assert_eq!(narrowed.max_file, 512 * 1024);
+        assert_eq!(narrowed.quota, 3 << 29);
+        assert_eq!(parse_size("2048"), Ok(2048));
+        assert!(parse_size("ten MB").is_err());
+        assert!(parse_size("10TB").is_err());
+        let unknown = parse_upload_types("png,svg").unwrap_err();
+        assert!(
+            unknown.contains("\"svg\"") && unknown.contains("jpg"),
+            "{unknown}"
+        );
+    }
 }
