@@ -36,9 +36,10 @@ pub struct Results {
 }
 
 /// The FTS5 query for what a person typed: every word must appear, the last one as a prefix
-/// (results follow the typing). Each word is quoted, so that quotes, `*`, `NEAR`, `AND`, `-`
-/// or parentheses are words like any other and never FTS syntax. None when nothing searchable
-/// is left.
+/// (results follow the typing) once it has two characters: the index keeps prefixes of two to
+/// four (migration 0006), and a one-letter prefix would be most of the index. Each word is
+/// quoted, so that quotes, `*`, `NEAR`, `AND`, `-` or parentheses are words like any other and
+/// never FTS syntax. None when nothing searchable is left.
 pub fn match_expression(typed: &str) -> Option<String> {
     let words: Vec<&str> = typed
         .split(|c: char| !c.is_alphanumeric())
@@ -47,12 +48,18 @@ pub fn match_expression(typed: &str) -> Option<String> {
         .collect();
     let last = words.len().checked_sub(1)?;
     let quoted = words.iter().enumerate().map(|(i, word)| {
-        let prefix = if i == last { "*" } else { "" };
+        let prefix = if i == last && word.chars().count() >= MIN_PREFIX_CHARS {
+            "*"
+        } else {
+            ""
+        };
         // Words are letters and digits only, so nothing in them needs escaping.
         format!("\"{word}\"{prefix}")
     });
     Some(quoted.collect::<Vec<_>>().join(" "))
 }
+
+const MIN_PREFIX_CHARS: usize = 2;
 
 /// Indexes the messages sent since the last time, in one transaction: the watcher calls it every
 /// second, and every search first, so that a search always finds what was just sent.
@@ -208,8 +215,13 @@ mod tests {
         assert_eq!(match_expression("\"*()-"), None);
         assert_eq!(match_expression("café"), Some("\"café\"*".into()));
         assert_eq!(
-            match_expression("NEAR(a b) AND -c\""),
-            Some("\"NEAR\" \"a\" \"b\" \"AND\" \"c\"*".into())
+            match_expression("tea c"),
+            Some("\"tea\" \"c\"".into()),
+            "one letter is a word, not a prefix of most of the index"
+        );
+        assert_eq!(
+            match_expression("NEAR(a b) AND -cd\""),
+            Some("\"NEAR\" \"a\" \"b\" \"AND\" \"cd\"*".into())
         );
         assert_eq!(
             match_expression("one two three four five six seven eight nine")
