@@ -123,6 +123,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
     let sessions = Arc::new(RecentSessions::default());
     let users = Arc::new(UserCache::default());
     let (kept_sessions, kept_users) = (Arc::clone(&sessions), Arc::clone(&users));
+    let told_hub = Arc::clone(&hub);
     watcher::spawn(
         &settings.data.join(db::DATABASE_FILE),
         Arc::clone(&hub),
@@ -131,7 +132,10 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
                 .sessions
                 .iter()
                 .for_each(|key| kept_sessions.forget(key));
-            changed.users.iter().for_each(|id| kept_users.forget(*id));
+            for id in &changed.users {
+                kept_users.forget(*id);
+                told_hub.account_changed(*id);
+            }
         },
     )?;
     let auth_context = web::Data::new(auth::AuthContext {

@@ -47,6 +47,14 @@ pub enum Command {
     /// Manage accounts from the command line.
     #[command(subcommand)]
     User(UserCommand),
+    /// Write a consistent copy of the database, files and profile pictures to FILE (a tar
+    /// archive), while the server runs.
+    Backup { file: PathBuf },
+    /// Restore a backup into an empty data folder (never over an existing database).
+    Restore { file: PathBuf },
+    /// Check the data folder: permissions, the database's integrity and schema, stored files,
+    /// free disk. One line per finding; exits non-zero on any problem.
+    Check,
 }
 
 #[derive(Subcommand, Debug, PartialEq, Eq)]
@@ -61,6 +69,17 @@ pub enum UserCommand {
     },
     /// Set an account's password, read from standard input (first line), and sign it out everywhere.
     SetPassword { name: String },
+    /// List every account: username, display name, role and status, tab-separated.
+    List,
+    /// Disable an account: it is signed out everywhere within a second and may not sign in;
+    /// its messages stay.
+    Disable { name: String },
+    /// Enable a disabled account again.
+    Enable { name: String },
+    /// Make an account an administrator.
+    MakeAdmin { name: String },
+    /// Take administration away from an account (never from the last administrator).
+    RemoveAdmin { name: String },
 }
 
 /// What `serve` was told. Everything is optional here so that the options given before the
@@ -196,6 +215,9 @@ pub enum Registration {
 pub enum Invocation {
     Serve(Settings),
     User { data: PathBuf, command: UserCommand },
+    Backup { data: PathBuf, file: PathBuf },
+    Restore { data: PathBuf, file: PathBuf },
+    Check { data: PathBuf },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -332,35 +354,33 @@ where
     let mut command = Cli::command();
     let matches = command.try_get_matches_from_mut(args)?;
     let cli = Cli::from_arg_matches(&matches)?;
-    match cli.command {
-        None => Ok(Invocation::Serve(Settings::resolve(
-            cli.data, cli.serve, host,
-        ))),
-        Some(Command::Serve(after)) => Ok(Invocation::Serve(Settings::resolve(
-            cli.data,
-            after.or(cli.serve),
-            host,
-        ))),
-        Some(Command::User(user_command)) => {
-            let serve_flag = matches.ids().find(|id| {
-                id.as_str() != "data"
-                    && matches.value_source(id.as_str()) == Some(ValueSource::CommandLine)
-            });
-            if let Some(flag) = serve_flag {
-                return Err(command.error(
-                    clap::error::ErrorKind::ArgumentConflict,
-                    format!(
-                        "--{} is an option of `serve`, not of `user`",
-                        flag.as_str().replace('_', "-")
-                    ),
-                ));
-            }
-            Ok(Invocation::User {
-                data: cli.data,
-                command: user_command,
-            })
+    if !matches!(cli.command, None | Some(Command::Serve(_))) {
+        let serve_flag = matches.ids().find(|id| {
+            id.as_str() != "data"
+                && matches.value_source(id.as_str()) == Some(ValueSource::CommandLine)
+        });
+        if let Some(flag) = serve_flag {
+            let name = matches.subcommand_name().unwrap_or("this command");
+            return Err(command.error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "--{} is an option of `serve`, not of `{name}`",
+                    flag.as_str().replace('_', "-")
+                ),
+            ));
         }
     }
+    let data = cli.data;
+    Ok(match cli.command {
+        None => Invocation::Serve(Settings::resolve(data, cli.serve, host)),
+        Some(Command::Serve(after)) => {
+            Invocation::Serve(Settings::resolve(data, after.or(cli.serve), host))
+        }
+        Some(Command::User(command)) => Invocation::User { data, command },
+        Some(Command::Backup { file }) => Invocation::Backup { data, file },
+        Some(Command::Restore { file }) => Invocation::Restore { data, file },
+        Some(Command::Check) => Invocation::Check { data },
+    })
 }
 
 #[cfg(test)]

@@ -40,6 +40,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_attachments.sql",
         include_str!("../migrations/0006_attachments.sql"),
     ),
+    (
+        "0007_disabled_accounts.sql",
+        include_str!("../migrations/0007_disabled_accounts.sql"),
+    ),
 ];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode
@@ -65,7 +69,12 @@ pub fn open(data_dir: &Path) -> Result<Pool, AppError> {
 /// The same with `connections` in the pool: readers run side by side in WAL mode; writers
 /// take turns anyway.
 pub fn open_with(data_dir: &Path, connections: u32) -> Result<Pool, AppError> {
-    std::fs::create_dir_all(data_dir).map_err(|e| {
+    // Created for this account only: it holds every message and the cookie key.
+    let mut folder = std::fs::DirBuilder::new();
+    folder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut folder, 0o700);
+    folder.create(data_dir).map_err(|e| {
         AppError::internal(format!(
             "cannot create data folder {}: {e}",
             data_dir.display()
@@ -85,6 +94,41 @@ pub fn open_with(data_dir: &Path, connections: u32) -> Result<Pool, AppError> {
         .map_err(|e| AppError::internal(format!("cannot open the database: {e}")))?;
     migrate(&mut *pool.get()?)?;
     Ok(pool)
+}
+
+/// How many migrations the database has applied, and how many this program knows.
+pub fn schema_versions(conn: &Connection) -> Result<(i64, usize), AppError> {
+    let applied: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    Ok((applied, MIGRATIONS.len()))
+}
+
+/// What `PRAGMA integrity_check` finds: empty when the file is sound.
+pub fn integrity_problems(conn: &Connection) -> Result<Vec<String>, AppError> {
+    let mut stmt = conn.prepare("PRAGMA integrity_check(20)")?;
+    let lines = stmt
+        .query_map([], |row| row.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(lines.into_iter().filter(|line| line != "ok").collect())
+}
+
+/// Opens the database read-only, as it is: no migration, nothing created.
+pub fn open_read_only(data_dir: &Path) -> Result<Connection, AppError> {
+    let conn = Connection::open_with_flags(
+        data_dir.join(DATABASE_FILE),
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+/// A consistent copy of the database at `target`, taken while others may be writing to it
+/// (one read transaction: what was committed when it began, nothing after).
+pub fn copy_to(conn: &Connection, target: &Path) -> Result<(), AppError> {
+    let target = target
+        .to_str()
+        .ok_or_else(|| AppError::internal("the backup path is not UTF-8"))?;
+    conn.execute("VACUUM INTO ?1", [target])?;
+    Ok(())
 }
 
 pub fn migrate(conn: &mut Connection) -> Result<(), AppError> {

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use bavard::auth::password;
 use bavard::config::{self, HostEnv, Invocation, Settings, UserCommand};
 use bavard::model::user;
-use bavard::{app, db};
+use bavard::{app, db, maintenance};
 
 #[cfg(not(target_env = "msvc"))]
 #[global_allocator]
@@ -33,6 +33,37 @@ fn main() -> ExitCode {
     let outcome = match invocation {
         Invocation::Serve(settings) => serve(settings),
         Invocation::User { data, command } => user_command(&data, command),
+        Invocation::Backup { data, file } => maintenance::backup(&data, &file).map(|backed| {
+            println!(
+                "backup written to {}: database {} KB, {} files, {} profile pictures",
+                file.display(),
+                backed.database_bytes / 1024,
+                backed.files,
+                backed.pictures
+            );
+            if backed.missing > 0 {
+                println!(
+                    "{} files named by the database were gone (deleted while copying)",
+                    backed.missing
+                );
+            }
+        }),
+        Invocation::Restore { data, file } => maintenance::restore(&data, &file).map(|entries| {
+            println!("restored {entries} entries into {}", data.display());
+        }),
+        Invocation::Check { data } => {
+            let findings = maintenance::check(&data);
+            for finding in &findings {
+                let mark = if finding.problem { "problem" } else { "ok" };
+                println!("{mark}: {}", finding.text);
+            }
+            let problems = findings.iter().filter(|f| f.problem).count();
+            if problems == 0 {
+                Ok(())
+            } else {
+                Err(format!("{problems} problem(s) found"))
+            }
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -62,8 +93,79 @@ fn explain(error: bavard::model::FieldError) -> String {
     bavard::i18n::Lang::En.t(error.message)
 }
 
+fn existing_user(conn: &rusqlite::Connection, name: &str) -> Result<user::User, String> {
+    user::find_by_username(conn, &name.trim().to_lowercase())
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no user named {name}"))
+}
+
+fn refusal_text(refusal: user::Refusal) -> String {
+    match refusal {
+        user::Refusal::LastAdministrator => {
+            "refused: the instance would have no active administrator left".to_owned()
+        }
+    }
+}
+
+type AccountChange = Result<Result<(), user::Refusal>, bavard::error::AppError>;
+
+/// Applies `apply` to the account called `name`, and says so.
+fn change_account(
+    data: &std::path::Path,
+    name: &str,
+    done: &str,
+    apply: impl FnOnce(&mut rusqlite::Connection, user::User) -> AccountChange,
+) -> Result<(), String> {
+    let pool = db::open(data).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let account = existing_user(&conn, name)?;
+    let username = account.username.clone();
+    apply(&mut conn, account)
+        .map_err(|e| e.to_string())?
+        .map_err(refusal_text)?;
+    println!("{username} {done}");
+    Ok(())
+}
+
 fn user_command(data: &std::path::Path, command: UserCommand) -> Result<(), String> {
     match command {
+        UserCommand::List => {
+            let pool = db::open(data).map_err(|e| e.to_string())?;
+            let conn = pool.get().map_err(|e| e.to_string())?;
+            for account in user::all(&conn).map_err(|e| e.to_string())? {
+                let role = if account.is_admin { "admin" } else { "member" };
+                let status = if account.disabled {
+                    "disabled"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{role}\t{status}",
+                    account.username, account.display_name
+                );
+            }
+            Ok(())
+        }
+        UserCommand::Disable { name } => change_account(
+            data,
+            &name,
+            "disabled and signed out everywhere",
+            |conn, account| user::set_disabled(conn, account.id, true),
+        ),
+        UserCommand::Enable { name } => change_account(data, &name, "enabled", |conn, account| {
+            user::set_disabled(conn, account.id, false)
+        }),
+        UserCommand::MakeAdmin { name } => {
+            change_account(data, &name, "is an administrator", |conn, account| {
+                user::set_admin(conn, account.id, true)
+            })
+        }
+        UserCommand::RemoveAdmin { name } => change_account(
+            data,
+            &name,
+            "is no longer an administrator",
+            |conn, account| user::set_admin(conn, account.id, false),
+        ),
         UserCommand::Add { name, admin } => {
             let username = user::normalise_username(&name).map_err(explain)?;
             let password = read_password()?;

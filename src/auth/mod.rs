@@ -117,6 +117,10 @@ impl FromRequest for SignedIn {
                     user
                 }
             };
+            if user.disabled {
+                session.purge();
+                return Err(AppError::LoginRequired);
+            }
             // Sessions last 30 days from their last change; touching the state once a day
             // keeps an active user signed in without a database write on every request.
             if session.get::<i64>(SEEN_SESSION_KEY).ok().flatten() != Some(today()) {

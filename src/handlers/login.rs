@@ -116,6 +116,10 @@ pub async fn login(
         // The same words whether the name or the password was wrong: no account probing.
         return Ok(refuse("error-login-failed", StatusCode::UNAUTHORIZED));
     };
+    // Said only to whoever knows the password: nobody else learns the account is there.
+    if account.disabled {
+        return Ok(refuse("error-account-disabled", StatusCode::FORBIDDEN));
+    }
     auth::sign_in(&session, &account)?;
     tracing::info!(user = %account.id, "signed in");
     Ok(see_other(next_or_home(&next)))

@@ -18,6 +18,7 @@ use crate::config::SHORT_POLL_DELAY_MS;
 use crate::db;
 use crate::error::AppError;
 use crate::model::conversation::{self, Kind, Preview, Summary};
+use crate::model::user;
 use crate::model::{ConversationId, EventId, MessageId, UserId};
 use crate::paths;
 use crate::realtime::hub::{Channel, ParkedSlot};
@@ -259,12 +260,20 @@ async fn wait(
         return Err(AppError::internal("poll channel missing"));
     };
     let reads_from = channel.read_sequence();
+    let mut account_seen = channel.account_changes();
     let deadline = tokio::time::Instant::now() + hold;
     loop {
         // Subscribe before looking, so that an event published in between still wakes us.
         let notified = channel.notify.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
+        if channel.account_changes() != account_seen {
+            account_seen = channel.account_changes();
+            let account = db::run(&state.pool, move |conn| user::find(conn, user)).await?;
+            if account.is_none_or(|account| account.disabled) {
+                return Err(AppError::LoginRequired);
+            }
+        }
         match state.hub.collect(user, cursor) {
             Collected::Covered { events, next } => {
                 cursor = next;

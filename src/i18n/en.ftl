@@ -254,3 +254,4 @@ usage-total-files = Files
 usage-database = Database
 usage-free-disk = Free disk space
 usage-unknown = unknown
+error-account-disabled = This account is disabled. Ask an administrator of this instance.

@@ -254,3 +254,4 @@ usage-total-files = Fichiers
 usage-database = Base de données
 usage-free-disk = Espace disque libre
 usage-unknown = inconnu
+error-account-disabled = Ce compte est désactivé. Adressez-vous à un administrateur de cette instance.

@@ -227,11 +227,7 @@ impl Storage {
     /// Creates the folders if needed, and empties `incoming`: what is there was being
     /// received when the server last stopped, and nobody is waiting for it any more.
     pub fn open(data: &Path) -> io::Result<Storage> {
-        let storage = Storage {
-            files: data.join("files"),
-            avatars: data.join("avatars"),
-            incoming: data.join("incoming"),
-        };
+        let storage = Storage::at(data);
         for dir in [&storage.files, &storage.avatars, &storage.incoming] {
             std::fs::create_dir_all(dir)?;
         }
@@ -239,6 +235,16 @@ impl Storage {
             let _ = std::fs::remove_file(entry?.path());
         }
         Ok(storage)
+    }
+
+    /// The folders as they are, without creating or emptying anything (`bavard check`,
+    /// `bavard backup`).
+    pub fn at(data: &Path) -> Storage {
+        Storage {
+            files: data.join("files"),
+            avatars: data.join("avatars"),
+            incoming: data.join("incoming"),
+        }
     }
 
     /// Where uploads are received: under the data folder, so that keeping one is a rename.
@@ -273,7 +279,10 @@ impl Storage {
     pub fn free_space(&self) -> Option<u64> {
         #[cfg(unix)]
         {
-            let stats = rustix::fs::statvfs(&self.files).ok()?;
+            // The files' folder, or the data folder before the first upload made it.
+            let stats = rustix::fs::statvfs(&self.files)
+                .ok()
+                .or_else(|| rustix::fs::statvfs(self.files.parent()?).ok())?;
             Some(stats.f_bavail.saturating_mul(stats.f_frsize))
         }
         #[cfg(not(unix))]
@@ -304,6 +313,25 @@ pub fn new_key() -> io::Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(io::Error::other)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The path of a backup's entry inside the data folder, if it is one a data folder holds:
+/// the database, a stored file or thumbnail, or a profile picture. Anything else (another
+/// folder, `..`, a name of someone else's making) is not restored.
+pub fn restorable(entry: &str) -> bool {
+    if entry == crate::db::DATABASE_FILE {
+        return true;
+    }
+    match entry.split_once('/') {
+        Some(("files", name)) => is_key(name.strip_suffix(THUMB_SUFFIX).unwrap_or(name)),
+        Some(("avatars", name)) => name
+            .strip_suffix(".jpg")
+            .and_then(|stem| stem.rsplit_once('-'))
+            .is_some_and(|(key, size)| {
+                is_key(key) && AVATAR_SIZES.iter().any(|s| s.to_string() == size)
+            }),
+        _ => false,
+    }
 }
 
 fn is_key(key: &str) -> bool {
@@ -387,6 +415,20 @@ mod tests {
             "report.pdf",
             "the download opens"
         );
+    }
+
+    #[test]
+    fn a_restore_takes_only_what_a_data_folder_holds() {
+        let key = new_key().unwrap();
+        assert!(restorable("bavard.sqlite3"));
+        assert!(restorable(&format!("files/{key}")));
+        assert!(restorable(&format!("files/{key}.thumb")));
+        assert!(restorable(&format!("avatars/{key}-64.jpg")));
+        assert!(!restorable(&format!("avatars/{key}-65.jpg")));
+        assert!(!restorable("../bavard.sqlite3"));
+        assert!(!restorable(&format!("files/../{key}")));
+        assert!(!restorable(&format!("incoming/{key}")));
+        assert!(!restorable("files/.htaccess"));
     }
 
     #[test]

@@ -226,6 +226,14 @@ pub(crate) fn remove_of_message(
     Ok(stored)
 }
 
+/// The stored names of every file and whether each has a thumbnail: what a backup copies and
+/// what `bavard check` expects to find.
+pub fn stored_names(conn: &Connection) -> Result<Vec<(String, bool)>, AppError> {
+    let mut stmt = conn.prepare("SELECT stored_as, thumb_width IS NOT NULL FROM attachments")?;
+    let names = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(names.collect::<Result<_, _>>()?)
+}
+
 /// Bytes of files `user` has sent and that are still there: what counts against their quota.
 pub fn stored_by(conn: &Connection, user: UserId) -> Result<u64, AppError> {
     let total: i64 = conn

@@ -26,9 +26,12 @@ pub struct User {
     pub created_at: i64,
     /// Their picture's key (`media`); None: their initials stand for them.
     pub avatar: Option<String>,
+    /// Disabled by an administrator: signed out, and may not sign in.
+    pub disabled: bool,
 }
 
-const COLUMNS: &str = "id, username, display_name, about, is_admin, language, created_at, avatar";
+const COLUMNS: &str = "id, username, display_name, about, is_admin, language, created_at, avatar,
+    disabled_at IS NOT NULL";
 
 impl User {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
@@ -42,6 +45,7 @@ impl User {
             language: language.as_deref().and_then(Lang::from_code),
             created_at: row.get(6)?,
             avatar: row.get(7)?,
+            disabled: row.get(8)?,
         })
     }
 }
@@ -165,7 +169,7 @@ pub fn credentials(conn: &Connection, username: &str) -> Result<Option<(User, St
         .query_row(
             &format!("SELECT {COLUMNS}, password_hash FROM users WHERE username = ?1"),
             [username.trim()],
-            |row| Ok((User::from_row(row)?, row.get(8)?)),
+            |row| Ok((User::from_row(row)?, row.get(9)?)),
         )
         .optional()?)
 }
@@ -205,6 +209,79 @@ pub fn update_profile(
         ],
     )?;
     Ok(())
+}
+
+/// Every account, by username, for the command line's `user list`.
+pub fn all(conn: &Connection) -> Result<Vec<User>, AppError> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))?;
+    let users = stmt.query_map([], User::from_row)?;
+    Ok(users.collect::<Result<_, _>>()?)
+}
+
+/// The keys of every profile picture in use.
+pub fn avatar_keys(conn: &Connection) -> Result<Vec<String>, AppError> {
+    let mut stmt = conn.prepare("SELECT avatar FROM users WHERE avatar IS NOT NULL")?;
+    let keys = stmt.query_map([], |row| row.get(0))?;
+    Ok(keys.collect::<Result<_, _>>()?)
+}
+
+/// Why an account change was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The instance would be left without an administrator.
+    LastAdministrator,
+}
+
+/// Disables the account (deleting every session of it in the same transaction, so that it is
+/// signed out everywhere: a running server learns it from the notes of migration 0003), or
+/// enables it again. The last active administrator cannot be disabled.
+pub fn set_disabled(
+    conn: &mut Connection,
+    id: UserId,
+    disabled: bool,
+) -> Result<Result<(), Refusal>, AppError> {
+    let tx = write_tx(conn)?;
+    if disabled && is_last_administrator(&tx, id)? {
+        return Ok(Err(Refusal::LastAdministrator));
+    }
+    tx.execute(
+        "UPDATE users SET disabled_at = CASE WHEN ?2 THEN coalesce(disabled_at, ?3) END
+         WHERE id = ?1",
+        params![id, disabled, now()],
+    )?;
+    if disabled {
+        super::session::delete_all_of_user(&tx, id)?;
+    }
+    tx.commit()?;
+    Ok(Ok(()))
+}
+
+/// Makes the account an administrator or takes that away; never from the last one.
+pub fn set_admin(
+    conn: &mut Connection,
+    id: UserId,
+    admin: bool,
+) -> Result<Result<(), Refusal>, AppError> {
+    let tx = write_tx(conn)?;
+    if !admin && is_last_administrator(&tx, id)? {
+        return Ok(Err(Refusal::LastAdministrator));
+    }
+    tx.execute(
+        "UPDATE users SET is_admin = ?2 WHERE id = ?1",
+        params![id, admin],
+    )?;
+    tx.commit()?;
+    Ok(Ok(()))
+}
+
+fn is_last_administrator(conn: &Connection, id: UserId) -> Result<bool, AppError> {
+    Ok(conn.query_row(
+        "SELECT is_admin AND disabled_at IS NULL AND NOT EXISTS (SELECT 1 FROM users
+             WHERE id != ?1 AND is_admin AND disabled_at IS NULL)
+         FROM users WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?)
 }
 
 /// Sets (or with None removes) the person's picture; answers the key of the one it replaces,

@@ -3,7 +3,7 @@
 //! concerns it from that history and shares the HTML rendered once per language.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use rusqlite::Connection;
@@ -113,9 +113,16 @@ pub enum Collected {
 pub struct Channel {
     pub notify: Notify,
     reads: Mutex<(u64, Vec<(u64, ConversationId)>)>,
+    /// Counts changes to the account (`Hub::account_changed`): a parked poll that sees it move
+    /// looks at the account again, so that a disabled one stops at once.
+    account_changes: AtomicU64,
 }
 
 impl Channel {
+    pub fn account_changes(&self) -> u64 {
+        self.account_changes.load(Ordering::Acquire)
+    }
+
     pub fn read_sequence(&self) -> u64 {
         lock(&self.reads).0
     }
@@ -265,6 +272,15 @@ impl Hub {
     pub fn close(&self) {
         self.closing.store(true, Ordering::Release);
         for channel in lock(&self.channels).values() {
+            channel.notify.notify_waiters();
+        }
+    }
+
+    /// Wakes the user's parked polls to look at their account again (it was disabled, or
+    /// changed in some other way). Nothing to do for a user with nothing parked.
+    pub fn account_changed(&self, user: UserId) {
+        if let Some(channel) = lock(&self.channels).get(&user) {
+            channel.account_changes.fetch_add(1, Ordering::AcqRel);
             channel.notify.notify_waiters();
         }
     }

@@ -8,6 +8,7 @@ mod cli;
 mod hosting;
 mod launcher;
 mod messaging;
+mod operators;
 mod pages;
 mod people;
 mod search;
