@@ -23,7 +23,8 @@ use crate::db;
 use crate::error::AppError;
 use crate::forms;
 use crate::handlers::{
-    account, conversations, error_pages, files, home, login, messages, people, poll, search, signup,
+    account, admin, conversations, error_pages, files, home, login, messages, people, poll, search,
+    signup,
 };
 use crate::media::{self, Media};
 use crate::model;
@@ -72,6 +73,12 @@ pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
         route!(POST "/profile/avatar/remove" => account::remove_avatar),
         route!(GET "/usage" => account::usage),
         route!(GET "/avatars/{key}/{size}" => files::avatar),
+        route!(GET "/admin" => admin::monitoring),
+        route!(GET "/admin/people" => admin::people),
+        // Before the general one below, which would take "password" for an action.
+        route!(POST "/admin/people/{username}/password" => admin::reset_password),
+        route!(POST "/admin/people/{username}/{action}" => admin::change),
+        route!(GET "/metrics" => admin::metrics),
         route!(GET "/users" => people::search),
         route!(GET "/u/{username}" => people::profile),
         route!(GET "/search" => search::messages),
@@ -158,6 +165,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
         users,
         answers: SharedAnswers::default(),
         sessions: Arc::clone(&sessions),
+        metrics: settings.metrics,
         media: Media::new(
             media::Storage::open(&settings.data)?,
             settings.uploads.clone(),
@@ -302,12 +310,21 @@ async fn log_request(
     let method = req.method().clone();
     let path = req.path().to_owned();
     let result = next.call(req).await;
-    let micros = started.elapsed().as_micros();
-    match &result {
+    let took = started.elapsed();
+    let micros = took.as_micros();
+    let server_error = match &result {
         Ok(res) => {
-            tracing::info!(%method, %path, status = res.status().as_u16(), micros, "request")
+            tracing::info!(%method, %path, status = res.status().as_u16(), micros, "request");
+            res.status().is_server_error()
         }
-        Err(e) => tracing::warn!(%method, %path, error = %e, micros, "request failed"),
+        Err(e) => {
+            tracing::warn!(%method, %path, error = %e, micros, "request failed");
+            true
+        }
+    };
+    // A held poll's time is the hold, not a wait anyone notices.
+    if !path.ends_with("/poll") {
+        crate::monitor::global().record(took, server_error);
     }
     result
 }

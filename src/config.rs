@@ -138,6 +138,10 @@ pub struct ServeOptions {
     /// Bytes of files one person may keep, counting only what they sent [default: 200MB].
     #[arg(long, env = "BAVARD_UPLOAD_QUOTA", value_parser = parse_size)]
     pub upload_quota: Option<u64>,
+    /// Serve figures for Prometheus at /metrics, without a session: only where the address is
+    /// not public, or is filtered by the proxy in front.
+    #[arg(long, env = "BAVARD_METRICS")]
+    pub metrics: bool,
 }
 
 /// The kinds named by `--upload-types`.
@@ -200,6 +204,7 @@ impl ServeOptions {
             upload_types: self.upload_types.or(earlier.upload_types),
             upload_max: self.upload_max.or(earlier.upload_max),
             upload_quota: self.upload_quota.or(earlier.upload_quota),
+            metrics: self.metrics || earlier.metrics,
         }
     }
 }
@@ -245,6 +250,7 @@ pub struct Settings {
     pub workers: usize,
     pub db_connections: u32,
     pub uploads: UploadRules,
+    pub metrics: bool,
 }
 
 const DEFAULT_BIND: SocketAddr = SocketAddr::new(
@@ -341,6 +347,7 @@ impl Settings {
                 max_file: options.upload_max.unwrap_or(DEFAULT_UPLOAD_MAX),
                 quota: options.upload_quota.unwrap_or(DEFAULT_UPLOAD_QUOTA),
             },
+            metrics: options.metrics,
         }
     }
 }

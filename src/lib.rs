@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod maintenance;
 pub mod media;
 pub mod model;
+pub mod monitor;
 pub mod paths;
 pub mod realtime;
 pub mod recent;

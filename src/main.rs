@@ -22,14 +22,23 @@ fn main() -> ExitCode {
         Ok(invocation) => invocation,
         Err(e) => e.exit(),
     };
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            )
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(std::io::stderr().is_terminal()),
+            )
+            // Warnings and errors are also kept for the monitoring page.
+            .with(bavard::monitor::ProblemsLayer)
+            .init();
+    }
     let outcome = match invocation {
         Invocation::Serve(settings) => serve(settings),
         Invocation::User { data, command } => user_command(&data, command),

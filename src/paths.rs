@@ -17,6 +17,8 @@ pub const SEARCH: &str = "/search";
 pub const AVATAR: &str = "/profile/avatar";
 pub const AVATAR_REMOVE: &str = "/profile/avatar/remove";
 pub const USAGE: &str = "/usage";
+pub const ADMIN: &str = "/admin";
+pub const ADMIN_PEOPLE: &str = "/admin/people";
 /// Where a new group is posted.
 pub const GROUPS: &str = "/c";
 pub const NEW_GROUP: &str = "/c/new";
@@ -40,17 +42,26 @@ pub fn message_in_context(id: ConversationId, message: MessageId) -> String {
     format!("/c/{id}?before={}#m{message}", message.0 + 1)
 }
 
+/// Text made safe to put in a path segment or a query value.
+fn encode(text: &str) -> percent_encoding::PercentEncode<'_> {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC)
+}
+
 /// Message search, within one conversation or (None) in all of the reader's.
 pub fn search(within: Option<ConversationId>, typed: &str, page: usize) -> String {
-    let typed = percent_encoding::utf8_percent_encode(typed, percent_encoding::NON_ALPHANUMERIC);
+    let typed = encode(typed);
     let within = within.map(|c| format!("&c={c}")).unwrap_or_default();
     format!("{SEARCH}?q={typed}{within}&page={page}")
 }
 
 /// People search, page `page`.
 pub fn people_search(typed: &str, page: usize) -> String {
-    let typed = percent_encoding::utf8_percent_encode(typed, percent_encoding::NON_ALPHANUMERIC);
-    format!("{PEOPLE}?q={typed}&page={page}")
+    format!("{PEOPLE}?q={}&page={page}", encode(typed))
+}
+
+/// The administration's list of people, page `page`.
+pub fn admin_people_search(typed: &str, page: usize) -> String {
+    format!("{ADMIN_PEOPLE}?q={}&page={page}", encode(typed))
 }
 
 pub fn search_within(id: ConversationId) -> String {
@@ -74,6 +85,16 @@ pub fn thumbnail(id: ConversationId, file: i64) -> String {
 /// A profile picture in one of `media::AVATAR_SIZES`: a new picture has a new key.
 pub fn avatar(key: &str, size: u32) -> String {
     format!("/avatars/{key}/{size}")
+}
+
+/// The administration's list of people, searched for one of them.
+pub fn admin_people_named(username: &str) -> String {
+    format!("{ADMIN_PEOPLE}?q={}", encode(username))
+}
+
+/// `action`: disable, enable, make-admin, remove-admin, or password (a reset).
+pub fn admin_action(username: &str, action: &str) -> String {
+    format!("{ADMIN_PEOPLE}/{}/{action}", encode(username))
 }
 
 pub fn profile_of(username: &str) -> String {

@@ -28,6 +28,8 @@ pub struct AppState {
     pub drawn: DrawnMessages,
     /// Uploaded files and profile pictures.
     pub media: Media,
+    /// `/metrics` answers (`--metrics`).
+    pub metrics: bool,
 }
 
 pub struct PollSettings {

@@ -2,6 +2,7 @@
 //! and no HTML of their own.
 
 pub mod account;
+pub mod admin;
 pub mod conversations;
 pub mod error_pages;
 pub mod files;

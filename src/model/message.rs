@@ -310,6 +310,49 @@ pub fn latest_id(conn: &Connection, conversation: ConversationId) -> Result<Mess
         .query_row([conversation], |r| r.get(0))?)
 }
 
+const DAY_SECONDS: i64 = 86_400;
+
+/// Text messages written on each of the last `days` days (UTC), oldest first, counting today:
+/// (the day's first second, count), days without any included as 0. For the monitoring page,
+/// which administrators open now and then: a scan of the recent rows by their id order.
+pub fn per_day(conn: &Connection, days: i64, now: i64) -> Result<Vec<(i64, u64)>, AppError> {
+    let today = now.div_euclid(DAY_SECONDS);
+    let first = today - days + 1;
+    let mut counts = vec![0u64; days.max(0) as usize];
+    let mut stmt = conn.prepare_cached(
+        "SELECT created_at / 86400, count(*) FROM messages
+         WHERE kind = 'text' AND created_at >= ?1 GROUP BY 1",
+    )?;
+    let rows = stmt.query_map([first * DAY_SECONDS], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (day, count) = row?;
+        if let Some(slot) = usize::try_from(day - first)
+            .ok()
+            .and_then(|i| counts.get_mut(i))
+        {
+            *slot = count.max(0) as u64;
+        }
+    }
+    Ok(counts
+        .into_iter()
+        .enumerate()
+        .map(|(i, count)| ((first + i as i64) * DAY_SECONDS, count))
+        .collect())
+}
+
+/// People who wrote something since `since`.
+pub fn authors_since(conn: &Connection, since: i64) -> Result<u64, AppError> {
+    let count: i64 = conn
+        .prepare_cached(
+            "SELECT count(DISTINCT author_id) FROM messages
+             WHERE kind = 'text' AND created_at >= ?1 AND author_id IS NOT NULL",
+        )?
+        .query_row([since], |r| r.get(0))?;
+    Ok(count.max(0) as u64)
+}
+
 /// The one rule for editing and deleting, used by every route: only the author, only text
 /// (never a notice such as "created the group"), and not once deleted.
 pub fn may_change(

@@ -62,6 +62,7 @@ pub enum Section {
     Profile,
     People,
     Search,
+    Admin,
 }
 
 /// What every signed-in page shows around its content.
@@ -101,6 +102,11 @@ pub fn app_page(shell: &Shell<'_>, section: Section, title: &str, main: Markup) 
                                 li { a href=(paths::SEARCH) aria-current=[current(Section::Search)] {
                                     (lang.t("menu-search"))
                                 } }
+                                @if shell.me.is_admin {
+                                    li { a href=(paths::ADMIN) aria-current=[current(Section::Admin)] {
+                                        (lang.t("menu-admin"))
+                                    } }
+                                }
                                 li { form method="post" action=(paths::LOGOUT) {
                                     button.link type="submit" { (lang.t("menu-logout")) }
                                 } }

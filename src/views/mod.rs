@@ -2,6 +2,7 @@
 //! that htmx swaps in. No I/O and no database here; every word comes from the catalog.
 
 pub mod account;
+pub mod admin;
 pub mod conversation;
 pub mod errors;
 pub mod home;

@@ -31,6 +31,22 @@ const RULES: &[(&str, &str, Row)] = &[
     ("GET", "/usage", [303, 200, 200, 200, 200]),
     // The author's picture: for everyone signed in.
     ("GET", "/avatars/{key}/{size}", [303, 200, 200, 200, 200]),
+    // Administration: as if it did not exist, except for administrators.
+    ("GET", "/admin", [303, 404, 404, 404, 200]),
+    ("GET", "/admin/people", [303, 404, 404, 404, 200]),
+    (
+        "POST",
+        "/admin/people/{username}/{action}",
+        [303, 404, 404, 404, 303],
+    ),
+    // The administrator's answer is the new password, shown once.
+    (
+        "POST",
+        "/admin/people/{username}/password",
+        [303, 404, 404, 404, 200],
+    ),
+    // Off unless --metrics.
+    ("GET", "/metrics", [404, 404, 404, 404, 404]),
     ("GET", "/users", [303, 200, 200, 200, 200]),
     ("GET", "/u/{username}", [303, 200, 200, 200, 200]),
     ("GET", "/search", [303, 200, 200, 200, 200]),
@@ -75,7 +91,9 @@ const RULES: &[(&str, &str, Row)] = &[
 fn order(method: &str, pattern: &str) -> u8 {
     match (method, pattern) {
         ("POST", "/c/{id}/leave") | ("POST", "/profile/avatar/remove") => 1,
-        ("POST", "/logout") => 2,
+        // Resetting the member's password signs them out.
+        ("POST", "/admin/people/{username}/password") => 2,
+        ("POST", "/logout") => 3,
         _ => 0,
     }
 }
@@ -142,6 +160,7 @@ fn every_route_has_a_rule_for_every_kind_of_visitor() {
             .replace("{username}", "bob")
             .replace("{key}", &key)
             .replace("{size}", "64")
+            .replace("{action}", "enable")
             .replace(
                 "{file}",
                 if pattern.starts_with("/assets") {
