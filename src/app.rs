@@ -78,6 +78,7 @@ pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
         // Before the general one below, which would take "password" for an action.
         route!(POST "/admin/people/{username}/password" => admin::reset_password),
         route!(POST "/admin/people/{username}/{action}" => admin::change),
+        route!(POST "/admin/invites" => admin::invite),
         route!(GET "/metrics" => admin::metrics),
         route!(GET "/users" => people::search),
         route!(GET "/u/{username}" => people::profile),

@@ -41,8 +41,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0006_attachments.sql"),
     ),
     (
-        "0007_disabled_accounts.sql",
-        include_str!("../migrations/0007_disabled_accounts.sql"),
+        "0007_disabled_accounts_and_invites.sql",
+        include_str!("../migrations/0007_disabled_accounts_and_invites.sql"),
     ),
 ];
 

@@ -186,6 +186,7 @@ fn user_command(data: &std::path::Path, command: UserCommand) -> Result<(), Stri
                 username,
                 password_hash,
                 admin,
+                invite: None,
             };
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             let created = user::create(&mut conn, &new)

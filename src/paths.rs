@@ -19,6 +19,7 @@ pub const AVATAR_REMOVE: &str = "/profile/avatar/remove";
 pub const USAGE: &str = "/usage";
 pub const ADMIN: &str = "/admin";
 pub const ADMIN_PEOPLE: &str = "/admin/people";
+pub const ADMIN_INVITES: &str = "/admin/invites";
 /// Where a new group is posted.
 pub const GROUPS: &str = "/c";
 pub const NEW_GROUP: &str = "/c/new";
@@ -85,6 +86,11 @@ pub fn thumbnail(id: ConversationId, file: i64) -> String {
 /// A profile picture in one of `media::AVATAR_SIZES`: a new picture has a new key.
 pub fn avatar(key: &str, size: u32) -> String {
     format!("/avatars/{key}/{size}")
+}
+
+/// The sign-up form for someone invited (the key is the invitation's, not its stored hash).
+pub fn signup_invited(key: &str) -> String {
+    format!("{SIGNUP}?invite={}", encode(key))
 }
 
 /// The administration's list of people, searched for one of them.

@@ -75,16 +75,18 @@ fn user_of(state: &State) -> Option<UserId> {
         .and_then(|json| serde_json::from_str(json).ok())
 }
 
-fn new_key() -> anyhow::Result<String> {
+/// 256 random bits in hex: a session's key, or an invitation's.
+pub(crate) fn new_key() -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     Ok(hex(&bytes))
 }
 
 /// What the database (and this cache) knows a session by: a hash of the key the cookie carries,
-/// so that a copy of the database does not hand out live sessions. The key is 256 random bits,
-/// so a fast hash is enough; no salt or stretching is needed.
-fn stored_key(key: &str) -> String {
+/// so that a copy of the database does not hand out live sessions (invitations are kept the
+/// same way). The key is 256 random bits, so a fast hash is enough; no salt or stretching is
+/// needed.
+pub(crate) fn stored_key(key: &str) -> String {
     hex(&Blake2s256::digest(key.as_bytes()))
 }
 

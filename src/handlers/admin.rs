@@ -10,7 +10,7 @@ use super::{load_frame, ok_html, see_other, shell};
 use crate::auth::{SignedIn, password};
 use crate::db;
 use crate::error::AppError;
-use crate::model::{UserId, attachment, message, now, user};
+use crate::model::{UserId, attachment, invite, message, now, user};
 use crate::monitor;
 use crate::paths;
 use crate::state::AppState;
@@ -207,6 +207,32 @@ fn temporary_password() -> Result<String, AppError> {
         .map(|group| group.iter().collect::<String>())
         .collect::<Vec<_>>()
         .join("-"))
+}
+
+/// A one-time sign-up link, good for a week, shown to the administrator to hand on.
+pub async fn invite(
+    req: actix_web::HttpRequest,
+    me: SignedIn,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    administrator(&me)?;
+    let key =
+        crate::auth::session_store::new_key().map_err(|e| AppError::internal(e.to_string()))?;
+    let hash = crate::auth::session_store::stored_key(&key);
+    let by = me.user.id;
+    db::run(&state.pool, move |conn| invite::create(conn, &hash, by)).await?;
+    let (scheme, host) = crate::auth::reached_as(&req);
+    let link = format!("{scheme}://{host}{}", paths::signup_invited(&key));
+    let frame = load_frame(&state, me.user.id)?;
+    let mut response = ok_html(views::invite_page(
+        &shell(&me, &frame, &state, None, ""),
+        &link,
+    ));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }
 
 /// Prometheus's text format, when `--metrics` is given (404 otherwise). Like `/healthz`, no

@@ -13,7 +13,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::forms::Form;
 use crate::i18n::Lang;
-use crate::model::{FieldError, user};
+use crate::model::{FieldError, invite, user};
 use crate::paths;
 use crate::state::AppState;
 use crate::views::account::{self as views, SignupForm};
@@ -24,19 +24,40 @@ pub struct SignupFields {
     username: String,
     display_name: String,
     password: String,
+    invite: String,
 }
 
-/// Anyone may sign up while registration is open; an administrator may always create accounts.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SignupQuery {
+    invite: String,
+}
+
+/// The stored form of an invitation's key, if the visitor brought one that is still open.
+async fn open_invite(state: &AppState, key: &str) -> Result<Option<String>, AppError> {
+    if key.is_empty() {
+        return Ok(None);
+    }
+    let hash = auth::session_store::stored_key(key);
+    let probe = hash.clone();
+    let open = db::run(&state.pool, move |conn| invite::is_open(conn, &probe)).await?;
+    Ok(open.then_some(hash))
+}
+
+/// Anyone may sign up while registration is open, or with an invitation; an administrator may
+/// always create accounts.
 pub async fn signup_form(
     signed_in: Option<SignedIn>,
     lang: Lang,
     state: web::Data<AppState>,
+    query: web::Query<SignupQuery>,
 ) -> Result<HttpResponse, AppError> {
     let empty = SignupForm {
         username: "",
         display_name: "",
         errors: &[],
         by_admin: false,
+        invite: None,
     };
     Ok(match signed_in {
         Some(me) if me.user.is_admin => {
@@ -53,7 +74,22 @@ pub async fn signup_form(
         None if state.registration == Registration::Open => {
             ok_html(views::signup_page(lang, &empty))
         }
-        None => ok_html(views::registration_closed_page(lang)),
+        None if query.invite.is_empty() => {
+            ok_html(views::registration_closed_page(lang, "signup-closed-text"))
+        }
+        None => match open_invite(&state, &query.invite).await? {
+            Some(_) => ok_html(views::signup_page(
+                lang,
+                &SignupForm {
+                    invite: Some(&query.invite),
+                    ..empty
+                },
+            )),
+            None => html(
+                StatusCode::GONE,
+                views::registration_closed_page(lang, "error-invite-used"),
+            ),
+        },
     })
 }
 
@@ -66,12 +102,22 @@ pub async fn signup(
     Form(fields): Form<SignupFields>,
 ) -> Result<HttpResponse, AppError> {
     let admin = signed_in.filter(|me| me.user.is_admin);
-    if admin.is_none() && state.registration == Registration::Closed {
-        return Ok(html(
-            StatusCode::FORBIDDEN,
-            views::registration_closed_page(lang),
-        ));
-    }
+    let invite = if admin.is_none() && state.registration == Registration::Closed {
+        let Some(invite) = open_invite(&state, &fields.invite).await? else {
+            let why = if fields.invite.is_empty() {
+                "signup-closed-text"
+            } else {
+                "error-invite-used"
+            };
+            return Ok(html(
+                StatusCode::FORBIDDEN,
+                views::registration_closed_page(lang, why),
+            ));
+        };
+        Some(invite)
+    } else {
+        None
+    };
     let frame = match &admin {
         Some(me) => Some(load_frame(&state, me.user.id)?),
         None => None,
@@ -82,6 +128,7 @@ pub async fn signup(
             display_name: &fields.display_name,
             errors,
             by_admin: admin.is_some(),
+            invite: invite.as_ref().map(|_| fields.invite.as_str()),
         };
         html(
             status,
@@ -119,6 +166,7 @@ pub async fn signup(
         display_name,
         password_hash,
         admin: false,
+        invite: invite.clone(),
     };
     let created = match db::run(&state.pool, move |conn| user::create(conn, &new)).await? {
         Ok(created) => created,

@@ -635,6 +635,7 @@ mod tests {
                 display_name: name.to_uppercase(),
                 password_hash: "x".into(),
                 admin: false,
+                invite: None,
             },
         )
         .unwrap()

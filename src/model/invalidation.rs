@@ -74,6 +74,7 @@ mod tests {
                 display_name: "Alice".into(),
                 password_hash: "x".into(),
                 admin: false,
+                invite: None,
             },
         )
         .unwrap()

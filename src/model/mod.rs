@@ -8,6 +8,7 @@ pub mod attachment;
 pub mod conversation;
 pub mod event;
 pub mod invalidation;
+pub mod invite;
 pub mod message;
 pub mod search;
 pub mod secret;

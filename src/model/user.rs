@@ -113,6 +113,8 @@ pub struct NewUser {
     pub display_name: String,
     pub password_hash: String,
     pub admin: bool,
+    /// The hash of the invitation it comes with, used up by the creation (`invite::consume`).
+    pub invite: Option<String>,
 }
 
 /// Creates the account. The very first account of an instance is always an administrator.
@@ -140,6 +142,11 @@ pub fn create(conn: &mut Connection, new: &NewUser) -> Result<Result<User, Field
         ],
     )?;
     let id = UserId(tx.last_insert_rowid());
+    if let Some(invite) = &new.invite
+        && let Err(used) = super::invite::consume(&tx, invite, id)?
+    {
+        return Ok(Err(used));
+    }
     super::conversation::create_welcome(&tx, id)?;
     let user = find(&tx, id)?.ok_or_else(|| AppError::internal("created user vanished"))?;
     tx.commit()?;
@@ -356,6 +363,7 @@ mod tests {
                 display_name: display_name.into(),
                 password_hash: "x".into(),
                 admin: false,
+                invite: None,
             },
         )
         .expect("query")
@@ -422,6 +430,7 @@ mod tests {
                 display_name: "Impostor".into(),
                 password_hash: "x".into(),
                 admin: false,
+                invite: None,
             },
         )
         .unwrap();

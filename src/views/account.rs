@@ -62,6 +62,8 @@ pub struct SignupForm<'a> {
     pub errors: &'a [FieldError],
     /// An administrator creating an account for someone else (registration closed).
     pub by_admin: bool,
+    /// The key of the invitation the visitor came with (registration closed).
+    pub invite: Option<&'a str>,
 }
 
 fn signup_fields(lang: Lang, form: &SignupForm<'_>) -> Markup {
@@ -91,7 +93,13 @@ pub fn signup_page(lang: Lang, form: &SignupForm<'_>) -> Markup {
         &title,
         html! {
             h1 { (lang.t("signup-heading")) }
+            @if form.invite.is_some() {
+                p { (lang.t("signup-invited")) }
+            }
             form.stack method="post" action=(paths::SIGNUP) novalidate {
+                @if let Some(invite) = form.invite {
+                    input type="hidden" name="invite" value=(invite);
+                }
                 (signup_fields(lang, form))
                 button.primary type="submit" { (lang.t("signup-submit")) }
             }
@@ -118,14 +126,15 @@ pub fn admin_signup_page(shell: &Shell<'_>, form: &SignupForm<'_>) -> Markup {
     )
 }
 
-pub fn registration_closed_page(lang: Lang) -> Markup {
+/// Sign-up is closed; `text_key` says why (closed, or the invitation is used or expired).
+pub fn registration_closed_page(lang: Lang, text_key: &str) -> Markup {
     let title = lang.t("signup-closed-title");
     bare_page(
         lang,
         &title,
         html! {
             h1 { (title) }
-            p { (lang.t("signup-closed-text")) }
+            p { (lang.t(text_key)) }
             p { a href=(paths::LOGIN) { (lang.t("signup-login-link")) } }
         },
     )

@@ -178,6 +178,12 @@ pub fn people_page(shell: &Shell<'_>, view: &PeopleAdmin<'_>) -> Markup {
                 input #q type="search" name="q" value=(view.query) autocomplete="off";
                 button type="submit" { (lang.t("people-search-submit")) }
             }
+            div.admin-create {
+                a.button href=(paths::SIGNUP) { (lang.t("admin-create-account")) }
+                form method="post" action=(paths::ADMIN_INVITES) {
+                    button type="submit" { (lang.t("admin-invite")) }
+                }
+            }
             (results_status(lang, view.people.is_empty(), "people-none", "admin-people-page", view.page))
             ul.people.admin-people {
                 @for user in view.people {
@@ -227,6 +233,25 @@ pub fn temporary_password_page(shell: &Shell<'_>, person: &User, temporary: &str
             p.temporary-password { code { (temporary) } }
             p.hint { (lang.t("admin-reset-hint")) }
             p { a href=(paths::admin_people_named(&person.username)) { (lang.t("admin-back-to-people")) } }
+        },
+    )
+}
+
+pub fn invite_page(shell: &Shell<'_>, link: &str) -> Markup {
+    let lang = shell.lang;
+    app_page(
+        shell,
+        Section::Admin,
+        &lang.t("admin-invite-title"),
+        html! {
+            (admin_tabs(lang, ""))
+            p { (lang.t("admin-invite-done")) }
+            p.temporary-password {
+                label for="invite-link" { (lang.t("admin-invite-link")) }
+                input #invite-link type="text" readonly value=(link);
+            }
+            p.hint { (lang.t("admin-invite-hint")) }
+            p { a href=(paths::ADMIN_PEOPLE) { (lang.t("admin-back-to-people")) } }
         },
     )
 }

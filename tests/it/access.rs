@@ -45,6 +45,8 @@ const RULES: &[(&str, &str, Row)] = &[
         "/admin/people/{username}/password",
         [303, 404, 404, 404, 200],
     ),
+    // The answer is the link, shown once.
+    ("POST", "/admin/invites", [303, 404, 404, 404, 200]),
     // Off unless --metrics.
     ("GET", "/metrics", [404, 404, 404, 404, 404]),
     ("GET", "/users", [303, 200, 200, 200, 200]),

@@ -1,6 +1,8 @@
 //! Administration through the web: the monitoring page, people, password resets, /metrics.
 
-use crate::support::{PASSWORD, Server, corpus_file, group, number_after, send, stored_files};
+use crate::support::{
+    PASSWORD, Server, corpus_file, group, number_after, run_cli, send, stored_files,
+};
 
 #[test]
 fn the_monitoring_page_shows_the_instance_and_the_latest_warnings() {
@@ -131,4 +133,57 @@ fn metrics_are_served_for_prometheus_only_when_asked_for() {
     ] {
         assert!(metrics.body.contains(line), "{line} in {}", metrics.body);
     }
+}
+
+#[test]
+fn an_invitation_link_lets_one_person_sign_up_while_registration_is_closed() {
+    let server = Server::start_with(&["--registration", "closed"]);
+    let data = server.data.to_str().unwrap().to_owned();
+    let (ok, out) = run_cli(
+        &["user", "add", "root", "--admin", "--data", &data],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(ok, "{out}");
+    let root = server.client();
+    assert_eq!(root.login("root", PASSWORD).status, 303);
+    let made = root.post_form("/admin/invites", &[]);
+    assert_eq!(made.status, 200);
+    let at = made
+        .body
+        .find("/signup?invite=")
+        .expect("the link is shown");
+    let link: String = made.body[at..].chars().take_while(|c| *c != '"').collect();
+    let key = link.trim_start_matches("/signup?invite=").to_owned();
+
+    let visitor = server.client();
+    assert_eq!(visitor.get("/signup").status, 200);
+    assert!(
+        visitor.get("/signup").body.contains("closed"),
+        "no link, no form"
+    );
+    let form = visitor.get(&link);
+    assert!(form.body.contains("You were invited"), "{}", form.body);
+    let fields = |name: &'static str| {
+        vec![
+            ("username", name),
+            ("display_name", name),
+            ("password", PASSWORD),
+            ("invite", key.as_str()),
+        ]
+    };
+    let joined = visitor.post_form("/signup", &fields("carol"));
+    assert_eq!(joined.status, 303, "{}", joined.body);
+    assert_eq!(visitor.get("/").status, 200, "signed in");
+
+    let second = server.client();
+    assert_eq!(second.get(&link).status, 410, "used up");
+    let refused = second.post_form("/signup", &fields("dave"));
+    assert_eq!(refused.status, 403);
+    assert!(
+        refused.body.contains("used or has expired"),
+        "{}",
+        refused.body
+    );
+    let without = second.post_form("/signup", &fields("dave")[..3]);
+    assert_eq!(without.status, 403);
 }
