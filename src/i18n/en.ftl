@@ -309,3 +309,9 @@ admin-invite-link = Invitation link
 admin-invite-hint = Send it privately: anyone who has it can use it.
 signup-invited = You were invited: choose your username and password.
 error-invite-used = This invitation has been used or has expired. Ask for a new one.
+names-two = { $first } and { $second }
+names-three = { $first }, { $second } and { $third }
+names-more = { $first }, { $second } and { $count ->
+    [one] one other
+   *[other] { $others } others
+}

@@ -309,3 +309,9 @@ admin-invite-link = Lien d'invitation
 admin-invite-hint = Envoyez-le en privé : quiconque le possède peut s'en servir.
 signup-invited = Vous êtes invité : choisissez votre nom d'utilisateur et votre mot de passe.
 error-invite-used = Cette invitation a déjà servi ou a expiré. Demandez-en une nouvelle.
+names-two = { $first } et { $second }
+names-three = { $first }, { $second } et { $third }
+names-more = { $first }, { $second } et { $count ->
+    [one] une autre personne
+   *[other] { $others } autres
+}

@@ -171,6 +171,24 @@ impl Lang {
         )
     }
 
+    /// A whole number with the language's thousands separator: "4,998", "4 998" (a narrow
+    /// no-break space in French).
+    pub fn number(self, n: usize) -> String {
+        let digits = n.to_string();
+        let separator = match self {
+            Lang::En => ",",
+            Lang::Fr => "\u{202f}",
+        };
+        let mut out = String::new();
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push_str(separator);
+            }
+            out.push(digit);
+        }
+        out
+    }
+
     /// A number of bytes as people read it: "340 KB", "1.5 MB" ("1,5 Mo" in French).
     pub fn size(self, bytes: u64) -> String {
         const UNITS: [(&str, u64); 3] = [

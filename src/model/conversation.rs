@@ -196,7 +196,8 @@ fn add(
         }
     }
     if let (Some(actor), false) = (notice_by, added.is_empty()) {
-        message::insert(conn, id, Some(actor), MessageKind::Added, &added.join(", "))?;
+        let names = added.join(&message::NAME_SEPARATOR.to_string());
+        message::insert(conn, id, Some(actor), MessageKind::Added, &names)?;
     }
     Ok(())
 }

@@ -12,6 +12,10 @@ use crate::error::AppError;
 pub const BODY_MAX: usize = 4000;
 /// Messages shown when a conversation opens, and per "Load earlier messages".
 pub const PAGE_SIZE: usize = 50;
+/// Between the names of an "added" notice's body: a control character, which names never hold,
+/// so the reader's language can list them ("Bob, Carol and 4,998 others"). Older notices hold
+/// the names joined by ", ", and are shown as they are.
+pub const NAME_SEPARATOR: char = '\u{1f}';
 /// Messages by one author closer together than this are drawn as one block.
 pub const GROUPING_SECONDS: i64 = 5 * 60;
 

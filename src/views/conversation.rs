@@ -40,14 +40,51 @@ pub fn notice_text(lang: Lang, kind: MessageKind, author: Option<&str>, body: &s
             "notice-created",
             &[("author", author.into()), ("title", body.into())],
         ),
-        MessageKind::Added => lang.t_args(
-            "notice-added",
-            &[("author", author.into()), ("names", body.into())],
-        ),
+        MessageKind::Added => {
+            let names: Vec<&str> = body.split(crate::model::message::NAME_SEPARATOR).collect();
+            lang.t_args(
+                "notice-added",
+                &[
+                    ("author", author.into()),
+                    ("names", name_list(lang, &names).into()),
+                ],
+            )
+        }
         MessageKind::Left => lang.t_args("notice-left", &[("author", author.into())]),
         MessageKind::Renamed => lang.t_args(
             "notice-renamed",
             &[("author", author.into()), ("title", body.into())],
+        ),
+    }
+}
+
+/// Names as the language lists them: "Bob", "Bob and Carol", "Bob, Carol and Dan", and past
+/// three, "Bob, Carol and 4,998 others": a group made with thousands of people is not a wall
+/// of names.
+fn name_list(lang: Lang, names: &[&str]) -> String {
+    let name = |i: usize| names.get(i).copied().unwrap_or_default().to_owned();
+    match names.len() {
+        0 | 1 => name(0),
+        2 => lang.t_args(
+            "names-two",
+            &[("first", name(0).into()), ("second", name(1).into())],
+        ),
+        3 => lang.t_args(
+            "names-three",
+            &[
+                ("first", name(0).into()),
+                ("second", name(1).into()),
+                ("third", name(2).into()),
+            ],
+        ),
+        n => lang.t_args(
+            "names-more",
+            &[
+                ("first", name(0).into()),
+                ("second", name(1).into()),
+                ("count", (n - 2).into()),
+                ("others", lang.number(n - 2).into()),
+            ],
         ),
     }
 }
@@ -638,6 +675,32 @@ mod tests {
 
     fn drawn(cache: &DrawnMessages, lang: Lang, message: &Message) -> String {
         html! { (cache.item(lang, message)) }.into_string()
+    }
+
+    #[test]
+    fn added_people_are_listed_naturally_and_a_crowd_is_counted() {
+        let added = |names: &[&str]| {
+            let body = names.join(&crate::model::message::NAME_SEPARATOR.to_string());
+            notice_text(Lang::En, MessageKind::Added, Some("Ana"), &body)
+        };
+        assert_eq!(added(&["Bob"]), "Ana added Bob");
+        assert_eq!(added(&["Bob", "Cy"]), "Ana added Bob and Cy");
+        assert_eq!(added(&["Bob", "Cy", "Di"]), "Ana added Bob, Cy and Di");
+        let crowd: Vec<String> = (0..5000).map(|i| format!("P{i}")).collect();
+        let crowd: Vec<&str> = crowd.iter().map(String::as_str).collect();
+        assert_eq!(added(&crowd), "Ana added P0, P1 and 4,998 others");
+        let french = notice_text(
+            Lang::Fr,
+            MessageKind::Added,
+            Some("Ana"),
+            &crowd.join(&crate::model::message::NAME_SEPARATOR.to_string()),
+        );
+        assert!(french.contains("P0, P1 et 4\u{202f}998 autres"), "{french}");
+        assert_eq!(
+            notice_text(Lang::En, MessageKind::Added, Some("Ana"), "Bob, Cy"),
+            "Ana added Bob, Cy",
+            "an older notice, as it was written"
+        );
     }
 
     #[test]
