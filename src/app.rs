@@ -64,6 +64,7 @@ pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
         route!(GET "/login" => login::login_form),
         route!(POST "/login" => login::login),
         route!(POST "/logout" => login::logout),
+        route!(POST "/language" => login::choose_language),
         route!(GET "/signup" => signup::signup_form),
         route!(POST "/signup" => signup::signup),
         route!(GET "/profile" => account::show),

@@ -18,6 +18,7 @@ pub const AVATAR: &str = "/profile/avatar";
 pub const AVATAR_REMOVE: &str = "/profile/avatar/remove";
 pub const USAGE: &str = "/usage";
 pub const ADMIN: &str = "/admin";
+pub const LANGUAGE: &str = "/language";
 pub const ADMIN_PEOPLE: &str = "/admin/people";
 pub const ADMIN_INVITES: &str = "/admin/invites";
 /// Where a new group is posted.
@@ -88,6 +89,11 @@ pub fn avatar(key: &str, size: u32) -> String {
     format!("/avatars/{key}/{size}")
 }
 
+/// The login page that leads to `next` afterwards.
+pub fn login_then(next: &str) -> String {
+    format!("{LOGIN}?next={}", encode(next))
+}
+
 /// The sign-up form for someone invited (the key is the invitation's, not its stored hash).
 pub fn signup_invited(key: &str) -> String {
     format!("{SIGNUP}?invite={}", encode(key))
@@ -153,6 +159,5 @@ pub fn login_returning_to(req: &HttpRequest) -> String {
     if req.method() != Method::GET || wanted == HOME {
         return LOGIN.to_owned();
     }
-    let encoded = percent_encoding::utf8_percent_encode(wanted, percent_encoding::NON_ALPHANUMERIC);
-    format!("{LOGIN}?next={encoded}")
+    login_then(wanted)
 }

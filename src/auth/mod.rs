@@ -39,11 +39,17 @@ const FLASH_SESSION_KEY: &str = "flash";
 /// Starts a fresh session for `user`: a new session id (never the one the visitor arrived with,
 /// which an attacker may have planted), holding the user and their language.
 pub fn sign_in(session: &Session, signed_in: &user::User) -> Result<(), AppError> {
+    // The language picked before signing in, for an account that has none of its own.
+    let picked = session
+        .get::<String>(i18n::SESSION_KEY)
+        .ok()
+        .flatten()
+        .and_then(|code| Lang::from_code(&code));
     session.renew();
     session.clear();
     stored(session.insert(USER_SESSION_KEY, signed_in.id))?;
     stored(session.insert(SEEN_SESSION_KEY, today()))?;
-    remember_language(session, signed_in.language)
+    remember_language(session, signed_in.language.or(picked))
 }
 
 fn stored(result: Result<(), actix_session::SessionInsertError>) -> Result<(), AppError> {

@@ -125,6 +125,28 @@ pub async fn login(
     Ok(see_other(next_or_home(&next)))
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LanguageFields {
+    language: String,
+    next: String,
+}
+
+/// A visitor's choice of language (the picker of the login and sign-up pages), kept in their
+/// session; signing in keeps it unless the account has a language of its own.
+pub async fn choose_language(
+    session: Session,
+    Form(fields): Form<LanguageFields>,
+) -> Result<HttpResponse, AppError> {
+    let language =
+        Lang::from_code(&fields.language).ok_or(AppError::BadRequest("error-bad-request"))?;
+    auth::remember_language(&session, Some(language))?;
+    let next = safe_next(&fields.next);
+    Ok(see_other(
+        next.as_ref().map_or(paths::LOGIN, PathAndQuery::as_str),
+    ))
+}
+
 pub async fn logout(session: Session) -> HttpResponse {
     session.purge();
     see_other(paths::LOGIN)

@@ -25,9 +25,14 @@ pub fn login_page(lang: Lang, form: &LoginForm<'_>) -> Markup {
     } else {
         title
     };
+    let here = match form.next {
+        Some(next) => paths::login_then(next),
+        None => paths::LOGIN.to_owned(),
+    };
     bare_page(
         lang,
         &title,
+        Some(&here),
         html! {
             h1 { (lang.t("login-heading")) }
             form.stack method="post" action=(paths::LOGIN) novalidate {
@@ -88,9 +93,13 @@ fn signup_fields(lang: Lang, form: &SignupForm<'_>) -> Markup {
 
 pub fn signup_page(lang: Lang, form: &SignupForm<'_>) -> Markup {
     let title = title_with_errors(lang, &lang.t("signup-title"), form.errors);
+    let here = form
+        .invite
+        .map_or_else(|| paths::SIGNUP.to_owned(), paths::signup_invited);
     bare_page(
         lang,
         &title,
+        Some(&here),
         html! {
             h1 { (lang.t("signup-heading")) }
             @if form.invite.is_some() {
@@ -132,6 +141,7 @@ pub fn registration_closed_page(lang: Lang, text_key: &str) -> Markup {
     bare_page(
         lang,
         &title,
+        Some(paths::SIGNUP),
         html! {
             h1 { (title) }
             p { (lang.t(text_key)) }

@@ -9,6 +9,7 @@ pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Markup {
     bare_page(
         lang,
         &title,
+        None,
         html! {
             h1 { (title) }
             p.error-message { (message) }

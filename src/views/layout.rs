@@ -34,7 +34,9 @@ fn head(title: &str, viewer: Option<&User>) -> Markup {
 }
 
 /// A page outside the app shell: login, sign-up, errors.
-pub fn bare_page(lang: Lang, title: &str, body: Markup) -> Markup {
+/// A page for visitors who are not signed in. With `here` (the page's own address), it offers
+/// the other languages, each in its own words, and comes back to `here` in the one chosen.
+pub fn bare_page(lang: Lang, title: &str, here: Option<&str>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -43,6 +45,16 @@ pub fn bare_page(lang: Lang, title: &str, body: Markup) -> Markup {
                 a.skip-link href="#main" { (lang.t("skip-to-content")) }
                 header.bare-header {
                     a.brand href="/" { "Bavard" }
+                    @if let Some(here) = here {
+                        form.language-picker method="post" action=(paths::LANGUAGE) {
+                            input type="hidden" name="next" value=(here);
+                            @for other in Lang::ALL.into_iter().filter(|l| *l != lang) {
+                                button.link type="submit" name="language" value=(other.code()) lang=(other.code()) {
+                                    (other.native_name())
+                                }
+                            }
+                        }
+                    }
                 }
                 main #main tabindex="-1" {
                     div #alerts role="alert" {}

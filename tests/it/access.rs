@@ -87,6 +87,8 @@ const RULES: &[(&str, &str, Row)] = &[
     ("POST", "/c/{id}/title", [303, 404, 422, 422, 404]),
     ("POST", "/c/{id}/leave", [303, 404, 303, 303, 404]),
     ("POST", "/logout", [303, 303, 303, 303, 303]),
+    // Without a language to choose.
+    ("POST", "/language", [400, 400, 400, 400, 400]),
 ];
 
 /// Changes that would spoil the rows after them go last: leaving, then logging out.

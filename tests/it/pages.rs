@@ -56,6 +56,59 @@ fn the_accounts_language_wins_over_the_browsers() {
 }
 
 #[test]
+fn visitors_pick_their_language_on_the_login_page_and_keep_it_once_signed_up() {
+    let server = Server::start();
+    let visitor = server
+        .client()
+        .with_header("Accept-Language", "en-US,en;q=0.9");
+    let login = visitor.get("/login?next=%2Fusers");
+    assert!(login.body.contains(r#"<html lang="en""#));
+    assert!(
+        login
+            .body
+            .contains(r#"name="language" value="fr" lang="fr">Français</button>"#),
+        "{}",
+        login.body
+    );
+    let picked = visitor.post_form(
+        "/language",
+        &[("language", "fr"), ("next", "/login?next=%2Fusers")],
+    );
+    assert_eq!(picked.status, 303);
+    assert_eq!(
+        picked.location(),
+        "/login?next=%2Fusers",
+        "back where they were"
+    );
+    let login = visitor.get("/login");
+    assert!(login.body.contains(r#"<html lang="fr""#), "{}", login.body);
+    assert!(login.body.contains(">English</button>"), "and back again");
+    let away = visitor.post_form(
+        "/language",
+        &[("language", "fr"), ("next", "https://evil.example/")],
+    );
+    assert_eq!(away.location(), "/login", "never off the site");
+    assert_eq!(
+        visitor.post_form("/language", &[("language", "xx")]).status,
+        400
+    );
+
+    let res = visitor.post_form(
+        "/signup",
+        &[
+            ("username", "zoe"),
+            ("display_name", "Zoé"),
+            ("password", crate::support::PASSWORD),
+        ],
+    );
+    assert_eq!(res.status, 303);
+    assert!(
+        visitor.get("/").body.contains(r#"<html lang="fr""#),
+        "signed up in French"
+    );
+}
+
+#[test]
 fn an_oversized_body_gets_a_413_page_and_changes_nothing() {
     let server = Server::start_with(&["--body-limit", "2000"]);
     let alice = server.signed_up("alice", "Alice");
