@@ -294,7 +294,7 @@ fn a_group_of_three_talks_and_a_member_who_leaves_hears_nothing_more() {
     let id = group(&alice, "Trio", "bob, @Carol");
     let page = carol.get(&format!("/c/{id}"));
     assert!(page.body.contains("3 members"));
-    assert!(page.body.contains("Alice added Bob, Carol"));
+    assert!(page.body.contains("Alice added Bob and Carol"));
     let carol_cursor = cursor_in(&page.body);
     send(&bob, id, "hi all");
     assert!(message_ids(&poll(&carol, id, carol_cursor).body).len() == 1);
