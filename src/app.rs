@@ -216,6 +216,12 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
     // Without it, an answer written in several pieces (every compressed page streams) waited
     // for the client's delayed ACK: 40 ms on each search, as `bavard-bench` showed.
     .tcp_nodelay(true)
+    // A browser tab closed, a phone gone to sleep, a proxy giving up: the connection ends while
+    // its poll waits. Allowed to half-close, actix would keep the poll (and its socket, in
+    // CLOSE-WAIT) until the hold ends; refused, the end of the connection ends the request,
+    // and the hub lets go of the poll at once. Browsers and proxies never half-close a request
+    // they still want answered.
+    .h1_allow_half_closed(false)
     // Database work waits for one of the pool's connections anyway: more blocking threads than
     // connections only add memory (and threads, which shared hosts count).
     .worker_max_blocking_threads((settings.db_connections as usize).div_ceil(settings.workers))

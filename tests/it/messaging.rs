@@ -610,3 +610,49 @@ fn a_group_answer_is_compressed_once_for_every_member_that_accepts_gzip() {
     assert_eq!(plain.header("content-encoding"), None);
     assert_eq!(message_ids(&plain.body), vec![sent]);
 }
+
+/// Polls waiting now, as `/metrics` counts them.
+fn parked(server: &Server) -> u64 {
+    let metrics = server.client().get("/metrics").body;
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("bavard_parked_polls "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no parked polls in {metrics}"))
+}
+
+#[test]
+fn a_poll_whose_client_went_away_is_released_at_once_not_at_the_end_of_its_hold() {
+    use std::io::Write;
+    let server = Server::start_with(&["--poll-hold", "60", "--metrics"]);
+    let alice = server.signed_up("alice", "Alice");
+    let id = group(&alice, "Gone", "");
+    let cursor = cursor_in(&alice.get(&format!("/c/{id}")).body);
+    let cookie = alice.session_cookie().expect("signed in");
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut tab = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        tab,
+        "GET /c/{id}/poll?after={cursor} HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\n\r\n"
+    )
+    .unwrap();
+    let waiting = Instant::now();
+    while parked(&server) != 1 {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(5),
+            "the poll never parked"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The tab is closed: its connection goes, mid-poll.
+    drop(tab);
+    let closed = Instant::now();
+    while parked(&server) != 0 {
+        assert!(
+            closed.elapsed() < Duration::from_secs(2),
+            "still parked {:?} after its client left",
+            closed.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
