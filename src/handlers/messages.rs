@@ -88,25 +88,20 @@ pub async fn post(
     }
     let mut kept = Vec::with_capacity(received.files.len());
     for file in received.files {
-        match state.media.receive(file).await {
-            Ok(Ok(attachment)) => kept.push(attachment),
-            outcome => {
-                forget(&state, &kept);
-                let error = outcome?
-                    .err()
-                    .unwrap_or(FieldError::new(sniff::FIELD, "error-upload-unreadable"));
-                return refuse(
-                    &req,
-                    &me,
-                    &state,
-                    id,
-                    &draft,
-                    error,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
+        let refusal = match state.media.receive(file).await {
+            Ok(Ok(attachment)) => {
+                kept.push(attachment);
+                continue;
             }
-        }
+            Ok(Err(refusal)) => refusal,
+            Err(e) => {
+                forget(&state, &kept);
+                return Err(e);
+            }
+        };
+        forget(&state, &kept);
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return refuse(&req, &me, &state, id, &draft, refusal, status).await;
     }
     send(&req, &me, &state, id, &draft, kept).await
 }
