@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use crate::http::Conn;
 use crate::{
-    Args, Person, Row, Server, Sizes, create_group, median, percentile, row, sign_up, wait_until_up,
+    Args, Person, Row, SearchTimes, Server, Sizes, create_group, median, row, search_latency,
+    sign_up, wait_until_up,
 };
 
 /// Deterministic pseudo-random numbers: the same files and messages on every run.
@@ -285,35 +286,17 @@ pub async fn search_at_scale(args: &Args, sizes: &Sizes) -> std::io::Result<Vec<
         words[5][..3].to_owned(),
         "zyzzyva".to_owned(),
     ];
-    let mut conn = Conn::open(server.addr).await?;
-    let mut timed = Vec::new();
-    let mut by_query: Vec<Vec<f64>> = vec![Vec::new(); queries.len()];
-    for i in 0..=400 {
-        let started = Instant::now();
-        let res = conn
-            .get(
-                &format!("/search?q={}", queries[i % queries.len()]),
-                Some(&searcher.cookie),
-                true,
-            )
-            .await?;
-        if res.status != 200 {
-            return Err(std::io::Error::other(format!(
-                "search answered {}",
-                res.status
-            )));
-        }
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
-        timed.push(ms);
-        by_query[i % queries.len()].push(ms);
-    }
-    let first = timed.remove(0);
-    timed.sort_by(f64::total_cmp);
-    let (p50, p99) = (percentile(&timed, 50.0), percentile(&timed, 99.0));
+    let queries: Vec<&str> = queries.iter().map(String::as_str).collect();
+    let SearchTimes {
+        first,
+        p50,
+        p99,
+        by_query,
+    } = search_latency(server.addr, searcher, 400, &queries).await?;
     let each: Vec<String> = queries
         .iter()
         .zip(by_query)
-        .map(|(query, times)| format!("{query} {:.0}", median(times)))
+        .map(|(query, ms)| format!("{query} {ms:.0}"))
         .collect();
     Ok(vec![
         row(

@@ -35,7 +35,13 @@ pub async fn download(
         DispositionType::Attachment
     };
     let file = file
-        .set_content_type(attachment.kind.mime().parse().unwrap_or(mime_octets()))
+        .set_content_type(
+            attachment
+                .kind
+                .mime()
+                .parse()
+                .unwrap_or(mime::APPLICATION_OCTET_STREAM),
+        )
         .set_content_disposition(content_disposition(disposition, attachment));
     Ok(finish(file.into_response(&req)))
 }
@@ -50,10 +56,7 @@ pub async fn thumbnail(
     if stored.attachment.thumb.is_none() {
         return Err(AppError::NotFound);
     }
-    let file = open(state.media.storage.thumbnail(&stored.stored_as))?
-        .set_content_type("image/jpeg".parse().unwrap_or(mime_octets()))
-        .disable_content_disposition();
-    Ok(finish(file.into_response(&req)))
+    our_jpeg(&req, state.media.storage.thumbnail(&stored.stored_as))
 }
 
 /// A profile picture. Signed-in people only: pictures are for the people of the instance.
@@ -72,10 +75,15 @@ pub async fn avatar(
         .storage
         .avatar(&key, size)
         .ok_or(AppError::NotFound)?;
-    let file = open(file_path)?
-        .set_content_type("image/jpeg".parse().unwrap_or(mime_octets()))
+    our_jpeg(&req, file_path)
+}
+
+/// A picture we made ourselves (a thumbnail, a profile picture): always a JPEG.
+fn our_jpeg(req: &HttpRequest, path: std::path::PathBuf) -> Result<HttpResponse, AppError> {
+    let file = open(path)?
+        .set_content_type(mime::IMAGE_JPEG)
         .disable_content_disposition();
-    Ok(finish(file.into_response(&req)))
+    Ok(finish(file.into_response(req)))
 }
 
 /// The file, if the signed-in person is a member of its conversation now: a file of a
@@ -121,10 +129,6 @@ fn finish(mut response: HttpResponse) -> HttpResponse {
         header::HeaderValue::from_static(ContentEncoding::Identity.as_str()),
     );
     response
-}
-
-fn mime_octets() -> mime::Mime {
-    mime::APPLICATION_OCTET_STREAM
 }
 
 /// The name to save the file under: UTF-8 for browsers that read `filename*`, and an ASCII

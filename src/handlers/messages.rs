@@ -32,16 +32,22 @@ pub async fn post(
     id: web::Path<i64>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let (id, user) = (ConversationId(*id), me.user.id);
+    let sending = Sending {
+        req: &req,
+        me: &me,
+        state: &state,
+        id: ConversationId(*id),
+    };
     if !forms::is_multipart(&req) {
         let Form(fields) =
             Form::<MessageFields>::from_request(&req, &mut payload.into_inner()).await?;
-        return send(&req, &me, &state, id, &fields.body, Vec::new()).await;
+        return sending.send(&fields.body, Vec::new()).await;
     }
+    let user = me.user.id;
     // Members only, before a byte of a file is received.
     state
         .readers
-        .read(|conn| conversation::find_for_member(conn, id, user))?
+        .read(|conn| conversation::find_for_member(conn, sending.id, user))?
         .ok_or(AppError::NotFound)?;
     let limits = MultipartLimits {
         incoming: state.media.storage.incoming(),
@@ -52,22 +58,14 @@ pub async fn post(
     let received = match forms::read_multipart(&req, payload.into_inner(), &limits).await? {
         Ok(received) => received,
         Err(refused) => {
-            let draft = refused.received.text("body").to_owned();
-            return refuse(&req, &me, &state, id, &draft, refused.error, refused.status).await;
+            let draft = refused.received.text("body");
+            return sending.refuse(draft, refused.error, refused.status).await;
         }
     };
     let draft = received.text("body").to_owned();
+    // Before any file is looked at: a message too long is refused without decoding photos.
     if let Err(error) = message::check_body(&draft, !received.files.is_empty()) {
-        return refuse(
-            &req,
-            &me,
-            &state,
-            id,
-            &draft,
-            error,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return sending.refuse(&draft, error, UNPROCESSABLE).await;
     }
     let adding: u64 = received.files.iter().map(|f| f.size).sum();
     let stored = state
@@ -75,16 +73,9 @@ pub async fn post(
         .read(|conn| attachment::stored_by(conn, user))?;
     if adding > 0 && stored.saturating_add(adding) > state.media.rules.quota {
         let error = FieldError::new(sniff::FIELD, "error-upload-quota");
-        return refuse(
-            &req,
-            &me,
-            &state,
-            id,
-            &draft,
-            error,
-            StatusCode::PAYLOAD_TOO_LARGE,
-        )
-        .await;
+        return sending
+            .refuse(&draft, error, StatusCode::PAYLOAD_TOO_LARGE)
+            .await;
     }
     let mut kept = Vec::with_capacity(received.files.len());
     for file in received.files {
@@ -100,11 +91,12 @@ pub async fn post(
             }
         };
         forget(&state, &kept);
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return refuse(&req, &me, &state, id, &draft, refusal, status).await;
+        return sending.refuse(&draft, refusal, UNPROCESSABLE).await;
     }
-    send(&req, &me, &state, id, &draft, kept).await
+    sending.send(&draft, kept).await
 }
+
+const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 
 /// Removes files kept for a message that was not written after all.
 fn forget(state: &AppState, kept: &[NewAttachment]) {
@@ -112,88 +104,77 @@ fn forget(state: &AppState, kept: &[NewAttachment]) {
     state.media.storage.remove_files(&keys);
 }
 
-async fn send(
-    req: &HttpRequest,
-    me: &SignedIn,
-    state: &AppState,
+/// A message being sent: who sends it where, for the answer whichever way it goes.
+struct Sending<'a> {
+    req: &'a HttpRequest,
+    me: &'a SignedIn,
+    state: &'a AppState,
     id: ConversationId,
-    draft: &str,
-    files: Vec<NewAttachment>,
-) -> Result<HttpResponse, AppError> {
-    let user = me.user.id;
-    let body = match message::check_body(draft, !files.is_empty()) {
-        Ok(body) => body,
-        Err(error) => {
-            return refuse(
-                req,
-                me,
-                state,
-                id,
-                draft,
-                error,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-    };
-    let keys: Vec<String> = files.iter().map(|a| a.stored_as.clone()).collect();
-    let quota = state.media.rules.quota;
-    let written = write_and_publish(state, move |conn| {
-        message::post(conn, id, user, &body, &files, quota)
-    })
-    .await;
-    let message_id = match written {
-        Ok(message_id) => message_id,
-        Err(e) => {
-            state.media.storage.remove_files(&keys);
-            return Err(e);
-        }
-    };
-    if is_htmx(req) {
-        return Ok(ok_html(composer(
-            me.lang,
-            &Composer {
-                conversation: id,
-                draft: "",
-                errors: &[],
-                uploads: &state.media.rules,
-            },
-        )));
-    }
-    Ok(see_other(&paths::message(id, message_id)))
 }
 
-/// An unacceptable message comes back in the composer with the draft kept, to members only.
-async fn refuse(
-    req: &HttpRequest,
-    me: &SignedIn,
-    state: &AppState,
-    id: ConversationId,
-    draft: &str,
-    error: FieldError,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    if is_htmx(req) {
-        let user = me.user.id;
-        state
-            .readers
-            .read(|conn| conversation::find_for_member(conn, id, user))?
-            .ok_or(AppError::NotFound)?;
-        let errors = [error];
-        let form = composer(
-            me.lang,
-            &Composer {
-                conversation: id,
-                draft,
-                errors: &errors,
-                uploads: &state.media.rules,
-            },
-        );
-        return Ok(html(status, form));
+impl Sending<'_> {
+    async fn send(&self, draft: &str, files: Vec<NewAttachment>) -> Result<HttpResponse, AppError> {
+        let (id, user) = (self.id, self.me.user.id);
+        let body = match message::check_body(draft, !files.is_empty()) {
+            Ok(body) => body,
+            Err(error) => return self.refuse(draft, error, UNPROCESSABLE).await,
+        };
+        let keys: Vec<String> = files.iter().map(|a| a.stored_as.clone()).collect();
+        let quota = self.state.media.rules.quota;
+        let written = write_and_publish(self.state, move |conn| {
+            message::post(conn, id, user, &body, &files, quota)
+        })
+        .await;
+        let message_id = match written {
+            Ok(message_id) => message_id,
+            Err(e) => {
+                self.state.media.storage.remove_files(&keys);
+                return Err(e);
+            }
+        };
+        if is_htmx(self.req) {
+            return Ok(ok_html(composer(
+                self.me.lang,
+                &Composer {
+                    conversation: id,
+                    draft: "",
+                    errors: &[],
+                    uploads: &self.state.media.rules,
+                },
+            )));
+        }
+        Ok(see_other(&paths::message(id, message_id)))
     }
-    let mut page = render_page(me, state, id, None, draft, &[error], &[]).await?;
-    *page.status_mut() = status;
-    Ok(page)
+
+    /// An unacceptable message comes back in the composer with the draft kept, to members only.
+    async fn refuse(
+        &self,
+        draft: &str,
+        error: FieldError,
+        status: StatusCode,
+    ) -> Result<HttpResponse, AppError> {
+        let (id, user) = (self.id, self.me.user.id);
+        if is_htmx(self.req) {
+            self.state
+                .readers
+                .read(|conn| conversation::find_for_member(conn, id, user))?
+                .ok_or(AppError::NotFound)?;
+            let errors = [error];
+            let form = composer(
+                self.me.lang,
+                &Composer {
+                    conversation: id,
+                    draft,
+                    errors: &errors,
+                    uploads: &self.state.media.rules,
+                },
+            );
+            return Ok(html(status, form));
+        }
+        let mut page = render_page(self.me, self.state, id, None, draft, &[error], &[]).await?;
+        *page.status_mut() = status;
+        Ok(page)
+    }
 }
 
 pub async fn edit_form(
