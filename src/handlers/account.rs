@@ -16,18 +16,30 @@ use crate::state::AppState;
 use crate::views::account::{InstanceUsage, ProfileForm, UsageView, profile_page, usage_page};
 
 pub async fn show(me: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let frame = load_frame(&state, me.user.id)?;
-    Ok(ok_html(profile_page(
-        &shell(&me, &frame, &state, None, ""),
+    saved_profile(&me, &state, StatusCode::OK, &[], &[])
+}
+
+/// The profile as saved, with what a password or picture form did wrong.
+fn saved_profile(
+    me: &SignedIn,
+    state: &AppState,
+    status: StatusCode,
+    password_errors: &[FieldError],
+    avatar_errors: &[FieldError],
+) -> Result<HttpResponse, AppError> {
+    let frame = load_frame(state, me.user.id)?;
+    let page = profile_page(
+        &shell(me, &frame, state, None, ""),
         &ProfileForm {
             display_name: &me.user.display_name,
             about: &me.user.about,
             language: me.user.language,
             errors: &[],
-            password_errors: &[],
-            avatar_errors: &[],
+            password_errors,
+            avatar_errors,
         },
-    )))
+    );
+    Ok(super::html(status, page))
 }
 
 #[derive(Deserialize, Default)]
@@ -96,38 +108,24 @@ pub async fn change_password(
     state: web::Data<AppState>,
     Form(fields): Form<PasswordFields>,
 ) -> Result<HttpResponse, AppError> {
-    let frame = load_frame(&state, me.user.id)?;
     let refuse = |error: FieldError| {
-        invalid_form(profile_page(
-            &shell(&me, &frame, &state, None, ""),
-            &ProfileForm {
-                display_name: &me.user.display_name,
-                about: &me.user.about,
-                language: me.user.language,
-                errors: &[],
-                password_errors: &[error],
-                avatar_errors: &[],
-            },
-        ))
+        saved_profile(&me, &state, StatusCode::UNPROCESSABLE_ENTITY, &[error], &[])
     };
     // A stolen session must not become a way to guess the password at leisure.
     let address = auth::client_address(&req);
     if !state.login_limiter.allow(address, &me.user.username) {
-        return Ok(refuse(FieldError::new(
-            "current_password",
-            "error-too-many-logins",
-        )));
+        return refuse(FieldError::new("current_password", "error-too-many-logins"));
     }
     if let Err(error) = user::check_new_password("new_password", &fields.new_password) {
-        return Ok(refuse(error));
+        return refuse(error);
     }
     let id = me.user.id;
     let stored = db::run(&state.pool, move |conn| user::password_hash(conn, id)).await?;
     if !password::verify(fields.current_password.clone(), stored).await? {
-        return Ok(refuse(FieldError::new(
+        return refuse(FieldError::new(
             "current_password",
             "error-current-password-wrong",
-        )));
+        ));
     }
     let hash = password::hash(fields.new_password.clone()).await?;
     db::run(&state.pool, move |conn| {
@@ -211,19 +209,7 @@ fn avatar_refused(
     error: FieldError,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let frame = load_frame(state, me.user.id)?;
-    let page = profile_page(
-        &shell(me, &frame, state, None, ""),
-        &ProfileForm {
-            display_name: &me.user.display_name,
-            about: &me.user.about,
-            language: me.user.language,
-            errors: &[],
-            password_errors: &[],
-            avatar_errors: &[error],
-        },
-    );
-    Ok(super::html(status, page))
+    saved_profile(me, state, status, &[], &[error])
 }
 
 /// The usage page: one's own figures, and the instance's for administrators.

@@ -261,19 +261,9 @@ impl Client {
         path: &str,
         headers: &[(&str, &str)],
     ) -> (u16, Option<String>, Vec<u8>) {
-        let mut req = self.request("GET", path);
-        for (name, value) in headers {
-            req = req.set(name, value);
-        }
-        let res = match req.call() {
-            Ok(res) | Err(ureq::Error::Status(_, res)) => res,
-            Err(e) => panic!("request failed: {e}"),
-        };
-        let status = res.status();
+        let (res, body) = self.get_file(path, headers);
         let encoding = res.header("content-encoding").map(str::to_owned);
-        let mut body = Vec::new();
-        std::io::Read::read_to_end(&mut res.into_reader(), &mut body).expect("body");
-        (status, encoding, body)
+        (res.status, encoding, body)
     }
 
     pub fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
