@@ -1,0 +1,103 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { PASSWORD, signUp, withServerAndBrowser } from "./helpers.mjs";
+
+const env = withServerAndBrowser();
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const TINY_PNG = fileURLToPath(new URL("../../../shared/corpus/files/tiny.png", import.meta.url));
+
+// Runs axe-core (WCAG 2.0–2.2 A and AA rules) on the page as it is, and fails with each
+// (The contexts bypass the CSP only so that axe itself can be injected.)
+// violation's rule and the first elements it names.
+async function audit(page, what) {
+  await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+    });
+    return result.violations.map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+  });
+  assert.deepEqual(violations, [], `${what} (${page.url()})`);
+}
+
+async function personIn(lang, username, name) {
+  const context = await env.browser.newContext({ locale: lang, extraHTTPHeaders: { "Accept-Language": lang }, bypassCSP: true });
+  const page = await context.newPage();
+  if (lang === "fr") {
+    await page.goto(`${env.server.base}/signup`);
+    await page.getByLabel("Nom d'utilisateur").fill(username);
+    await page.getByLabel("Nom affiché").fill(name);
+    await page.getByLabel("Mot de passe").fill(PASSWORD);
+    await page.getByRole("button", { name: "Créer le compte" }).click();
+    await page.waitForURL(`${env.server.base}/`);
+  } else {
+    await signUp(page, env.server.base, username, name);
+  }
+  return { context, page };
+}
+
+for (const lang of ["en", "fr"]) {
+  test(`every page and state passes axe in ${lang}`, async () => {
+    const base = env.server.base;
+    const visitor = await env.browser.newContext({ locale: lang, extraHTTPHeaders: { "Accept-Language": lang }, bypassCSP: true });
+    const anonymous = await visitor.newPage();
+    await anonymous.goto(`${base}/login`);
+    await audit(anonymous, "login");
+    await anonymous.locator("form.stack button[type=submit]").click();
+    await audit(anonymous, "login refused");
+    await anonymous.goto(`${base}/signup`);
+    await anonymous.locator("form.stack button[type=submit]").click();
+    await audit(anonymous, "sign-up with errors");
+    await anonymous.goto(`${base}/nowhere`);
+    await audit(anonymous, "404");
+
+    const me = await personIn(lang, `a11y${lang}`, lang === "fr" ? "Zoé Martin" : "Zoe Martin");
+    const friend = await personIn(lang, `friend${lang}`, "Friend");
+    const page = me.page;
+    await audit(page, "home");
+    await page.goto(`${base}/c/new?q=friend`);
+    await audit(page, "new group with search results");
+    await page.goto(`${base}/c/new`);
+    await page.locator("input[name=title]").fill("Team");
+    await page.locator("input[name=members]").fill(`friend${lang}`);
+    await page.locator("form.stack > button[type=submit]").last().click();
+    await page.waitForURL(/\/c\/\d+$/);
+    const box = page.locator("#body");
+    for (const text of ["hello", "a long line ".repeat(60), "to be edited", "to be deleted"]) {
+      await box.fill(text);
+      await box.press("Enter");
+      await page.locator("#log li", { hasText: text.slice(0, 12) }).first().waitFor({ timeout: 3000 });
+    }
+    await page.locator("#files").setInputFiles(TINY_PNG);
+    await page.locator("#composer button[type=submit]").click();
+    await page.locator("#log img").first().waitFor({ timeout: 3000 });
+    await page.reload();
+    await page.locator("details.members-panel summary").click();
+    await audit(page, "a busy conversation, members panel open");
+    await page.locator("#composer button[type=submit]").click();
+    await page.locator("#composer .error").first().waitFor();
+    await audit(page, "composer with an error");
+
+    for (const path of ["/profile", "/users?q=friend", "/search?q=hello", "/usage", "/admin", "/admin/people"]) {
+      await page.goto(`${base}${path}`);
+      await audit(page, path);
+    }
+    await page.goto(`${base}/profile`);
+    await page.locator("form[action='/profile/password'] button[type=submit]").click();
+    await audit(page, "profile with errors");
+    await page.locator("#avatar").setInputFiles(TINY_PNG);
+    await page.locator("form[action='/profile/avatar'] button[type=submit]").click();
+    await audit(page, "profile with a picture");
+
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.goto(`${base}/`);
+    await audit(page, "home, dark theme");
+    await page.emulateMedia({ colorScheme: "light" });
+    await friend.context.close();
+    await me.context.close();
+    await visitor.close();
+  });
+}
