@@ -72,7 +72,7 @@ pub async fn serve(file: web::Path<String>) -> Result<HttpResponse, AppError> {
 /// The rules that show a reader their own messages' controls. Messages are drawn once for every
 /// reader, so what is "mine" is decided here, per reader, by a stylesheet that depends only on
 /// the user id: public, and cached for good.
-const VIEWER_CSS: &str = ".msg[data-author=\"{id}\"] .mine { display: flex; }\n\
+const VIEWER_CSS: &str = ".msg[data-author=\"{id}\"] .mine { display: block; }\n\
     .msg[data-author=\"{id}\"] { --own: 1; }\n";
 
 pub fn viewer_css_url(user: crate::model::UserId) -> String {

@@ -152,6 +152,7 @@ conversation-check-new = Check for new messages
 composer-label = Message
 composer-hint = Enter sends; Shift+Enter starts a new line.
 composer-send = Send
+message-actions = Message actions
 message-edit = Edit
 message-delete = Delete
 message-delete-confirm = Delete this message for everyone?

@@ -152,6 +152,7 @@ conversation-check-new = Vérifier les nouveaux messages
 composer-label = Message
 composer-hint = Entrée envoie ; Maj+Entrée passe à la ligne.
 composer-send = Envoyer
+message-actions = Actions sur le message
 message-edit = Modifier
 message-delete = Supprimer
 message-delete-confirm = Supprimer ce message pour tout le monde ?

@@ -156,13 +156,19 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
                     @if message.edited {
                         span.edited { (lang.t("message-edited")) }
                     }
-                    div.mine {
-                        a href=(paths::edit_message(message.conversation, message.id)) {
-                            (lang.t("message-edit"))
-                        }
-                        form method="post" action=(paths::delete_message(message.conversation, message.id))
-                            data-confirm=(lang.t("message-delete-confirm")) {
-                            button.link type="submit" { (lang.t("message-delete")) }
+                    // One small disclosure rather than two links under every message: it
+                    // opens by keyboard and without JavaScript, and while closed its controls
+                    // are not read out with the message.
+                    details.mine {
+                        summary { (lang.t("message-actions")) }
+                        div.message-actions {
+                            a href=(paths::edit_message(message.conversation, message.id)) {
+                                (lang.t("message-edit"))
+                            }
+                            form method="post" action=(paths::delete_message(message.conversation, message.id))
+                                data-confirm=(lang.t("message-delete-confirm")) {
+                                button.link type="submit" { (lang.t("message-delete")) }
+                            }
                         }
                     }
                 }

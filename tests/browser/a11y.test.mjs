@@ -69,11 +69,11 @@ for (const lang of ["en", "fr"]) {
     for (const text of ["hello", "a long line ".repeat(60), "to be edited", "to be deleted"]) {
       await box.fill(text);
       await box.press("Enter");
-      await page.locator("#log li", { hasText: text.slice(0, 12) }).first().waitFor({ timeout: 3000 });
+      await page.locator("#log li", { hasText: text.slice(0, 12) }).first().waitFor({ timeout: 10_000 });
     }
     await page.locator("#files").setInputFiles(TINY_PNG);
     await page.locator("#composer button[type=submit]").click();
-    await page.locator("#log img").first().waitFor({ timeout: 3000 });
+    await page.locator("#log img").first().waitFor({ timeout: 10_000 });
     await page.reload();
     await page.locator("details.members-panel summary").click();
     await audit(page, "a busy conversation, members panel open");
