@@ -221,7 +221,11 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("DOMContentLoaded", () => {
   localiseTimes(document);
   const messages = document.getElementById("messages");
-  if (messages && messages.lastElementChild && !location.hash) {
+  // Open where the unread messages begin, as chat apps do; else at the latest.
+  const firstUnread = document.getElementById("first-unread");
+  if (firstUnread && !location.hash) {
+    firstUnread.scrollIntoView({ block: "start" });
+  } else if (messages && messages.lastElementChild && !location.hash) {
     messages.lastElementChild.scrollIntoView({ block: "end" });
   }
 });

@@ -59,6 +59,7 @@ pub(super) async fn render_page(
         &shell(me, &frame, state, Some((id, reading.latest)), ""),
         &ConversationView {
             drawn: &state.drawn,
+            reader: user,
             conversation: &reading.conversation,
             title: &reading.title,
             members: &reading.members,

@@ -316,3 +316,8 @@ names-more = { $first }, { $second } and { $count ->
     [one] one other
    *[other] { $others } others
 }
+conversation-new-messages = New messages
+conversation-jump-unread = { $count ->
+    [one] Jump to the unread message
+   *[other] Jump to the first of { $count } unread messages
+}

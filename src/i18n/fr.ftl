@@ -316,3 +316,8 @@ names-more = { $first }, { $second } et { $count ->
     [one] une autre personne
    *[other] { $others } autres
 }
+conversation-new-messages = Nouveaux messages
+conversation-jump-unread = { $count ->
+    [one] Aller au message non lu
+   *[other] Aller au premier des { $count } messages non lus
+}

@@ -395,6 +395,8 @@ pub fn poll_fragment(answer: &PollAnswer<'_>) -> Markup {
 
 pub struct ConversationView<'a> {
     pub drawn: &'a DrawnMessages,
+    /// Who reads the page: the line where their unread messages begin is theirs.
+    pub reader: crate::model::UserId,
     pub conversation: &'a Conversation,
     /// The title as this reader sees it (the other person's name in a direct conversation).
     pub title: &'a str,
@@ -407,6 +409,28 @@ pub struct ConversationView<'a> {
     pub panel_errors: &'a [FieldError],
     /// When the page was drawn, in milliseconds (see the "Check for new messages" link).
     pub drawn_at_ms: i128,
+}
+
+/// Unread messages from which the page offers a link to the first of them.
+const JUMP_AFTER_UNREAD: usize = 4;
+
+/// Where the reader's unread messages begin on the latest page (the first message someone
+/// else wrote after their read mark), and how many there are.
+fn first_unread(view: &ConversationView<'_>) -> Option<(MessageId, usize)> {
+    if view.before.is_some() {
+        return None;
+    }
+    let last_read = view.conversation.last_read;
+    let unread: Vec<&Message> = view
+        .messages
+        .iter()
+        .filter(|m| {
+            m.id > last_read
+                && m.kind == MessageKind::Text
+                && m.author.as_ref().map(|a| a.id) != Some(view.reader)
+        })
+        .collect();
+    unread.first().map(|first| (first.id, unread.len()))
 }
 
 pub struct Composer<'a> {
@@ -550,8 +574,17 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
             ol #earlier .messages {}
             div #log role="log" aria-labelledby="log-label" tabindex="-1" {
                 h2 #log-label .visually-hidden { (lang.t_args("conversation-log-label", &[("title", view.title.to_owned().into())])) }
+                @let first_unread = first_unread(view);
+                @if let Some(unread) = first_unread.filter(|(_, count)| *count >= JUMP_AFTER_UNREAD) {
+                    p.jump-unread { a href="#first-unread" { (lang.t_args("conversation-jump-unread", &[("count", unread.1.into())])) } }
+                }
                 ol #messages .messages {
-                    @for message in view.messages { (view.drawn.item(lang, message)) }
+                    @for message in view.messages {
+                        @if first_unread.is_some_and(|(id, _)| id == message.id) {
+                            li #first-unread .unread-line { h3 { (lang.t("conversation-new-messages")) } }
+                        }
+                        (view.drawn.item(lang, message))
+                    }
                 }
             }
             noscript {

@@ -656,3 +656,31 @@ fn a_poll_whose_client_went_away_is_released_at_once_not_at_the_end_of_its_hold(
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn opening_a_conversation_marks_where_the_unread_messages_begin() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let id = group(&alice, "Catch-up", "bob");
+    alice.get(&format!("/c/{id}"));
+    send(&alice, id, "mine, already read");
+    let first = send(&bob, id, "unread one");
+    for i in 2..=5 {
+        send(&bob, id, &format!("unread {i}"));
+    }
+    let page = alice.get(&format!("/c/{id}")).body;
+    let line = page.find("id=\"first-unread\"").expect("the unread line");
+    let first_unread = page.find(&format!("id=\"m{first}\"")).unwrap();
+    let mine = page.find("mine, already read").unwrap();
+    assert!(
+        mine < line && line < first_unread,
+        "the line stands just before bob's first"
+    );
+    assert!(
+        page.contains("Jump to the first of 5 unread messages"),
+        "{page}"
+    );
+    let again = alice.get(&format!("/c/{id}")).body;
+    assert!(!again.contains("first-unread"), "read now: no line");
+}
