@@ -321,3 +321,4 @@ conversation-jump-unread = { $count ->
     [one] Jump to the unread message
    *[other] Jump to the first of { $count } unread messages
 }
+back-to-conversations = All conversations

@@ -321,3 +321,4 @@ conversation-jump-unread = { $count ->
     [one] Aller au message non lu
    *[other] Aller au premier des { $count } messages non lus
 }
+back-to-conversations = Toutes les conversations

@@ -131,6 +131,12 @@ pub fn app_page(shell: &Shell<'_>, section: Section, title: &str, main: Markup) 
                     }
                     main #main tabindex="-1" {
                         div.topbar {
+                            @if section == Section::Conversation {
+                                // On a phone the list is a page of its own: the way back to it.
+                                a.back href=(paths::HOME) {
+                                    span aria-hidden="true" { "← " } (lang.t("back-to-conversations"))
+                                }
+                            }
                             h1 { (title) }
                         }
                         div #alerts role="alert" {}
