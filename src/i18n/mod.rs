@@ -340,6 +340,31 @@ mod tests {
     }
 
     #[test]
+    fn every_key_in_the_catalog_is_used() {
+        let mut code = String::new();
+        let mut stack = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                for entry in std::fs::read_dir(&path).expect("readable src") {
+                    stack.push(entry.expect("entry").path());
+                }
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                code.push_str(&std::fs::read_to_string(&path).expect("readable source"));
+            }
+        }
+        // Keys made from a number (`date` asks for "month-{n}").
+        let built = |key: &str| key.starts_with("month-");
+        let unused: Vec<&str> = keys(EN_SOURCE)
+            .into_iter()
+            .filter(|key| !built(key) && !code.contains(&format!("\"{key}\"")))
+            .collect();
+        assert!(unused.is_empty(), "catalog keys no code uses: {unused:#?}");
+    }
+
+    #[test]
     fn negotiates_french_and_falls_back_to_english() {
         let fr = actix_web::test::TestRequest::default()
             .insert_header(("accept-language", "fr-CA,fr;q=0.9,en;q=0.5"))
