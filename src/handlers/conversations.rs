@@ -3,6 +3,8 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use std::collections::HashMap;
+
 use serde::Deserialize;
 
 use super::{Frame, html, invalid_form, load_frame, ok_html, see_other, shell, write_and_publish};
@@ -131,6 +133,31 @@ pub struct NewGroupQuery {
     members: String,
     q: String,
     add: String,
+    /// The people ticked in the search results: `pick.<username>`.
+    #[serde(flatten)]
+    picked: HashMap<String, String>,
+}
+
+/// The members typed, with the people ticked in the search results (`pick.<username>`) and
+/// `also` (an "Add" link) added once each, in the order they came.
+fn with_picked<'a>(
+    typed: &str,
+    picked: &'a HashMap<String, String>,
+    also: Option<&'a str>,
+) -> String {
+    let mut names = conversation::parse_usernames(typed);
+    let mut ticked: Vec<&str> = picked
+        .keys()
+        .filter_map(|key| key.strip_prefix(PICK))
+        .collect();
+    ticked.sort_unstable();
+    for name in ticked.into_iter().chain(also) {
+        let name = name.trim().trim_start_matches('@').to_lowercase();
+        if !name.is_empty() && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.join(", ")
 }
 
 pub async fn new_group(
@@ -138,14 +165,8 @@ pub async fn new_group(
     state: web::Data<AppState>,
     query: web::Query<NewGroupQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let mut members = query.members.trim().to_owned();
-    if !query.add.is_empty() && !conversation::parse_usernames(&members).contains(&query.add) {
-        members = if members.is_empty() {
-            query.add.clone()
-        } else {
-            format!("{members}, {}", query.add)
-        };
-    }
+    let also = Some(query.add.as_str()).filter(|add| !add.is_empty());
+    let members = with_picked(&query.members, &query.picked, also);
     let listed = conversation::parse_usernames(&members);
     let (needle, me_id) = (query.q.trim().to_owned(), me.user.id);
     let results = if needle.is_empty() {
@@ -176,7 +197,11 @@ pub async fn new_group(
 pub struct GroupFields {
     title: String,
     members: String,
+    #[serde(flatten)]
+    picked: HashMap<String, String>,
 }
+
+use crate::views::conversation::PICK;
 
 fn as_member(user: &user::User) -> Member {
     Member {
@@ -193,7 +218,8 @@ pub async fn create_group(
     Form(fields): Form<GroupFields>,
 ) -> Result<HttpResponse, AppError> {
     let title = conversation::check_title(&fields.title);
-    let text = fields.members.clone();
+    let typed = with_picked(&fields.members, &fields.picked, None);
+    let text = typed.clone();
     let members = db::run(&state.pool, move |conn| {
         conversation::members_named(conn, &text)
     })
@@ -208,7 +234,7 @@ pub async fn create_group(
                 &shell(&me, &frame, &state, None, ""),
                 &NewGroupForm {
                     title: &fields.title,
-                    members: &fields.members,
+                    members: &typed,
                     query: "",
                     results: &[],
                     errors: &errors,

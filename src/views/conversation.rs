@@ -599,6 +599,9 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
     )
 }
 
+/// The name of a search result's checkbox on the new-group form, before the username.
+pub const PICK: &str = "pick.";
+
 pub struct NewGroupForm<'a> {
     pub title: &'a str,
     pub members: &'a str,
@@ -640,15 +643,18 @@ pub fn new_group_page(shell: &Shell<'_>, form: &NewGroupForm<'_>) -> Markup {
                     @if !form.query.is_empty() && form.results.is_empty() {
                         p role="status" { (lang.t("people-none")) }
                     }
-                    ul.people {
+                    @if !form.results.is_empty() {
+                        p.hint { (lang.t("new-group-pick-hint")) }
+                    }
+                    ul.people.picks {
                         @for user in form.results {
                             li.person {
-                                (super::avatar(user, AvatarSize::Small))
-                                span.person-name { (user.display_name) }
-                                " " span.person-handle { "@" (user.username) }
-                                button type="submit" formmethod="get" formaction=(paths::NEW_GROUP) formnovalidate
-                                    name="add" value=(user.username) {
-                                    (lang.t_args("new-group-add", &[("name", user.display_name.clone().into())]))
+                                @let id = format!("pick-{}", user.username);
+                                input type="checkbox" id=(id) name={ (PICK) (user.username) } value="on";
+                                label for=(id) {
+                                    (super::avatar(user, AvatarSize::Small))
+                                    span.person-name { (user.display_name) }
+                                    " " span.person-handle { "@" (user.username) }
                                 }
                             }
                         }

@@ -98,3 +98,32 @@ fn signed_out_visitors_cannot_see_people() {
             .starts_with("/login")
     );
 }
+
+#[test]
+fn a_group_is_made_by_ticking_people_in_search_results_without_javascript() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    server.signed_up("bob", "Bob Brown");
+    server.signed_up("carol", "Carol");
+    let found = alice.get("/c/new?title=Trio&members=&q=bob").body;
+    assert!(
+        found.contains(r#"type="checkbox" id="pick-bob" name="pick.bob""#),
+        "{found}"
+    );
+    // Ticking Bob, then searching for Carol: Bob is kept in the members.
+    let again = alice
+        .get("/c/new?title=Trio&members=&q=carol&pick.bob=on")
+        .body;
+    assert!(
+        again.contains(r#"name="members" type="text" value="bob""#),
+        "{again}"
+    );
+    assert!(again.contains(r#"name="pick.carol""#));
+    let made = alice.post_form(
+        "/c",
+        &[("title", "Trio"), ("members", "bob"), ("pick.carol", "on")],
+    );
+    assert_eq!(made.status, 303, "{}", made.body);
+    let page = alice.get(made.location()).body;
+    assert!(page.contains("3 members"), "{page}");
+}
