@@ -280,3 +280,19 @@ fn every_request_is_logged_with_its_duration() {
     }
     assert!(logged(&server.log_text()), "{}", server.log_text());
 }
+
+#[test]
+fn pages_come_in_brotli_when_the_browser_takes_it_and_gzip_otherwise() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    let (status, encoding, brotli) = alice.get_bytes_with("/", &[("Accept-Encoding", "gzip, br")]);
+    assert_eq!((status, encoding.as_deref()), (200, Some("br")));
+    let (_, encoding, gzip) = alice.get_bytes_with("/", &[("Accept-Encoding", "gzip")]);
+    assert_eq!(encoding.as_deref(), Some("gzip"));
+    assert!(
+        brotli.len() < gzip.len(),
+        "{} ≥ {}",
+        brotli.len(),
+        gzip.len()
+    );
+}
