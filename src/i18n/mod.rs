@@ -297,10 +297,9 @@ mod tests {
     }
 
     /// Every key the code names (`t("…")`, `t_args("…"`, `"error-…"` and `"flash-…"`) exists.
-    #[test]
-    fn every_key_used_in_the_code_exists() {
-        let en = keys(EN_SOURCE);
-        let mut missing = Vec::new();
+    /// Every Rust file under `src`, with its text.
+    fn sources() -> Vec<(std::path::PathBuf, String)> {
+        let mut files = Vec::new();
         let mut stack = vec![std::path::PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/src"
@@ -310,12 +309,19 @@ mod tests {
                 for entry in std::fs::read_dir(&path).expect("readable src") {
                     stack.push(entry.expect("entry").path());
                 }
-                continue;
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                let code = std::fs::read_to_string(&path).expect("readable source");
+                files.push((path, code));
             }
-            if path.extension().is_none_or(|ext| ext != "rs") {
-                continue;
-            }
-            let code = std::fs::read_to_string(&path).expect("readable source");
+        }
+        files
+    }
+
+    #[test]
+    fn every_key_used_in_the_code_exists() {
+        let en = keys(EN_SOURCE);
+        let mut missing = Vec::new();
+        for (path, code) in sources() {
             for marker in [".t(\"", ".t_args(\"", "\"error-", "\"flash-"] {
                 for (at, _) in code.match_indices(marker) {
                     let start = if marker.starts_with('"') {
@@ -341,20 +347,7 @@ mod tests {
 
     #[test]
     fn every_key_in_the_catalog_is_used() {
-        let mut code = String::new();
-        let mut stack = vec![std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/src"
-        ))];
-        while let Some(path) = stack.pop() {
-            if path.is_dir() {
-                for entry in std::fs::read_dir(&path).expect("readable src") {
-                    stack.push(entry.expect("entry").path());
-                }
-            } else if path.extension().is_some_and(|ext| ext == "rs") {
-                code.push_str(&std::fs::read_to_string(&path).expect("readable source"));
-            }
-        }
+        let code: String = sources().into_iter().map(|(_, code)| code).collect();
         // Keys made from a number (`date` asks for "month-{n}").
         let built = |key: &str| key.starts_with("month-");
         let unused: Vec<&str> = keys(EN_SOURCE)
