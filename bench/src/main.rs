@@ -198,6 +198,10 @@ impl Server {
     fn threads(&self) -> u64 {
         self.status_field("Threads:")
     }
+
+    fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid())).map_or(0, |fds| fds.count())
+    }
 }
 
 impl Drop for Server {
@@ -557,15 +561,31 @@ async fn fan_out(
 }
 
 /// Opens `count` polls spread over `people` and returns the server's RSS growth per poll (KB).
+/// What parking `count` polls, and then losing all their clients at once, did to the server.
+struct Parking {
+    kb_per_poll: f64,
+    threads: u64,
+    fds_before: usize,
+    fds_parked: usize,
+    /// How long after the clients vanished the server's descriptors were back near where they
+    /// were before parking (None: not within `RELEASE_WAIT`).
+    released_in: Option<Duration>,
+    /// A conversation page asked for right after the clients vanished.
+    page_ms: f64,
+}
+
+const RELEASE_WAIT: Duration = Duration::from_secs(30);
+
 async fn memory_per_poll(
     server: &Server,
     people: &[Person],
     conversation: u64,
     cursor: u64,
     count: usize,
-) -> std::io::Result<(f64, u64)> {
+) -> std::io::Result<Parking> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let before = server.rss_kb();
+    let fds_before = server.open_fds();
     let (tx, _rx) = mpsc::unbounded_channel();
     let mut waiters = Vec::new();
     let mut opened = 0;
@@ -585,11 +605,33 @@ async fn memory_per_poll(
     tokio::time::sleep(Duration::from_secs(3)).await;
     let parked = server.rss_kb();
     let threads = server.threads();
+    let fds_parked = server.open_fds();
+    // Every client vanishes at once, mid-poll, as when a proxy or a network drops them.
     stop_waiters(waiters);
-    Ok((
-        (parked.saturating_sub(before)) as f64 / count as f64,
+    let vanished = Instant::now();
+    let mut conn = Conn::open(server.addr).await?;
+    let asked = Instant::now();
+    conn.get(&format!("/c/{conversation}"), Some(&people[0].cookie), true)
+        .await?;
+    let page_ms = asked.elapsed().as_secs_f64() * 1000.0;
+    // Near: within a hundredth of what parking added, beyond the page's own connection.
+    let near = fds_before + 1 + fds_parked.saturating_sub(fds_before) / 100;
+    let mut released_in = None;
+    while vanished.elapsed() < RELEASE_WAIT {
+        if server.open_fds() <= near {
+            released_in = Some(vanished.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(Parking {
+        kb_per_poll: (parked.saturating_sub(before)) as f64 / count as f64,
         threads,
-    ))
+        fds_before,
+        fds_parked,
+        released_in,
+        page_ms,
+    })
 }
 
 struct Throughput {
@@ -874,16 +916,16 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
             // Memory first, while the allocator has not yet grown for the other scenarios.
             let memory_group = create_group(addr, owner, members, "Memory").await?;
             let cursor = cursor_of(addr, owner, memory_group).await?;
-            let mut per_poll = Vec::new();
-            let mut threads = 0;
+            let mut parkings = Vec::new();
             for _ in 0..runs {
                 eprintln!("bench: parking {} polls…", sizes.parked);
-                let (kb, t) =
-                    memory_per_poll(&server, members, memory_group, cursor, sizes.parked).await?;
-                per_poll.push(kb);
-                threads = t;
+                parkings.push(
+                    memory_per_poll(&server, members, memory_group, cursor, sizes.parked).await?,
+                );
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
+            let per_poll: Vec<f64> = parkings.iter().map(|p| p.kb_per_poll).collect();
+            let threads = parkings.last().map_or(0, |p| p.threads);
             // The first parking is what a host sees: later ones reuse memory the allocator kept
             // from the first, and would flatter the figure.
             let kb = per_poll[0];
@@ -911,6 +953,33 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
                 threads.to_string(),
                 "",
                 None,
+            ));
+            // The first parking again: every client vanished at once, mid-poll.
+            let first = &parkings[0];
+            rows.push(row(
+                format!(
+                    "all {} clients vanish: descriptors back near their baseline in",
+                    sizes.parked
+                ),
+                first.released_in.map_or_else(
+                    || format!("> {} s", RELEASE_WAIT.as_secs()),
+                    |d| format!("{:.2} s", d.as_secs_f64()),
+                ),
+                "≤ 2 s",
+                Some(
+                    first
+                        .released_in
+                        .is_some_and(|d| d <= Duration::from_secs(2)),
+                ),
+            ));
+            rows.push(row(
+                "  descriptors before / parked; a page asked for as they vanished",
+                format!(
+                    "{} / {}; {:.1} ms",
+                    first.fds_before, first.fds_parked, first.page_ms
+                ),
+                "page ≤ 100 ms",
+                Some(first.page_ms <= 100.0),
             ));
         }
 
