@@ -572,7 +572,13 @@ struct Parking {
     released_in: Option<Duration>,
     /// A conversation page asked for right after the clients vanished.
     page_ms: f64,
+    /// Server RSS before parking, while parked, and `SETTLE` after the clients vanished.
+    rss_kb: [u64; 3],
 }
+
+/// Long enough for the allocator to hand freed memory back (jemalloc's dirty pages decay
+/// over ten seconds).
+const SETTLE: Duration = Duration::from_secs(12);
 
 const RELEASE_WAIT: Duration = Duration::from_secs(30);
 
@@ -624,7 +630,10 @@ async fn memory_per_poll(
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    tokio::time::sleep(SETTLE.saturating_sub(vanished.elapsed())).await;
+    let settled = server.rss_kb();
     Ok(Parking {
+        rss_kb: [before, parked, settled],
         kb_per_poll: (parked.saturating_sub(before)) as f64 / count as f64,
         threads,
         fds_before,
@@ -971,6 +980,16 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
                         .released_in
                         .is_some_and(|d| d <= Duration::from_secs(2)),
                 ),
+            ));
+            let [before, parked, settled] = first.rss_kb.map(|kb| kb as f64 / 1024.0);
+            rows.push(row(
+                format!(
+                    "  server RSS before parking / parked / {} s after they vanished",
+                    SETTLE.as_secs()
+                ),
+                format!("{before:.1} / {parked:.1} / {settled:.1} MB"),
+                "",
+                None,
             ));
             rows.push(row(
                 "  descriptors before / parked; a page asked for as they vanished",
