@@ -67,6 +67,7 @@ test("pages fit a 360 px phone and sit side by side at 1024 px", async () => {
   assert.ok(narrow[1].y >= narrow[0].y + narrow[0].height - 1, "stacked in one column");
   // In a conversation on the phone, the list is one tap away.
   await page.locator("#conversation-list a").first().click();
+  await page.waitForURL(/\/c\/\d+$/);
   const back = page.getByRole("link", { name: "All conversations" });
   assert.equal(await back.isVisible(), true, "a way back to the list");
   await back.click();
@@ -75,6 +76,7 @@ test("pages fit a 360 px phone and sit side by side at 1024 px", async () => {
   const wide = [await nav.boundingBox(), await main.boundingBox()];
   assert.ok(wide[1].x >= wide[0].x + wide[0].width - 1, "side by side");
   await page.locator("#conversation-list a").first().click();
+  await page.waitForURL(/\/c\/\d+$/);
   assert.equal(await back.isVisible(), false, "beside the list, no need for it");
   if (process.env.BAVARD_SCREENSHOTS) {
     await page.screenshot({ path: `${process.env.BAVARD_SCREENSHOTS}/home-1024.png` });
