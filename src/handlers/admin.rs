@@ -4,8 +4,8 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use serde::Deserialize;
 
+use super::people::SearchQuery;
 use super::{load_frame, ok_html, see_other, shell};
 use crate::auth::{SignedIn, password};
 use crate::db;
@@ -81,22 +81,13 @@ pub async fn monitoring(
     )))
 }
 
-#[derive(Deserialize)]
-pub struct PeopleQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default = "crate::forms::first_page")]
-    page: usize,
-}
-
 pub async fn people(
     me: SignedIn,
     state: web::Data<AppState>,
-    query: web::Query<PeopleQuery>,
+    query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
     administrator(&me)?;
-    let typed: String = query.q.trim().chars().take(100).collect();
-    let page = query.page.clamp(1, 10_000);
+    let (typed, page) = query.bounded();
     let needle = typed.clone();
     let found = db::run(&state.pool, move |conn| user::search(conn, &needle, page)).await?;
     let frame = load_frame(&state, me.user.id)?;

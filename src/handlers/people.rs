@@ -23,14 +23,22 @@ pub struct SearchQuery {
     page: usize,
 }
 
+impl SearchQuery {
+    /// What was typed, bounded, and the page, within reason: this list and the
+    /// administration's.
+    pub(super) fn bounded(&self) -> (String, usize) {
+        let text = self.q.trim().chars().take(MAX_QUERY_CHARS).collect();
+        (text, self.page.clamp(1, MAX_PAGE))
+    }
+}
+
 pub async fn search(
     req: HttpRequest,
     me: SignedIn,
     state: web::Data<AppState>,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let text: String = query.q.trim().chars().take(MAX_QUERY_CHARS).collect();
-    let page = query.page.clamp(1, MAX_PAGE);
+    let (text, page) = query.bounded();
     let results = if text.is_empty() {
         None
     } else {

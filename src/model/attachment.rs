@@ -264,14 +264,15 @@ pub fn usage(conn: &Connection, user: UserId) -> Result<Usage, AppError> {
             "SELECT count(*), coalesce(sum(size), 0) FROM attachments WHERE uploader_id = ?1",
         )?
         .query_row([user], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    // Received: sent by someone else in a conversation the person is in now.
+    // Received: sent by someone else in a conversation the person is in now. From the
+    // attachments, which are few, rather than from every message of the person's conversations.
     let (files_received, bytes_received): (i64, i64) = conn
         .prepare_cached(
             "SELECT count(*), coalesce(sum(a.size), 0)
-             FROM memberships mb
-             JOIN messages m ON m.conversation_id = mb.conversation_id AND m.files > 0
-             JOIN attachments a ON a.message_id = m.id
-             WHERE mb.user_id = ?1 AND a.uploader_id IS NOT ?1",
+             FROM attachments a
+             JOIN messages m ON m.id = a.message_id
+             JOIN memberships mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?1
+             WHERE a.uploader_id IS NOT ?1",
         )?
         .query_row([user], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let count = |n: i64| n.max(0) as u64;

@@ -277,12 +277,7 @@ pub struct UsageView<'a> {
 pub fn usage_page(shell: &Shell<'_>, view: &UsageView<'_>) -> Markup {
     let lang = shell.lang;
     let usage = view.usage;
-    let files = |count: u64, bytes: u64| {
-        lang.t_args(
-            "usage-files",
-            &[("count", count.into()), ("size", lang.size(bytes).into())],
-        )
-    };
+    let files = |count: u64, bytes: u64| super::files_count(lang, count, bytes);
     let percent = usage
         .bytes_sent
         .saturating_mul(100)

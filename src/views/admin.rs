@@ -125,7 +125,7 @@ pub fn monitoring_page(shell: &Shell<'_>, view: &Monitoring<'_>) -> Markup {
                 dl.usage {
                     dt { (lang.t("usage-database")) } dd { (lang.size(view.database_bytes)) }
                     dt { (lang.t("usage-total-files")) }
-                    dd { (lang.t_args("usage-files", &[("count", view.totals.files.into()), ("size", lang.size(view.totals.file_bytes).into())])) }
+                    dd { (super::files_count(lang, view.totals.files, view.totals.file_bytes)) }
                     dt { (lang.t("usage-free-disk")) }
                     dd { (view.free_disk_bytes.map_or_else(|| lang.t("usage-unknown"), |b| lang.size(b))) }
                 }

@@ -117,6 +117,14 @@ impl Field<'_> {
     }
 }
 
+/// "3 files, 1.2 MB": the usage and monitoring pages' way to count files.
+pub fn files_count(lang: Lang, count: u64, bytes: u64) -> String {
+    lang.t_args(
+        "usage-files",
+        &[("count", count.into()), ("size", lang.size(bytes).into())],
+    )
+}
+
 /// A page title that tells screen-reader users at once that the form needs attention.
 pub fn title_with_errors(lang: Lang, title: &str, errors: &[FieldError]) -> String {
     if errors.is_empty() {
