@@ -117,8 +117,40 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
 /// "listening on http://ADDR" or "listening on unix:PATH" (tests and scripts read it when
 /// asking for port 0).
 pub async fn serve(settings: Settings) -> std::io::Result<()> {
-    let pool =
-        db::open_with(&settings.data, settings.db_connections).map_err(std::io::Error::other)?;
+    let key = settings
+        .keys
+        .unlock(&settings.data)
+        .map_err(std::io::Error::other)?;
+    match &key {
+        Some((_, source)) => {
+            tracing::info!("the database and files are encrypted; key from {source}")
+        }
+        None if settings.keys.no_encryption => {
+            tracing::info!("the database and files are not encrypted (--no-encryption)")
+        }
+        None => tracing::warn!(
+            "the database and files are not encrypted: stop the server and run `bavard encrypt`"
+        ),
+    }
+    let key = key.map(|(key, _)| key);
+    let pool = db::open_with(&settings.data, settings.db_connections, key.as_ref())
+        .map_err(std::io::Error::other)?;
+    let files_key = match &key {
+        Some(_) => {
+            let mut conn = pool.get().map_err(std::io::Error::other)?;
+            let bytes = model::secret::get_or_create(
+                &mut conn,
+                model::secret::FILES_KEY,
+                model::secret::FILES_KEY_LEN,
+            )
+            .map_err(std::io::Error::other)?;
+            Some(
+                media::sealed::FileKey::from_bytes(&bytes)
+                    .ok_or_else(|| std::io::Error::other("the stored files' key is damaged"))?,
+            )
+        }
+        None => None,
+    };
     let cookie_key = {
         let mut conn = pool.get().map_err(std::io::Error::other)?;
         model::secret::get_or_create(&mut conn, COOKIE_KEY_NAME, COOKIE_KEY_LEN)
@@ -135,6 +167,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
     let told_hub = Arc::clone(&hub);
     watcher::spawn(
         &settings.data.join(db::DATABASE_FILE),
+        key.as_ref(),
         Arc::clone(&hub),
         move |changed| {
             changed
@@ -154,7 +187,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
     });
     let state = web::Data::new(AppState {
         pool: pool.clone(),
-        readers: db::Readers::new(&settings.data),
+        readers: db::Readers::new(&settings.data, key.clone()),
         drawn: Default::default(),
         hub: Arc::clone(&hub),
         poll: PollSettings {
@@ -169,7 +202,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
         sessions: Arc::clone(&sessions),
         metrics: settings.metrics,
         media: Media::new(
-            media::Storage::open(&settings.data)?,
+            media::Storage::open(&settings.data, files_key)?,
             settings.uploads.clone(),
         ),
     });

@@ -12,6 +12,7 @@ use std::time::Duration;
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+use crate::keys::KeyChoice;
 use crate::media::UploadRules;
 use crate::model::attachment::FileKind;
 
@@ -33,6 +34,19 @@ pub struct Cli {
         global = true
     )]
     pub data: PathBuf,
+    /// File holding the instance key, 64 hexadecimal digits; BAVARD_KEY may give the key itself
+    /// instead [default: bavard.key in the data folder, generated with a new database].
+    #[arg(long, env = "BAVARD_KEY_FILE", global = true)]
+    pub key_file: Option<PathBuf>,
+    /// Keep a new database and its files unencrypted (for a disk encrypted already, or to
+    /// measure what encryption costs).
+    #[arg(
+        long,
+        env = "BAVARD_NO_ENCRYPTION",
+        global = true,
+        conflicts_with = "key_file"
+    )]
+    pub no_encryption: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Options for `serve`, also accepted before it or when no command is given.
@@ -53,8 +67,15 @@ pub enum Command {
     /// Restore a backup into an empty data folder (never over an existing database).
     Restore { file: PathBuf },
     /// Check the data folder: permissions, the database's integrity and schema, stored files,
-    /// free disk. One line per finding; exits non-zero on any problem.
+    /// free disk, the key. One line per finding; exits non-zero on any problem.
     Check,
+    /// Encrypt a database made before encryption, and its files, once the server is stopped:
+    /// with the key from BAVARD_KEY or --key-file, or a new bavard.key in the data folder.
+    Encrypt,
+    /// Change the instance key (server stopped). The new key is read from NEW_KEY_FILE
+    /// (generated there if the file does not exist) or from BAVARD_NEW_KEY; with neither, a
+    /// default key file is replaced by a new one.
+    Rekey { new_key_file: Option<PathBuf> },
 }
 
 #[derive(Subcommand, Debug, PartialEq, Eq)]
@@ -219,10 +240,36 @@ pub enum Registration {
 #[derive(Debug)]
 pub enum Invocation {
     Serve(Settings),
-    User { data: PathBuf, command: UserCommand },
-    Backup { data: PathBuf, file: PathBuf },
-    Restore { data: PathBuf, file: PathBuf },
-    Check { data: PathBuf },
+    User {
+        data: PathBuf,
+        keys: KeyChoice,
+        command: UserCommand,
+    },
+    Backup {
+        data: PathBuf,
+        keys: KeyChoice,
+        file: PathBuf,
+    },
+    Restore {
+        data: PathBuf,
+        keys: KeyChoice,
+        file: PathBuf,
+    },
+    Check {
+        data: PathBuf,
+        keys: KeyChoice,
+    },
+    Encrypt {
+        data: PathBuf,
+        keys: KeyChoice,
+    },
+    Rekey {
+        data: PathBuf,
+        keys: KeyChoice,
+        /// A file to read the new key from (or generate it into), else `BAVARD_NEW_KEY`.
+        new_key_file: Option<PathBuf>,
+        new_key: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,6 +288,7 @@ pub enum Listen {
 pub struct Settings {
     pub listen: Listen,
     pub data: PathBuf,
+    pub keys: KeyChoice,
     pub registration: Registration,
     pub body_limit: usize,
     pub trust_proxy: bool,
@@ -275,6 +323,11 @@ pub struct HostEnv {
     pub domain_socket: Option<PathBuf>,
     /// Generic Passenger, containers and platforms that assign a port.
     pub port: Option<u16>,
+    /// `BAVARD_KEY`: the instance key itself, for hosts that hand secrets over as variables.
+    /// Never a flag, which anyone on the host could read in the process list.
+    pub key: Option<String>,
+    /// `BAVARD_NEW_KEY`: the key `bavard rekey` changes to.
+    pub new_key: Option<String>,
 }
 
 impl HostEnv {
@@ -289,15 +342,23 @@ impl HostEnv {
                     .ok_or_else(|| format!("PORT is {text:?}, which is not a port number"))?,
             ),
         };
+        let text = |name| var(name).map(|v| v.to_string_lossy().into_owned());
         Ok(HostEnv {
             domain_socket: var("DOMAIN_SOCKET").map(PathBuf::from),
             port,
+            key: text("BAVARD_KEY"),
+            new_key: text("BAVARD_NEW_KEY"),
         })
     }
 }
 
 impl Settings {
-    pub fn resolve(data: PathBuf, options: ServeOptions, host: &HostEnv) -> Settings {
+    pub fn resolve(
+        data: PathBuf,
+        keys: KeyChoice,
+        options: ServeOptions,
+        host: &HostEnv,
+    ) -> Settings {
         let listen = match (options.bind, options.unix_socket, &host.domain_socket) {
             (Some(address), _, _) => Listen::Tcp(address),
             (None, Some(path), _) => Listen::Unix {
@@ -322,6 +383,7 @@ impl Settings {
         Settings {
             listen,
             data,
+            keys,
             registration: options.registration.unwrap_or(Registration::Open),
             body_limit: options.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
             trust_proxy: options.trust_proxy || options.behind_wsgi,
@@ -363,7 +425,7 @@ where
     let cli = Cli::from_arg_matches(&matches)?;
     if !matches!(cli.command, None | Some(Command::Serve(_))) {
         let serve_flag = matches.ids().find(|id| {
-            id.as_str() != "data"
+            !["data", "key_file", "no_encryption"].contains(&id.as_str())
                 && matches.value_source(id.as_str()) == Some(ValueSource::CommandLine)
         });
         if let Some(flag) = serve_flag {
@@ -378,15 +440,37 @@ where
         }
     }
     let data = cli.data;
+    let keys = KeyChoice {
+        file: cli.key_file,
+        given: host.key.clone(),
+        no_encryption: cli.no_encryption,
+    };
+    if keys.no_encryption && keys.given.is_some() {
+        return Err(command.error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "BAVARD_KEY and --no-encryption contradict each other",
+        ));
+    }
     Ok(match cli.command {
-        None => Invocation::Serve(Settings::resolve(data, cli.serve, host)),
+        None => Invocation::Serve(Settings::resolve(data, keys, cli.serve, host)),
         Some(Command::Serve(after)) => {
-            Invocation::Serve(Settings::resolve(data, after.or(cli.serve), host))
+            Invocation::Serve(Settings::resolve(data, keys, after.or(cli.serve), host))
         }
-        Some(Command::User(command)) => Invocation::User { data, command },
-        Some(Command::Backup { file }) => Invocation::Backup { data, file },
-        Some(Command::Restore { file }) => Invocation::Restore { data, file },
-        Some(Command::Check) => Invocation::Check { data },
+        Some(Command::User(command)) => Invocation::User {
+            data,
+            keys,
+            command,
+        },
+        Some(Command::Backup { file }) => Invocation::Backup { data, keys, file },
+        Some(Command::Restore { file }) => Invocation::Restore { data, keys, file },
+        Some(Command::Check) => Invocation::Check { data, keys },
+        Some(Command::Encrypt) => Invocation::Encrypt { data, keys },
+        Some(Command::Rekey { new_key_file }) => Invocation::Rekey {
+            data,
+            keys,
+            new_key_file,
+            new_key: host.new_key.clone(),
+        },
     })
 }
 
@@ -417,7 +501,7 @@ mod tests {
             &["user", "--data", "/srv/chat", "add", "ann"],
         ] {
             match parsed(args) {
-                Invocation::User { data, command } => {
+                Invocation::User { data, command, .. } => {
                     assert_eq!(data, PathBuf::from("/srv/chat"), "{args:?}");
                     assert_eq!(
                         command,
@@ -441,6 +525,37 @@ mod tests {
         assert_eq!(
             settings(&["--data", "/srv/chat"]).data,
             PathBuf::from("/srv/chat")
+        );
+    }
+
+    #[test]
+    fn the_key_options_are_global_and_the_key_itself_comes_from_the_environment() {
+        let host = HostEnv {
+            key: Some("k".repeat(64)),
+            ..HostEnv::default()
+        };
+        let keys = |args: &[&str], host: &HostEnv| match parse(
+            std::iter::once("bavard").chain(args.iter().copied()),
+            host,
+        ) {
+            Ok(Invocation::Check { keys, .. }) => keys,
+            Ok(Invocation::Serve(settings)) => settings.keys,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            keys(&["--key-file", "/secrets/k", "check"], &HostEnv::default()).file,
+            Some(PathBuf::from("/secrets/k"))
+        );
+        assert_eq!(
+            keys(&["check", "--key-file", "/secrets/k"], &HostEnv::default()).file,
+            Some(PathBuf::from("/secrets/k"))
+        );
+        assert!(keys(&["--no-encryption"], &HostEnv::default()).no_encryption);
+        assert_eq!(keys(&["check"], &host).given, host.key);
+        assert!(parse(["bavard", "--no-encryption"], &host).is_err());
+        assert!(
+            !format!("{:?}", keys(&[], &host)).contains("kkkk"),
+            "never logged"
         );
     }
 
@@ -481,6 +596,7 @@ mod tests {
         let host = HostEnv {
             domain_socket: Some("/var/sockets/site.sock".into()),
             port: Some(3000),
+            ..HostEnv::default()
         };
         let listen = |args: &[&str], host: &HostEnv| match parse(
             std::iter::once("bavard").chain(args.iter().copied()),
@@ -504,8 +620,8 @@ mod tests {
             }
         );
         let port_only = HostEnv {
-            domain_socket: None,
             port: Some(3000),
+            ..HostEnv::default()
         };
         assert_eq!(
             listen(&[], &port_only),

@@ -10,6 +10,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::AppError;
+use crate::keys::Key;
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
@@ -60,27 +61,68 @@ const STATEMENT_CACHE: usize = 128;
 /// Connections for a command-line command: it runs one thing at a time.
 const COMMAND_CONNECTIONS: u32 = 2;
 
+/// Gives a fresh connection the key of an encrypted database: the first thing it must hear.
+/// SQLCipher's own log lines (a wrong key is an "ERROR CORE" on stderr) are silenced: the
+/// caller says it once, in words (`unlock_check`).
+pub fn unlock(conn: &Connection, key: Option<&Key>) -> rusqlite::Result<()> {
+    if let Some(key) = key {
+        conn.execute_batch(&format!(
+            "PRAGMA cipher_log_level = NONE; PRAGMA key = {};",
+            key.sqlcipher_literal()
+        ))?;
+    }
+    Ok(())
+}
+
+/// Does `key` open the database file at `path`? A clear error if not, rather than the
+/// "file is not a database" of the first query.
+pub fn unlock_check(path: &Path, key: Option<&Key>) -> Result<(), AppError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    unlock(&conn, key)?;
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            Err(AppError::internal(match key {
+                Some(_) => format!(
+                    "the key given does not open {} (a wrong key, or not a Bavard database)",
+                    path.display()
+                ),
+                None => format!("{} is not a database", path.display()),
+            }))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date, for
 /// a command-line command.
-pub fn open(data_dir: &Path) -> Result<Pool, AppError> {
-    open_with(data_dir, COMMAND_CONNECTIONS)
+pub fn open(data_dir: &Path, key: Option<&Key>) -> Result<Pool, AppError> {
+    open_with(data_dir, COMMAND_CONNECTIONS, key)
 }
 
 /// The same with `connections` in the pool: readers run side by side in WAL mode; writers
 /// take turns anyway.
-pub fn open_with(data_dir: &Path, connections: u32) -> Result<Pool, AppError> {
-    // Created for this account only: it holds every message and the cookie key.
-    let mut folder = std::fs::DirBuilder::new();
-    folder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut folder, 0o700);
-    folder.create(data_dir).map_err(|e| {
+pub fn open_with(data_dir: &Path, connections: u32, key: Option<&Key>) -> Result<Pool, AppError> {
+    create_private_folder(data_dir).map_err(|e| {
         AppError::internal(format!(
             "cannot create data folder {}: {e}",
             data_dir.display()
         ))
     })?;
-    let manager = SqliteConnectionManager::file(data_dir.join(DATABASE_FILE)).with_init(|conn| {
+    let file = data_dir.join(DATABASE_FILE);
+    if file.exists() {
+        unlock_check(&file, key)?;
+    }
+    let key = key.cloned();
+    let manager = SqliteConnectionManager::file(file).with_init(move |conn| {
+        unlock(conn, key.as_ref())?;
         // Every statement the app runs stays prepared; re-parsing SQL showed in profiles.
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.execute_batch(CONNECTION_PRAGMAS)
@@ -94,6 +136,24 @@ pub fn open_with(data_dir: &Path, connections: u32) -> Result<Pool, AppError> {
         .map_err(|e| AppError::internal(format!("cannot open the database: {e}")))?;
     migrate(&mut *pool.get()?)?;
     Ok(pool)
+}
+
+/// Creates a folder (and those above it) for this account only, if it does not exist: the
+/// data folder holds every message and the cookie key.
+pub fn create_private_folder(dir: &Path) -> std::io::Result<()> {
+    let mut folder = std::fs::DirBuilder::new();
+    folder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut folder, 0o700);
+    folder.create(dir)
+}
+
+/// A connection of its own to the database file, set up as the pool's are.
+pub fn connect(file: &Path, key: Option<&Key>) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(file)?;
+    unlock(&conn, key)?;
+    conn.execute_batch(CONNECTION_PRAGMAS)?;
+    Ok(conn)
 }
 
 /// How many migrations the database has applied, and how many this program knows.
@@ -112,11 +172,14 @@ pub fn integrity_problems(conn: &Connection) -> Result<Vec<String>, AppError> {
 }
 
 /// Opens the database read-only, as it is: no migration, nothing created.
-pub fn open_read_only(data_dir: &Path) -> Result<Connection, AppError> {
+pub fn open_read_only(data_dir: &Path, key: Option<&Key>) -> Result<Connection, AppError> {
+    let file = data_dir.join(DATABASE_FILE);
+    unlock_check(&file, key)?;
     let conn = Connection::open_with_flags(
-        data_dir.join(DATABASE_FILE),
+        file,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
+    unlock(&conn, key)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(conn)
 }
@@ -128,6 +191,52 @@ pub fn copy_to(conn: &Connection, target: &Path) -> Result<(), AppError> {
         .to_str()
         .ok_or_else(|| AppError::internal("the backup path is not UTF-8"))?;
     conn.execute("VACUUM INTO ?1", [target])?;
+    Ok(())
+}
+
+/// Writes an encrypted copy of the plain database `plain` at `target` (SQLCipher's export:
+/// every table, index and trigger, and the schema version).
+pub fn export_encrypted(plain: &Connection, target: &Path, key: &Key) -> Result<(), AppError> {
+    let target = target
+        .to_str()
+        .ok_or_else(|| AppError::internal("the data folder's path is not UTF-8"))?;
+    let version: i64 = plain.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    plain.execute(
+        &format!(
+            "ATTACH DATABASE ?1 AS sealed KEY {}",
+            key.sqlcipher_literal()
+        ),
+        [target],
+    )?;
+    let exported = plain
+        .query_row("SELECT sqlcipher_export('sealed')", [], |_| Ok(()))
+        .and_then(|()| plain.pragma_update(Some("sealed"), "user_version", version));
+    plain.execute("DETACH DATABASE sealed", [])?;
+    Ok(exported?)
+}
+
+/// Leaves WAL mode for a rollback journal, which SQLite allows only when no other connection
+/// has the database open: false if one has (a running server keeps some open).
+pub fn take_alone(conn: &Connection) -> Result<bool, AppError> {
+    match conn.query_row("PRAGMA journal_mode = DELETE", [], |r| {
+        r.get::<_, String>(0)
+    }) {
+        Ok(mode) => Ok(mode.eq_ignore_ascii_case("delete")),
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Re-encrypts the whole database under `new` (in one transaction: all or nothing).
+pub fn rekey(conn: &Connection, new: &Key) -> Result<(), AppError> {
+    conn.execute_batch(&format!("PRAGMA rekey = {};", new.sqlcipher_literal()))?;
     Ok(())
 }
 
@@ -181,6 +290,7 @@ where
 #[derive(Clone)]
 pub struct Readers {
     file: Arc<PathBuf>,
+    key: Option<Key>,
     /// Tells apart the databases one thread may read (tests start several servers).
     database: u64,
 }
@@ -190,10 +300,11 @@ thread_local! {
 }
 
 impl Readers {
-    pub fn new(data_dir: &Path) -> Readers {
+    pub fn new(data_dir: &Path, key: Option<Key>) -> Readers {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         Readers {
             file: Arc::new(data_dir.join(DATABASE_FILE)),
+            key,
             database: NEXT.fetch_add(1, Ordering::Relaxed),
         }
     }
@@ -205,6 +316,7 @@ impl Readers {
             // recover the shared-memory index by itself.
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        unlock(&conn, self.key.as_ref())?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.execute_batch("PRAGMA query_only = ON; PRAGMA busy_timeout = 5000;")?;
         Ok(conn)
@@ -280,8 +392,8 @@ mod tests {
     #[test]
     fn a_worker_reads_what_the_pool_committed_and_cannot_write() {
         let dir = std::env::temp_dir().join(format!("bavard-readers-{}", std::process::id()));
-        let pool = open(&dir).expect("database");
-        let readers = Readers::new(&dir);
+        let pool = open(&dir, None).expect("database");
+        let readers = Readers::new(&dir, None);
         let count = |conn: &mut Connection| -> Result<i64, AppError> {
             Ok(conn.query_row("SELECT count(*) FROM instance_secrets", [], |r| r.get(0))?)
         };

@@ -11,6 +11,7 @@ pub mod error;
 pub mod forms;
 pub mod handlers;
 pub mod i18n;
+pub mod keys;
 pub mod maintenance;
 pub mod media;
 pub mod model;

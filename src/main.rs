@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use bavard::auth::password;
 use bavard::config::{self, HostEnv, Invocation, Settings, UserCommand};
+use bavard::keys::KeyChoice;
 use bavard::model::user;
 use bavard::{app, db, maintenance};
 
@@ -39,41 +40,86 @@ fn main() -> ExitCode {
             .with(bavard::monitor::ProblemsLayer)
             .init();
     }
-    let outcome = match invocation {
-        Invocation::Serve(settings) => serve(settings),
-        Invocation::User { data, command } => user_command(&data, command),
-        Invocation::Backup { data, file } => maintenance::backup(&data, &file).map(|backed| {
-            println!(
-                "backup written to {}: database {} KB, {} files, {} profile pictures",
-                file.display(),
-                backed.database_bytes / 1024,
-                backed.files,
-                backed.pictures
-            );
-            if backed.missing > 0 {
+    let outcome =
+        match invocation {
+            Invocation::Serve(settings) => serve(settings),
+            Invocation::User {
+                data,
+                keys,
+                command,
+            } => user_command(&data, &keys, command),
+            Invocation::Backup { data, keys, file } => maintenance::backup(&data, &keys, &file)
+                .map(|backed| {
+                    println!(
+                        "backup written to {}: database {} KB, {} files, {} profile pictures",
+                        file.display(),
+                        backed.database_bytes / 1024,
+                        backed.files,
+                        backed.pictures
+                    );
+                    match &backed.key {
+                        Some(source) => println!(
+                            "it is encrypted: restoring it needs the instance key, from {source}; \
+                     keep a copy of the key apart from the backup"
+                        ),
+                        None => println!("it is not encrypted: keep it where only you can read it"),
+                    }
+                    if backed.missing > 0 {
+                        println!(
+                            "{} files named by the database were gone (deleted while copying)",
+                            backed.missing
+                        );
+                    }
+                }),
+            Invocation::Restore { data, keys, file } => maintenance::restore(&data, &keys, &file)
+                .map(|entries| {
+                    println!("restored {entries} entries into {}", data.display());
+                }),
+            Invocation::Encrypt { data, keys } => maintenance::encrypt(&data, &keys).map(|done| {
                 println!(
-                    "{} files named by the database were gone (deleted while copying)",
-                    backed.missing
+                    "encrypted the database and {} stored files with the key from {}; keep a copy \
+                 of the key apart from the backups. Backups made before stay unencrypted: \
+                 delete them once a new one is made",
+                    done.sealed, done.key
                 );
+                if done.missing > 0 {
+                    println!("{} files named by the database were missing", done.missing);
+                }
+            }),
+            Invocation::Rekey {
+                data,
+                keys,
+                new_key_file,
+                new_key,
+            } => maintenance::rekey(&data, &keys, new_key_file.as_deref(), new_key.as_deref()).map(
+                |placed| {
+                    match placed {
+                        maintenance::NewKey::File(path) => println!(
+                            "the database now opens with the key in {}; start the server with it",
+                            path.display()
+                        ),
+                        maintenance::NewKey::Environment => println!(
+                            "the database now opens with BAVARD_NEW_KEY; start the server with \
+                         BAVARD_KEY set to it"
+                        ),
+                    }
+                    println!("backups made before still need the old key: keep it as long as them");
+                },
+            ),
+            Invocation::Check { data, keys } => {
+                let findings = maintenance::check(&data, &keys);
+                for finding in &findings {
+                    let mark = if finding.problem { "problem" } else { "ok" };
+                    println!("{mark}: {}", finding.text);
+                }
+                let problems = findings.iter().filter(|f| f.problem).count();
+                if problems == 0 {
+                    Ok(())
+                } else {
+                    Err(format!("{problems} problem(s) found"))
+                }
             }
-        }),
-        Invocation::Restore { data, file } => maintenance::restore(&data, &file).map(|entries| {
-            println!("restored {entries} entries into {}", data.display());
-        }),
-        Invocation::Check { data } => {
-            let findings = maintenance::check(&data);
-            for finding in &findings {
-                let mark = if finding.problem { "problem" } else { "ok" };
-                println!("{mark}: {}", finding.text);
-            }
-            let problems = findings.iter().filter(|f| f.problem).count();
-            if problems == 0 {
-                Ok(())
-            } else {
-                Err(format!("{problems} problem(s) found"))
-            }
-        }
-    };
+        };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -119,13 +165,20 @@ fn refusal_text(refusal: user::Refusal) -> String {
 type AccountChange = Result<Result<(), user::Refusal>, bavard::error::AppError>;
 
 /// Applies `apply` to the account called `name`, and says so.
+/// The database of `data`, opened with its key (a new one is made encrypted).
+fn open_database(data: &std::path::Path, keys: &KeyChoice) -> Result<db::Pool, String> {
+    let key = keys.unlock(data)?.map(|(key, _)| key);
+    db::open(data, key.as_ref()).map_err(|e| e.to_string())
+}
+
 fn change_account(
     data: &std::path::Path,
+    keys: &KeyChoice,
     name: &str,
     done: &str,
     apply: impl FnOnce(&mut rusqlite::Connection, user::User) -> AccountChange,
 ) -> Result<(), String> {
-    let pool = db::open(data).map_err(|e| e.to_string())?;
+    let pool = open_database(data, keys)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let account = existing_user(&conn, name)?;
     let username = account.username.clone();
@@ -136,10 +189,14 @@ fn change_account(
     Ok(())
 }
 
-fn user_command(data: &std::path::Path, command: UserCommand) -> Result<(), String> {
+fn user_command(
+    data: &std::path::Path,
+    keys: &KeyChoice,
+    command: UserCommand,
+) -> Result<(), String> {
     match command {
         UserCommand::List => {
-            let pool = db::open(data).map_err(|e| e.to_string())?;
+            let pool = open_database(data, keys)?;
             let conn = pool.get().map_err(|e| e.to_string())?;
             for account in user::all(&conn).map_err(|e| e.to_string())? {
                 let role = if account.is_admin { "admin" } else { "member" };
@@ -157,20 +214,24 @@ fn user_command(data: &std::path::Path, command: UserCommand) -> Result<(), Stri
         }
         UserCommand::Disable { name } => change_account(
             data,
+            keys,
             &name,
             "disabled and signed out everywhere",
             |conn, account| user::set_disabled(conn, account.id, true),
         ),
-        UserCommand::Enable { name } => change_account(data, &name, "enabled", |conn, account| {
-            user::set_disabled(conn, account.id, false)
-        }),
+        UserCommand::Enable { name } => {
+            change_account(data, keys, &name, "enabled", |conn, account| {
+                user::set_disabled(conn, account.id, false)
+            })
+        }
         UserCommand::MakeAdmin { name } => {
-            change_account(data, &name, "is an administrator", |conn, account| {
+            change_account(data, keys, &name, "is an administrator", |conn, account| {
                 user::set_admin(conn, account.id, true)
             })
         }
         UserCommand::RemoveAdmin { name } => change_account(
             data,
+            keys,
             &name,
             "is no longer an administrator",
             |conn, account| user::set_admin(conn, account.id, false),
@@ -179,7 +240,7 @@ fn user_command(data: &std::path::Path, command: UserCommand) -> Result<(), Stri
             let username = user::normalise_username(&name).map_err(explain)?;
             let password = read_password()?;
             user::check_new_password("password", &password).map_err(explain)?;
-            let pool = db::open(data).map_err(|e| e.to_string())?;
+            let pool = open_database(data, keys)?;
             let password_hash = password::hash_blocking(&password).map_err(|e| e.to_string())?;
             let new = user::NewUser {
                 display_name: username.clone(),
@@ -203,7 +264,7 @@ fn user_command(data: &std::path::Path, command: UserCommand) -> Result<(), Stri
         UserCommand::SetPassword { name } => {
             let password = read_password()?;
             user::check_new_password("password", &password).map_err(explain)?;
-            let pool = db::open(data).map_err(|e| e.to_string())?;
+            let pool = open_database(data, keys)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
             let found =
                 user::find_by_username(&conn, &name.to_lowercase()).map_err(|e| e.to_string())?;

@@ -1,13 +1,16 @@
-//! The operator's commands on a data folder: `backup`, `restore` and `check`. They glue the
-//! database (`db`, `model`) and the stored files (`media`); nothing here speaks HTTP.
+//! The operator's commands on a data folder: `backup`, `restore`, `check`, `encrypt` and
+//! `rekey`. They glue the database (`db`, `model`), the key (`keys`) and the stored files
+//! (`media`); nothing here speaks HTTP.
 
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::db::{self, DATABASE_FILE};
-use crate::media::{self, AVATAR_SIZES, Storage};
-use crate::model::{attachment, user};
+use crate::keys::{self, DatabaseState, Key, KeyChoice, KeySource};
+use crate::media::sealed::FileKey;
+use crate::media::{self, AVATAR_SIZES, Opened, Storage};
+use crate::model::{attachment, secret, user};
 
 fn text(e: impl std::fmt::Display) -> String {
     e.to_string()
@@ -15,6 +18,8 @@ fn text(e: impl std::fmt::Display) -> String {
 
 /// What a backup holds.
 pub struct Backed {
+    /// Where the key that opens the backup is (None: the backup is not encrypted).
+    pub key: Option<KeySource>,
     pub database_bytes: u64,
     pub files: usize,
     pub pictures: usize,
@@ -26,22 +31,27 @@ pub struct Backed {
 /// while the server may be writing), then every file and profile picture that copy names.
 /// A file sent after the copy began is not in it, nor named by it; one deleted meanwhile is
 /// counted as missing. The archive appears under its name only once complete.
-pub fn backup(data: &Path, file: &Path) -> Result<Backed, String> {
+pub fn backup(data: &Path, keys: &KeyChoice, file: &Path) -> Result<Backed, String> {
     if !data.join(DATABASE_FILE).exists() {
         return Err(format!("no database in {}", data.display()));
     }
+    let (key, source) = keys.unlock(data)?.unzip();
     let partial = sibling(file, ".partial");
     let snapshot = sibling(file, ".partial-db");
     let _ = std::fs::remove_file(&snapshot);
-    let live = db::open_read_only(data).map_err(text)?;
+    // Copied from a keyed connection, the copy is encrypted with the same key.
+    let live = db::open_read_only(data, key.as_ref()).map_err(text)?;
     db::copy_to(&live, &snapshot).map_err(text)?;
     drop(live);
-    let written = write_archive(data, &snapshot, &partial);
+    let written = write_archive(data, key.as_ref(), &snapshot, &partial);
     let _ = std::fs::remove_file(&snapshot);
     match written {
         Ok(backed) => {
             std::fs::rename(&partial, file).map_err(text)?;
-            Ok(backed)
+            Ok(Backed {
+                key: source,
+                ..backed
+            })
         }
         Err(e) => {
             let _ = std::fs::remove_file(&partial);
@@ -56,8 +66,14 @@ fn sibling(file: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn write_archive(data: &Path, snapshot: &Path, archive: &Path) -> Result<Backed, String> {
+fn write_archive(
+    data: &Path,
+    key: Option<&Key>,
+    snapshot: &Path,
+    archive: &Path,
+) -> Result<Backed, String> {
     let copy = rusqlite::Connection::open(snapshot).map_err(text)?;
+    db::unlock(&copy, key).map_err(text)?;
     let files = attachment::stored_names(&copy).map_err(text)?;
     let pictures = user::avatar_keys(&copy).map_err(text)?;
     drop(copy);
@@ -96,6 +112,7 @@ fn write_archive(data: &Path, snapshot: &Path, archive: &Path) -> Result<Backed,
         .and_then(|file| file.sync_all())
         .map_err(text)?;
     Ok(Backed {
+        key: None,
         database_bytes: std::fs::metadata(snapshot).map(|m| m.len()).unwrap_or(0),
         files: files.len(),
         pictures: pictures.len(),
@@ -113,7 +130,7 @@ fn file_name(path: &Path) -> String {
 /// instance. The database is put in place last, so an interrupted restore is never taken for
 /// a complete one; then it is opened, brought up to date and checked. Answers how many
 /// entries were restored.
-pub fn restore(data: &Path, file: &Path) -> Result<usize, String> {
+pub fn restore(data: &Path, keys: &KeyChoice, file: &Path) -> Result<usize, String> {
     for name in [DATABASE_FILE, "bavard.sqlite3-wal"] {
         if data.join(name).exists() {
             return Err(format!(
@@ -153,8 +170,22 @@ pub fn restore(data: &Path, file: &Path) -> Result<usize, String> {
     if !has_database {
         return Err("the backup holds no database".to_owned());
     }
+    let key = match keys::state_of(&partial).map_err(text)? {
+        DatabaseState::Encrypted => {
+            let (key, _) = keys.find(data, false).map_err(|_| {
+                format!(
+                    "the backup is encrypted: put its key file at {}, or give the key with \
+                     --key-file or BAVARD_KEY",
+                    keys.key_file(data).display()
+                )
+            })?;
+            db::unlock_check(&partial, Some(&key)).map_err(text)?;
+            Some(key)
+        }
+        DatabaseState::Plain | DatabaseState::Missing => None,
+    };
     std::fs::rename(&partial, data.join(DATABASE_FILE)).map_err(text)?;
-    let pool = db::open(data).map_err(text)?;
+    let pool = db::open(data, key.as_ref()).map_err(text)?;
     let conn = pool.get().map_err(text)?;
     let problems = db::integrity_problems(&conn).map_err(text)?;
     if !problems.is_empty() {
@@ -200,9 +231,9 @@ fn problem(text: impl Into<String>) -> Finding {
 /// Free space below which `check` calls it a problem: a day of uploads on a small instance.
 const FREE_DISK_MIN: u64 = 200 << 20;
 
-/// Looks at the data folder without changing anything: its permissions, the database (opens,
-/// integrity, schema), the stored files the database names, and free disk.
-pub fn check(data: &Path) -> Vec<Finding> {
+/// Looks at the data folder without changing anything: its permissions, the key, the database
+/// (opens, integrity, schema), the stored files the database names, and free disk.
+pub fn check(data: &Path, keys: &KeyChoice) -> Vec<Finding> {
     let mut findings = Vec::new();
     match std::fs::metadata(data) {
         Ok(meta) if meta.is_dir() => {
@@ -218,7 +249,10 @@ pub fn check(data: &Path) -> Vec<Finding> {
         )));
         return findings;
     }
-    let conn = match db::open_read_only(data) {
+    let Some(key) = check_key(data, keys, &mut findings) else {
+        return findings;
+    };
+    let conn = match db::open_read_only(data, key.as_ref()) {
         Ok(conn) => conn,
         Err(e) => {
             findings.push(problem(format!("the database does not open: {e}")));
@@ -248,7 +282,7 @@ pub fn check(data: &Path) -> Vec<Finding> {
         ))),
         Err(e) => findings.push(problem(format!("schema: {e}"))),
     }
-    findings.extend(stored_files(data, &conn));
+    findings.extend(stored_files(data, key.is_some(), &conn));
     let storage = Storage::at(data);
     match storage.free_space() {
         Some(free) if free < FREE_DISK_MIN => findings.push(problem(format!(
@@ -260,6 +294,84 @@ pub fn check(data: &Path) -> Vec<Finding> {
         None => findings.push(fine("free disk: unknown on this system")),
     }
     findings
+}
+
+/// The key's findings, and the key to open the database with: None when the database cannot
+/// be opened (what is wrong is among the findings), Some(None) when it is not encrypted.
+fn check_key(data: &Path, keys: &KeyChoice, findings: &mut Vec<Finding>) -> Option<Option<Key>> {
+    let database = data.join(DATABASE_FILE);
+    let rekeying = data.join(format!("{}.new", keys::DEFAULT_KEY_FILE));
+    if rekeying.exists() {
+        findings.push(problem(format!(
+            "{} is left by an interrupted `bavard rekey`: if the key file does not open the \
+             database, this one does (move it over {})",
+            rekeying.display(),
+            keys::DEFAULT_KEY_FILE
+        )));
+    }
+    match keys::state_of(&database) {
+        Err(e) => {
+            findings.push(problem(format!("{}: {e}", database.display())));
+            None
+        }
+        Ok(DatabaseState::Missing | DatabaseState::Plain) => {
+            findings.push(if keys.no_encryption {
+                fine("encryption: off, as --no-encryption asks")
+            } else {
+                problem(
+                    "encryption: the database and files are not encrypted: stop the server \
+                     and run `bavard encrypt`",
+                )
+            });
+            Some(None)
+        }
+        Ok(DatabaseState::Encrypted) => {
+            let (key, source) = match keys.find(data, false) {
+                Ok(found) => found,
+                Err(e) => {
+                    findings.push(problem(format!("encryption: {e}")));
+                    return None;
+                }
+            };
+            if let Err(e) = db::unlock_check(&database, Some(&key)) {
+                findings.push(problem(format!("encryption: {e} (key from {source})")));
+                return None;
+            }
+            findings.push(fine(format!(
+                "encryption: on; the key from {source} opens the database"
+            )));
+            if let KeySource::File(path) = &source {
+                findings.push(key_file_permissions(data, path));
+            }
+            Some(Some(key))
+        }
+    }
+}
+
+fn key_file_permissions(data: &Path, path: &Path) -> Finding {
+    let within = path.starts_with(data);
+    let place = if within {
+        " (inside the data folder: a copy of the whole folder holds the key; see the guide)"
+    } else {
+        ""
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.permissions().mode() & 0o077 != 0 => problem(format!(
+                "key file {} is readable by other accounts (mode {:o}): `chmod 600` it",
+                path.display(),
+                meta.permissions().mode() & 0o777
+            )),
+            Ok(_) => fine(format!("key file {}: mode 600{place}", path.display())),
+            Err(e) => problem(format!("key file {}: {e}", path.display())),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        fine(format!("key file {}{place}", path.display()))
+    }
 }
 
 fn permissions(data: &Path, meta: &std::fs::Metadata) -> Finding {
@@ -282,11 +394,18 @@ fn permissions(data: &Path, meta: &std::fs::Metadata) -> Finding {
     }
 }
 
-fn stored_files(data: &Path, conn: &rusqlite::Connection) -> Vec<Finding> {
-    let storage = Storage::at(data);
+fn stored_files(data: &Path, encrypted: bool, conn: &rusqlite::Connection) -> Vec<Finding> {
     let (files, pictures) = match (attachment::stored_names(conn), user::avatar_keys(conn)) {
         (Ok(files), Ok(pictures)) => (files, pictures),
         (Err(e), _) | (_, Err(e)) => return vec![problem(format!("stored files: {e}"))],
+    };
+    let storage = if encrypted {
+        match files_key(conn) {
+            Ok(key) => Storage::at(data).sealed_with(key),
+            Err(e) => return vec![problem(format!("stored files: {e}"))],
+        }
+    } else {
+        Storage::at(data)
     };
     let missing_files = files
         .iter()
@@ -303,6 +422,30 @@ fn stored_files(data: &Path, conn: &rusqlite::Connection) -> Vec<Finding> {
         })
         .count();
     let mut findings = Vec::new();
+    if storage.is_sealed() || encrypted {
+        let every_path = files
+            .iter()
+            .flat_map(|(stored, thumb)| {
+                let thumb = thumb.then(|| storage.thumbnail(stored));
+                std::iter::once(storage.file(stored)).chain(thumb)
+            })
+            .chain(pictures.iter().flat_map(|key| {
+                AVATAR_SIZES
+                    .iter()
+                    .filter_map(|size| storage.avatar(key, *size))
+                    .collect::<Vec<_>>()
+            }));
+        let unopened = every_path
+            .filter(|path| path.exists() && !opens(&storage, path))
+            .count();
+        findings.push(if unopened == 0 {
+            fine("stored files: every one opens with the key")
+        } else {
+            problem(format!(
+                "stored files: {unopened} do not open with the key (damaged, or not sealed)"
+            ))
+        });
+    }
     if missing_files == 0 {
         findings.push(fine(format!("files: all {} present", files.len())));
     } else {
@@ -324,4 +467,198 @@ fn stored_files(data: &Path, conn: &rusqlite::Connection) -> Vec<Finding> {
         )));
     }
     findings
+}
+
+/// Does a stored file open, its first chunk authenticated?
+fn opens(storage: &Storage, path: &Path) -> bool {
+    match storage.open_stored(path) {
+        Ok(Opened::Plain(_)) => true,
+        Ok(Opened::Sealed(mut file)) => io::Read::read(&mut file, &mut [0u8; 1]).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// The key the files of an encrypted database are sealed with.
+fn files_key(conn: &rusqlite::Connection) -> Result<Option<FileKey>, String> {
+    match secret::get(conn, secret::FILES_KEY).map_err(text)? {
+        None => Ok(None),
+        Some(bytes) => FileKey::from_bytes(&bytes)
+            .map(Some)
+            .ok_or_else(|| "the stored files' key is damaged".to_owned()),
+    }
+}
+
+/// What `encrypt` did.
+pub struct Encrypted {
+    pub key: KeySource,
+    pub sealed: usize,
+    pub missing: usize,
+}
+
+/// Encrypts a plain database, and seals its files, in place. The server must be stopped. An
+/// encrypted copy is made beside the database first; the files are then sealed one by one
+/// (each replaced whole); the copy replaces the database last. Interrupted, it is run again:
+/// the copy, its files key and the files sealed already are kept.
+pub fn encrypt(data: &Path, keys: &KeyChoice) -> Result<Encrypted, String> {
+    if keys.no_encryption {
+        return Err("--no-encryption and `encrypt` contradict each other".to_owned());
+    }
+    let database = data.join(DATABASE_FILE);
+    match keys::state_of(&database).map_err(text)? {
+        DatabaseState::Missing => {
+            return Err(format!(
+                "no database in {}: a new one is encrypted from its start",
+                data.display()
+            ));
+        }
+        DatabaseState::Encrypted => {
+            return Err(format!(
+                "{} is encrypted already (`bavard rekey` changes its key)",
+                database.display()
+            ));
+        }
+        DatabaseState::Plain => {}
+    }
+    let plain = rusqlite::Connection::open(&database).map_err(text)?;
+    if !db::take_alone(&plain).map_err(text)? {
+        return Err("the database is in use: stop the server first".to_owned());
+    }
+    let (key, source) = keys.find(data, true)?;
+    let copy = data.join(keys::ENCRYPTING);
+    if !copy.exists() {
+        let partial = data.join(format!("{}.partial", keys::ENCRYPTING));
+        let _ = std::fs::remove_file(&partial);
+        db::export_encrypted(&plain, &partial, &key).map_err(text)?;
+        let mut sealed = db::connect(&partial, Some(&key)).map_err(text)?;
+        secret::get_or_create(&mut sealed, secret::FILES_KEY, secret::FILES_KEY_LEN)
+            .map_err(text)?;
+        drop(sealed);
+        std::fs::rename(&partial, &copy).map_err(text)?;
+    }
+    db::unlock_check(&copy, Some(&key)).map_err(|_| {
+        format!(
+            "{} was left by an interrupted `bavard encrypt` with another key: give that key, \
+             or remove the file to start again",
+            copy.display()
+        )
+    })?;
+    let files_key = {
+        let sealed = db::connect(&copy, Some(&key)).map_err(text)?;
+        files_key(&sealed)?.ok_or("the encrypted copy has no files key")?
+    };
+    let storage = Storage::at(data).sealed_with(Some(files_key));
+    let files = attachment::stored_names(&plain).map_err(text)?;
+    let pictures = user::avatar_keys(&plain).map_err(text)?;
+    drop(plain);
+    let (mut sealed, mut missing) = (0, 0);
+    let paths = files
+        .iter()
+        .flat_map(|(stored, thumb)| {
+            let thumb = thumb.then(|| storage.thumbnail(stored));
+            std::iter::once(storage.file(stored)).chain(thumb)
+        })
+        .chain(
+            pictures
+                .iter()
+                .flat_map(|key| AVATAR_SIZES.map(|size| storage.avatar(key, size)))
+                .flatten(),
+        );
+    for path in paths {
+        match storage.seal_in_place(&path) {
+            Ok(true) => sealed += 1,
+            Ok(false) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => missing += 1,
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+    }
+    for leftover in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(data.join(format!("{DATABASE_FILE}{leftover}")));
+    }
+    std::fs::rename(&copy, &database).map_err(text)?;
+    Ok(Encrypted {
+        key: source,
+        sealed,
+        missing,
+    })
+}
+
+/// Where `rekey` put the new key.
+pub enum NewKey {
+    /// In this file, read or generated.
+    File(PathBuf),
+    /// Given in `BAVARD_NEW_KEY`: the server must now be started with it.
+    Environment,
+}
+
+/// Changes the instance key of an encrypted database (server stopped). The files keep their
+/// own key, kept inside the database, so none is rewritten. With neither `new_key_file` nor
+/// `new_key`, a default key file is replaced: the new key is written beside it first, so an
+/// interrupted rekey leaves both (`check` says so).
+pub fn rekey(
+    data: &Path,
+    keys: &KeyChoice,
+    new_key_file: Option<&Path>,
+    new_key: Option<&str>,
+) -> Result<NewKey, String> {
+    let database = data.join(DATABASE_FILE);
+    match keys::state_of(&database).map_err(text)? {
+        DatabaseState::Missing => return Err(format!("no database in {}", data.display())),
+        DatabaseState::Plain => {
+            return Err(format!(
+                "{} is not encrypted: `bavard encrypt` encrypts it",
+                database.display()
+            ));
+        }
+        DatabaseState::Encrypted => {}
+    }
+    let (old, source) = keys.find(data, false)?;
+    db::unlock_check(&database, Some(&old)).map_err(text)?;
+    let default_file = data.join(keys::DEFAULT_KEY_FILE);
+    let replacing = data.join(format!("{}.new", keys::DEFAULT_KEY_FILE));
+    let (new, placed) = match (new_key, new_key_file) {
+        (Some(given), _) => (
+            Key::from_hex(given).map_err(|e| format!("BAVARD_NEW_KEY: {e}"))?,
+            NewKey::Environment,
+        ),
+        (None, Some(path)) => (key_in(path)?, NewKey::File(path.to_owned())),
+        (None, None) if source == KeySource::File(default_file.clone()) => {
+            let _ = std::fs::remove_file(&replacing);
+            (key_in(&replacing)?, NewKey::File(default_file.clone()))
+        }
+        (None, None) => {
+            return Err(
+                "say where the new key is: NEW_KEY_FILE (generated if it does not exist) or \
+                 BAVARD_NEW_KEY"
+                    .to_owned(),
+            );
+        }
+    };
+    if new == old {
+        return Err("the new key is the current one".to_owned());
+    }
+    let conn = rusqlite::Connection::open(&database).map_err(text)?;
+    db::unlock(&conn, Some(&old)).map_err(text)?;
+    if !db::take_alone(&conn).map_err(text)? {
+        return Err("the database is in use: stop the server first".to_owned());
+    }
+    db::rekey(&conn, &new).map_err(text)?;
+    drop(conn);
+    db::unlock_check(&database, Some(&new)).map_err(text)?;
+    if replacing.exists() {
+        std::fs::rename(&replacing, &default_file).map_err(text)?;
+    }
+    Ok(placed)
+}
+
+/// The key in `path`, generated there if the file does not exist.
+fn key_in(path: &Path) -> Result<Key, String> {
+    match keys::read_key_file(path) {
+        Ok(key) => Ok(key),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let key = Key::generate().map_err(text)?;
+            keys::write_key_file(path, &key).map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(key)
+        }
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
 }

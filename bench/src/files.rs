@@ -140,7 +140,7 @@ async fn send_file(
 
 pub async fn uploads(args: &Args, sizes: &Sizes, runs: usize) -> std::io::Result<Vec<Row>> {
     let mut rows = Vec::new();
-    let (server, _) = Server::start(&args.server, &[])?;
+    let (server, _) = Server::start(args, &[])?;
     wait_until_up(server.addr, Duration::from_secs(10))
         .await
         .ok_or_else(|| std::io::Error::other("bavard did not start"))?;
@@ -246,7 +246,7 @@ fn sentence(words: &[String], noise: &mut Lcg) -> String {
 /// existing history, then searched through the web by someone in a quarter of the
 /// conversations.
 pub async fn search_at_scale(args: &Args, sizes: &Sizes) -> std::io::Result<Vec<Row>> {
-    let (server, _) = Server::start(&args.server, &[])?;
+    let (server, _) = Server::start(args, &[])?;
     wait_until_up(server.addr, Duration::from_secs(10))
         .await
         .ok_or_else(|| std::io::Error::other("bavard did not start"))?;
@@ -273,7 +273,7 @@ pub async fn search_at_scale(args: &Args, sizes: &Sizes) -> std::io::Result<Vec<
         .map_err(|e| std::io::Error::other(format!("writing the history: {e}")))?;
     let prepare_s = written.elapsed().as_secs_f64();
 
-    let (server, _) = Server::start_on(&args.server, data, &[])?;
+    let (server, _) = Server::start_on(args, data, &[])?;
     wait_until_up(server.addr, Duration::from_secs(30))
         .await
         .ok_or_else(|| std::io::Error::other("bavard did not start"))?;
@@ -330,6 +330,10 @@ fn write_history(
     count: usize,
 ) -> rusqlite::Result<()> {
     let mut db = rusqlite::Connection::open(data.join("bavard.sqlite3"))?;
+    // The server's own key file, unless it was started with --no-encryption.
+    if let Ok(key) = std::fs::read_to_string(data.join("bavard.key")) {
+        db.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.trim()))?;
+    }
     db.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;")?;
     let tx = db.transaction()?;
     let author_of = |conversation: u64, tx: &rusqlite::Transaction<'_>| {

@@ -6,7 +6,7 @@ mod files;
 mod http;
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -31,6 +31,10 @@ struct Args {
     /// profiling one figure: fewer people are signed up.
     #[arg(long, value_enum)]
     only: Vec<Scenario>,
+    /// Start every server with --no-encryption: the figures without encryption at rest, to
+    /// compare with a default run.
+    #[arg(long)]
+    no_encryption: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -140,23 +144,24 @@ struct Server {
 }
 
 impl Server {
-    fn start(bin: &Path, extra: &[&str]) -> std::io::Result<(Server, Instant)> {
-        Server::start_on(bin, tempfile::tempdir()?, extra)
+    fn start(args: &Args, extra: &[&str]) -> std::io::Result<(Server, Instant)> {
+        Server::start_on(args, tempfile::tempdir()?, extra)
     }
 
     /// Starts on a data folder, fresh or kept from an earlier server (`stop`).
     fn start_on(
-        bin: &Path,
+        args: &Args,
         data: tempfile::TempDir,
         extra: &[&str],
     ) -> std::io::Result<(Server, Instant)> {
         let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
         let log = std::fs::File::create(data.path().join("server.log"))?;
         let started = Instant::now();
-        let child = Command::new(bin)
+        let child = Command::new(&args.server)
             .args(["serve", "--bind", &addr.to_string(), "--data"])
             .arg(data.path())
             .args(extra)
+            .args(args.no_encryption.then_some("--no-encryption"))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()?;
@@ -835,7 +840,7 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
         // Cold start and idle memory: a fresh process on a fresh data folder, several times.
         let (mut starts, mut idle) = (Vec::new(), Vec::new());
         for _ in 0..runs {
-            let (server, spawned) = Server::start(&args.server, &[])?;
+            let (server, spawned) = Server::start(args, &[])?;
             let up = wait_until_up(server.addr, Duration::from_secs(10))
                 .await
                 .ok_or_else(|| std::io::Error::other("bavard did not start"))?;
@@ -863,7 +868,7 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
     if wanted(Scenario::Logins) {
         // A fresh server, people signing up and logging in, nothing parked: what a small host
         // carries for the morning's logins, right after them and once hashing has been idle.
-        let (server, _) = Server::start(&args.server, &[])?;
+        let (server, _) = Server::start(args, &[])?;
         wait_until_up(server.addr, Duration::from_secs(10))
             .await
             .ok_or_else(|| std::io::Error::other("bavard did not start"))?;
@@ -907,7 +912,7 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
     .into_iter()
     .any(wanted);
     if shared {
-        let (server, _) = Server::start(&args.server, &["--poll-hold", "60"])?;
+        let (server, _) = Server::start(args, &["--poll-hold", "60"])?;
         wait_until_up(server.addr, Duration::from_secs(10))
             .await
             .ok_or_else(|| std::io::Error::other("bavard did not start"))?;

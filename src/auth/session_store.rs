@@ -186,7 +186,7 @@ mod tests {
     #[actix_web::test]
     async fn the_database_holds_only_a_hash_of_the_cookies_key() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = db::open(dir.path()).unwrap();
+        let pool = db::open(dir.path(), None).unwrap();
         let store = SqliteSessionStore::new(pool.clone(), Arc::new(RecentSessions::default()));
         let state: State = [("lang".to_owned(), "\"fr\"".to_owned())].into();
         let key = store.save(state.clone(), &Duration::days(1)).await.unwrap();
@@ -214,7 +214,7 @@ mod tests {
     #[actix_web::test]
     async fn an_update_never_brings_a_revoked_session_back() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = db::open(dir.path()).unwrap();
+        let pool = db::open(dir.path(), None).unwrap();
         let store = SqliteSessionStore::new(pool.clone(), Arc::new(RecentSessions::default()));
         let state: State = [("flash".to_owned(), "\"saved\"".to_owned())].into();
         let key = store.save(state.clone(), &Duration::days(1)).await.unwrap();

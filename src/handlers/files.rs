@@ -1,14 +1,20 @@
 //! Serving files: what people sent in conversations (to members only) and profile pictures.
 
-use actix_files::NamedFile;
+use std::io::{Read, Seek, SeekFrom};
+
+use actix_files::{HttpRange, NamedFile};
+use actix_web::body::SizedStream;
 use actix_web::http::header::{
     self, Charset, ContentDisposition, ContentEncoding, DispositionParam, DispositionType,
     ExtendedValue,
 };
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 
 use crate::auth::SignedIn;
 use crate::error::AppError;
+use crate::media::Opened;
+use crate::media::sealed::{self, Unsealed};
 use crate::model::ConversationId;
 use crate::model::attachment::{self, Attachment};
 use crate::state::AppState;
@@ -27,23 +33,22 @@ pub async fn download(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, AppError> {
     let stored = member_file(&state, &me, path.into_inner())?;
-    let file = open(state.media.storage.file(&stored.stored_as))?;
     let attachment = &stored.attachment;
     let disposition = if attachment.kind.is_image() {
         DispositionType::Inline
     } else {
         DispositionType::Attachment
     };
-    let file = file
-        .set_content_type(
-            attachment
-                .kind
-                .mime()
-                .parse()
-                .unwrap_or(mime::APPLICATION_OCTET_STREAM),
-        )
-        .set_content_disposition(content_disposition(disposition, attachment));
-    Ok(finish(file.into_response(&req)))
+    let served = Served {
+        content_type: attachment
+            .kind
+            .mime()
+            .parse()
+            .unwrap_or(mime::APPLICATION_OCTET_STREAM),
+        disposition: Some(content_disposition(disposition, attachment)),
+    };
+    let path = state.media.storage.file(&stored.stored_as);
+    serve(&req, &state, path, served).await
 }
 
 pub async fn thumbnail(
@@ -56,7 +61,8 @@ pub async fn thumbnail(
     if stored.attachment.thumb.is_none() {
         return Err(AppError::NotFound);
     }
-    our_jpeg(&req, state.media.storage.thumbnail(&stored.stored_as))
+    let path = state.media.storage.thumbnail(&stored.stored_as);
+    serve(&req, &state, path, Served::OUR_JPEG).await
 }
 
 /// A profile picture. Signed-in people only: pictures are for the people of the instance.
@@ -75,15 +81,153 @@ pub async fn avatar(
         .storage
         .avatar(&key, size)
         .ok_or(AppError::NotFound)?;
-    our_jpeg(&req, file_path)
+    serve(&req, &state, file_path, Served::OUR_JPEG).await
 }
 
-/// A picture we made ourselves (a thumbnail, a profile picture): always a JPEG.
-fn our_jpeg(req: &HttpRequest, path: std::path::PathBuf) -> Result<HttpResponse, AppError> {
-    let file = open(path)?
-        .set_content_type(mime::IMAGE_JPEG)
-        .disable_content_disposition();
-    Ok(finish(file.into_response(req)))
+/// How a stored file is served.
+struct Served {
+    content_type: mime::Mime,
+    disposition: Option<ContentDisposition>,
+}
+
+impl Served {
+    /// A picture we made ourselves (a thumbnail, a profile picture): always a JPEG.
+    const OUR_JPEG: Served = Served {
+        content_type: mime::IMAGE_JPEG,
+        disposition: None,
+    };
+}
+
+async fn serve(
+    req: &HttpRequest,
+    state: &AppState,
+    path: std::path::PathBuf,
+    served: Served,
+) -> Result<HttpResponse, AppError> {
+    let storage = state.media.storage.clone();
+    let opened = web::block({
+        let path = path.clone();
+        move || storage.open_stored(&path)
+    })
+    .await?
+    .map_err(|e| cannot_open(&path, e))?;
+    let response = match opened {
+        Opened::Plain(file) => {
+            let file = NamedFile::from_file(file, &path)
+                .map_err(|e| cannot_open(&path, e))?
+                .set_content_type(served.content_type);
+            let file = match served.disposition {
+                Some(disposition) => file.set_content_disposition(disposition),
+                None => file.disable_content_disposition(),
+            };
+            file.into_response(req)
+        }
+        Opened::Sealed(file) => unsealed_response(req, &path, file, served),
+    };
+    Ok(finish(response))
+}
+
+/// A sealed file's answer, with what `NamedFile` gives a plain one: a validator (the stored
+/// name: a stored file never changes), a 304 for it, and one byte range (how browsers seek
+/// in a video), read and opened chunk by chunk as the answer is sent.
+fn unsealed_response(
+    req: &HttpRequest,
+    path: &std::path::Path,
+    file: Unsealed<std::fs::File>,
+    served: Served,
+) -> HttpResponse {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let etag = header::EntityTag::new_strong(name);
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header((header::CONTENT_TYPE, served.content_type.to_string()))
+        .insert_header((header::ETAG, etag.to_string()))
+        .insert_header((header::ACCEPT_RANGES, "bytes"));
+    if let Some(disposition) = served.disposition {
+        response.insert_header((header::CONTENT_DISPOSITION, disposition));
+    }
+    let not_modified = match req.get_header::<header::IfNoneMatch>() {
+        Some(header::IfNoneMatch::Any) => true,
+        Some(header::IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&etag)),
+        None => false,
+    };
+    if not_modified {
+        return response.status(StatusCode::NOT_MODIFIED).finish();
+    }
+    let size = file.len();
+    let (mut offset, mut length) = (0, size);
+    let range_applies = match req.get_header::<header::IfRange>() {
+        None => true,
+        Some(header::IfRange::EntityTag(tag)) => tag.strong_eq(&etag),
+        Some(header::IfRange::Date(_)) => false,
+    };
+    let range = req
+        .headers()
+        .get(header::RANGE)
+        .filter(|_| req.method() == Method::GET && range_applies)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| {
+            value
+                .split_once('=')
+                .is_none_or(|(unit, _)| unit.eq_ignore_ascii_case("bytes"))
+        });
+    if let Some(range) = range {
+        let Some(first) = HttpRange::parse(range, size)
+            .ok()
+            .and_then(|ranges| ranges.first().copied())
+        else {
+            return response
+                .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                .finish();
+        };
+        (offset, length) = (first.start, first.length);
+        response.status(StatusCode::PARTIAL_CONTENT).insert_header((
+            header::CONTENT_RANGE,
+            format!("bytes {offset}-{}/{size}", offset + length - 1),
+        ));
+    }
+    if req.method() == Method::HEAD {
+        return response.no_chunking(length).finish();
+    }
+    let chunks = futures_util::stream::try_unfold(
+        (file, offset, length),
+        |(mut file, offset, left)| async move {
+            if left == 0 {
+                return Ok(None);
+            }
+            let take = left.min(sealed::CHUNK as u64);
+            let (file, bytes) = web::block(move || {
+                let mut bytes = vec![0u8; take as usize];
+                file.seek(SeekFrom::Start(offset))?;
+                file.read_exact(&mut bytes)?;
+                Ok::<_, std::io::Error>((file, bytes))
+            })
+            .await
+            .map_err(std::io::Error::other)??;
+            Ok::<_, std::io::Error>(Some((
+                actix_web::web::Bytes::from(bytes),
+                (file, offset + take, left - take),
+            )))
+        },
+    );
+    let path = path.display().to_string();
+    let chunks = futures_util::TryStreamExt::inspect_err(chunks, move |e| {
+        tracing::error!("serving {path} stopped: {e}");
+    });
+    response.body(SizedStream::new(length, Box::pin(chunks)))
+}
+
+fn cannot_open(path: &std::path::Path, e: std::io::Error) -> AppError {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        tracing::warn!("a stored file is missing: {}", path.display());
+        AppError::NotFound
+    } else {
+        AppError::internal(format!("cannot open {}: {e}", path.display()))
+    }
 }
 
 /// The file, if the signed-in person is a member of its conversation now: a file of a
@@ -100,19 +244,7 @@ fn member_file(
         .ok_or(AppError::NotFound)
 }
 
-fn open(path: std::path::PathBuf) -> Result<NamedFile, AppError> {
-    NamedFile::open(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            tracing::warn!("a stored file is missing: {}", path.display());
-            AppError::NotFound
-        } else {
-            AppError::internal(format!("cannot open {}: {e}", path.display()))
-        }
-    })
-}
-
-/// Range requests (for video) and revalidation are `NamedFile`'s; what is added here is the
-/// caching and the policy, and no compression: pictures, videos and archives are compressed
+/// What every file's answer gets: the caching and the policy, and no compression: pictures, videos and archives are compressed
 /// already, and a compressed answer could not be served by ranges.
 fn finish(mut response: HttpResponse) -> HttpResponse {
     let headers = response.headers_mut();

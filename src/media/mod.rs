@@ -3,6 +3,7 @@
 //! are `model::attachment`'s; this module never touches the database.
 
 pub mod picture;
+pub mod sealed;
 pub mod sniff;
 
 use std::io;
@@ -12,6 +13,7 @@ use crate::error::AppError;
 use crate::model::FieldError;
 use crate::model::attachment::{FileKind, NewAttachment};
 use picture::Refused;
+use sealed::{FileKey, Unsealed};
 
 /// A file received from a form, in a temporary file under the data folder until it is kept
 /// (moved into `files/`) or dropped (which removes it).
@@ -104,7 +106,7 @@ impl Media {
         let storage = self.storage.clone();
         if !kind.is_image() {
             let kept = storage.file(&key);
-            blocking(move || temp.persist(&kept))
+            blocking(move || storage.keep(temp, &kept))
                 .await?
                 .map_err(|e| AppError::internal(format!("cannot keep an upload: {e}")))?;
             return Ok(Ok(NewAttachment {
@@ -119,8 +121,9 @@ impl Media {
         let prepared = self
             .decode(move || {
                 let prepared = picture::prepare(&temp, kind)?;
-                let written = std::fs::write(storage.thumbnail(&key), &prepared.thumbnail)
-                    .and_then(|()| std::fs::write(storage.file(&key), &prepared.served));
+                let written = storage
+                    .write(&storage.thumbnail(&key), &prepared.thumbnail)
+                    .and_then(|()| storage.write(&storage.file(&key), &prepared.served));
                 if let Err(e) = written {
                     storage.remove_files(std::slice::from_ref(&key));
                     return Ok(Err(e));
@@ -165,7 +168,7 @@ impl Media {
                 let pictures = picture::avatar(&temp, kind, &AVATAR_SIZES)?;
                 for (size, bytes) in AVATAR_SIZES.iter().zip(pictures) {
                     let path = storage.avatar(&key, *size).ok_or(Refused::Unreadable)?;
-                    if let Err(e) = std::fs::write(&path, bytes) {
+                    if let Err(e) = storage.write(&path, &bytes) {
                         tracing::error!("cannot keep a profile picture: {e}");
                         storage.remove_avatar(&key);
                         return Err(Refused::Unreadable);
@@ -209,12 +212,21 @@ where
         .map_err(|e| AppError::internal(format!("file work failed: {e}")))
 }
 
-/// The folders under the data directory that hold files.
+/// The folders under the data directory that hold files, and the key they are sealed with
+/// when the database is encrypted. What is being received (`incoming`) stays plain until it
+/// is checked and kept: a temporary file, removed once kept or refused, and at every start.
 #[derive(Debug, Clone)]
 pub struct Storage {
     files: PathBuf,
     avatars: PathBuf,
     incoming: PathBuf,
+    seal: Option<FileKey>,
+}
+
+/// A stored file opened for reading.
+pub enum Opened {
+    Plain(std::fs::File),
+    Sealed(Unsealed<std::fs::File>),
 }
 
 /// Thumbnails are stored beside their file, with this ending added.
@@ -226,8 +238,8 @@ pub const AVATAR_SIZES: [u32; 2] = [64, 256];
 impl Storage {
     /// Creates the folders if needed, and empties `incoming`: what is there was being
     /// received when the server last stopped, and nobody is waiting for it any more.
-    pub fn open(data: &Path) -> io::Result<Storage> {
-        let storage = Storage::at(data);
+    pub fn open(data: &Path, seal: Option<FileKey>) -> io::Result<Storage> {
+        let storage = Storage::at(data).sealed_with(seal);
         for dir in [&storage.files, &storage.avatars, &storage.incoming] {
             std::fs::create_dir_all(dir)?;
         }
@@ -244,7 +256,71 @@ impl Storage {
             files: data.join("files"),
             avatars: data.join("avatars"),
             incoming: data.join("incoming"),
+            seal: None,
         }
+    }
+
+    pub fn sealed_with(self, seal: Option<FileKey>) -> Storage {
+        Storage { seal, ..self }
+    }
+
+    pub fn is_sealed(&self) -> bool {
+        self.seal.is_some()
+    }
+
+    /// Stores `bytes` at `path` (a path this storage gave), sealed if files are. The file
+    /// appears whole or not at all.
+    pub fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        self.store(path, &mut io::Cursor::new(bytes))
+    }
+
+    /// Keeps a received file at `path`: a rename when files are plain, else sealed into place.
+    pub fn keep(&self, temp: tempfile::TempPath, path: &Path) -> io::Result<()> {
+        if self.seal.is_none() {
+            return temp.persist(path).map_err(|e| e.error);
+        }
+        self.store(path, &mut std::fs::File::open(&temp)?)
+    }
+
+    fn store(&self, path: &Path, source: &mut dyn io::Read) -> io::Result<()> {
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let mut partial = tempfile::NamedTempFile::new_in(folder)?;
+        match &self.seal {
+            Some(key) => {
+                let mut out = io::BufWriter::new(partial.as_file_mut());
+                sealed::seal(key, &stored_name(path), source, &mut out)?;
+                io::Write::flush(&mut out)?;
+            }
+            None => {
+                io::copy(source, partial.as_file_mut())?;
+            }
+        }
+        partial.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    /// Opens a stored file for reading: a sealed one is checked chunk by chunk as it is read.
+    pub fn open_stored(&self, path: &Path) -> io::Result<Opened> {
+        let file = std::fs::File::open(path)?;
+        Ok(match &self.seal {
+            None => Opened::Plain(file),
+            Some(key) => Opened::Sealed(Unsealed::open(key, &stored_name(path), file)?),
+        })
+    }
+
+    /// Seals, in place, a stored file written before files were sealed; one already sealed is
+    /// left as it is (`bavard encrypt` may be run again after an interruption). Answers
+    /// whether it sealed it.
+    pub fn seal_in_place(&self, path: &Path) -> io::Result<bool> {
+        let mut first = [0u8; 8];
+        let mut file = std::fs::File::open(path)?;
+        let read = io::Read::read(&mut file, &mut first)?;
+        if sealed::looks_sealed(&first[..read]) {
+            return Ok(false);
+        }
+        file = std::fs::File::open(path)?;
+        self.store(path, &mut file)?;
+        Ok(true)
     }
 
     /// Where uploads are received: under the data folder, so that keeping one is a rename.
@@ -298,6 +374,13 @@ impl Storage {
             }
         }
     }
+}
+
+/// A file's stored name, which a sealed file is bound to.
+fn stored_name(path: &Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn remove_quietly(path: &Path) {
@@ -437,6 +520,7 @@ mod tests {
             files: "f".into(),
             avatars: "a".into(),
             incoming: "i".into(),
+            seal: None,
         };
         let key = new_key().unwrap();
         assert!(storage.avatar(&key, 64).is_some());

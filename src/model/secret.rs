@@ -5,6 +5,10 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::db::write_tx;
 use crate::error::AppError;
 
+/// The key stored files are sealed with (`media::sealed`), kept only in an encrypted database.
+pub const FILES_KEY: &str = "files-key";
+pub const FILES_KEY_LEN: usize = 32;
+
 /// Returns the named secret, creating it from `len` random bytes the first time.
 pub fn get_or_create(conn: &mut Connection, name: &str, len: usize) -> Result<Vec<u8>, AppError> {
     let tx = write_tx(conn)?;
@@ -26,4 +30,15 @@ pub fn get_or_create(conn: &mut Connection, name: &str, len: usize) -> Result<Ve
     )?;
     tx.commit()?;
     Ok(value)
+}
+
+/// The named secret, if it exists (nothing is created: for a read-only connection).
+pub fn get(conn: &Connection, name: &str) -> Result<Option<Vec<u8>>, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM instance_secrets WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .optional()?)
 }

@@ -8,8 +8,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::Connection;
-
 use super::Hub;
 use crate::model::invalidation::{self, Invalidated};
 use crate::model::search;
@@ -24,12 +22,11 @@ const READ_FLUSH_EVERY: u32 = 5;
 /// `forget` receives the sessions and accounts changed since the previous look.
 pub fn spawn(
     database: &Path,
+    key: Option<&crate::keys::Key>,
     hub: Arc<Hub>,
     forget: impl Fn(&Invalidated) + Send + 'static,
 ) -> std::io::Result<()> {
-    let mut conn = Connection::open(database).map_err(std::io::Error::other)?;
-    conn.execute_batch(crate::db::CONNECTION_PRAGMAS)
-        .map_err(std::io::Error::other)?;
+    let mut conn = crate::db::connect(database, key).map_err(std::io::Error::other)?;
     // Read before the server accepts anyone, so that no change falls before the first look.
     let mut noted = invalidation::latest(&conn).map_err(std::io::Error::other)?;
     std::thread::Builder::new()

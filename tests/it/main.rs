@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod browser;
 mod cli;
+mod encryption;
 mod hosting;
 mod launcher;
 mod messaging;

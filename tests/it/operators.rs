@@ -72,10 +72,22 @@ fn a_backup_taken_while_people_write_restores_every_message_acknowledged_before_
         .collect();
     assert!(before.len() > 5, "messages were sent before the backup");
 
+    // The backup opens with the instance's key, put where a data folder keeps it.
     let restored = dir.path().join("restored");
+    std::fs::create_dir(&restored).unwrap();
+    let key = std::fs::read_to_string(server.data.join("bavard.key")).unwrap();
+    std::fs::write(restored.join("bavard.key"), &key).unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(
+        restored.join("bavard.key"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
     let (ok, out) = run_cli(&["restore", path(&archive), "--data", path(&restored)], "");
     assert!(ok, "{out}");
     let copy = rusqlite::Connection::open(restored.join("bavard.sqlite3")).unwrap();
+    copy.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.trim()))
+        .unwrap();
     for message in &before {
         let found: bool = copy
             .query_row(
