@@ -72,9 +72,20 @@ pub fn index_pending(conn: &mut Connection) -> Result<(), AppError> {
         return Ok(());
     }
     let tx = crate::db::write_tx(conn)?;
+    {
+        // One rowid at a time: FTS5 before SQLite 3.53 (SQLCipher's) does not take
+        // `rowid IN (subquery)` as a lookup, and scanned the whole index once per pending row.
+        let pending: Vec<i64> = tx
+            .prepare_cached("SELECT message_id FROM search_pending")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut forget = tx.prepare_cached("DELETE FROM message_search WHERE rowid = ?1")?;
+        for id in pending {
+            forget.execute([id])?;
+        }
+    }
     tx.execute_batch(
-        "DELETE FROM message_search WHERE rowid IN (SELECT message_id FROM search_pending);
-         INSERT INTO message_search (rowid, body)
+        "INSERT INTO message_search (rowid, body)
              SELECT m.id, m.body || coalesce((SELECT ' ' || group_concat(name, ' ')
                                               FROM attachments WHERE message_id = m.id), '')
              FROM search_pending p JOIN messages m ON m.id = p.message_id
@@ -115,9 +126,11 @@ pub fn messages(
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT m.id, m.conversation_id, u.display_name, m.created_at,
                 snippet(message_search, 0, char(1), char(2), '…', 16)
+         -- CROSS JOIN keeps the index as the outer loop whatever the planner guesses (SQLite
+         -- 3.51, SQLCipher's, put memberships first and matched every message one by one).
          FROM message_search
-         JOIN messages m ON m.id = message_search.rowid
-         JOIN memberships mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2
+         CROSS JOIN messages m ON m.id = message_search.rowid
+         CROSS JOIN memberships mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2
          LEFT JOIN users u ON u.id = m.author_id
          WHERE message_search MATCH ?1 AND m.deleted_at IS NULL
                AND (?3 IS NULL OR m.conversation_id = ?3)

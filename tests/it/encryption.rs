@@ -165,6 +165,24 @@ fn a_copied_database_its_files_and_a_backup_reveal_no_message_name_or_file() {
     assert!(ok, "{out}");
     let again = Server::start_in(&restored, &["--key-file", path(&key_file)]);
     everything_reads_back(&again, id, file, &text);
+
+    // A stored file damaged on disk is found by `check`, and never served as if whole.
+    let stored = crate::support::stored_files(&restored, "files");
+    let damaged = restored.join("files").join(&stored[0]);
+    let mut bytes = std::fs::read(&damaged).unwrap();
+    bytes[40] ^= 0x01;
+    std::fs::write(&damaged, bytes).unwrap();
+    let (ok, out) = run_cli(
+        &[
+            "check",
+            "--data",
+            path(&restored),
+            "--key-file",
+            path(&key_file),
+        ],
+        "",
+    );
+    assert!(!ok && out.contains("1 do not open with the key"), "{out}");
 }
 
 /// Runs the command line with `BAVARD_KEY` set.
