@@ -423,19 +423,8 @@ fn stored_files(data: &Path, encrypted: bool, conn: &rusqlite::Connection) -> Ve
         .count();
     let mut findings = Vec::new();
     if storage.is_sealed() || encrypted {
-        let every_path = files
+        let unopened = stored_paths(&storage, &files, &pictures)
             .iter()
-            .flat_map(|(stored, thumb)| {
-                let thumb = thumb.then(|| storage.thumbnail(stored));
-                std::iter::once(storage.file(stored)).chain(thumb)
-            })
-            .chain(pictures.iter().flat_map(|key| {
-                AVATAR_SIZES
-                    .iter()
-                    .filter_map(|size| storage.avatar(key, *size))
-                    .collect::<Vec<_>>()
-            }));
-        let unopened = every_path
             .filter(|path| path.exists() && !opens(&storage, path))
             .count();
         findings.push(if unopened == 0 {
@@ -467,6 +456,20 @@ fn stored_files(data: &Path, encrypted: bool, conn: &rusqlite::Connection) -> Ve
         )));
     }
     findings
+}
+
+/// Every path the database names: each file, its thumbnail, each profile picture's sizes.
+fn stored_paths(storage: &Storage, files: &[(String, bool)], pictures: &[String]) -> Vec<PathBuf> {
+    let files = files.iter().flat_map(|(stored, thumb)| {
+        let thumb = thumb.then(|| storage.thumbnail(stored));
+        std::iter::once(storage.file(stored)).chain(thumb)
+    });
+    let pictures = pictures.iter().flat_map(|key| {
+        AVATAR_SIZES
+            .iter()
+            .filter_map(|size| storage.avatar(key, *size))
+    });
+    files.chain(pictures).collect()
 }
 
 /// Does a stored file open, its first chunk authenticated?
@@ -551,19 +554,7 @@ pub fn encrypt(data: &Path, keys: &KeyChoice) -> Result<Encrypted, String> {
     let pictures = user::avatar_keys(&plain).map_err(text)?;
     drop(plain);
     let (mut sealed, mut missing) = (0, 0);
-    let paths = files
-        .iter()
-        .flat_map(|(stored, thumb)| {
-            let thumb = thumb.then(|| storage.thumbnail(stored));
-            std::iter::once(storage.file(stored)).chain(thumb)
-        })
-        .chain(
-            pictures
-                .iter()
-                .flat_map(|key| AVATAR_SIZES.map(|size| storage.avatar(key, size)))
-                .flatten(),
-        );
-    for path in paths {
+    for path in stored_paths(&storage, &files, &pictures) {
         match storage.seal_in_place(&path) {
             Ok(true) => sealed += 1,
             Ok(false) => {}
