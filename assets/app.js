@@ -10,11 +10,84 @@ function localiseTimes(root) {
   const day = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short" });
   const full = new Intl.DateTimeFormat(lang, { dateStyle: "full", timeStyle: "short" });
   for (const el of root.querySelectorAll("time[datetime][data-local]")) {
+    if (el.dataset.local === "day") continue;
     const when = new Date(el.getAttribute("datetime"));
     if (Number.isNaN(when.getTime())) continue;
     const asDay = el.dataset.local === "auto" && !sameDay(when, new Date());
     el.textContent = asDay ? day.format(when) : short.format(when);
     el.title = full.format(when);
+  }
+}
+
+// The server draws a page's day headings for the offset this cookie gives (minutes east of
+// UTC); keeping it current lets the next page fall on the reader's own days.
+(function rememberOffset() {
+  const cookie = `tz=${-new Date().getTimezoneOffset()}`;
+  if (document.cookie.split("; ").includes(cookie)) return;
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = `${cookie}; path=/; max-age=31536000; SameSite=Lax${secure}`;
+})();
+
+const localDay = (when) =>
+  `${when.getFullYear()}-${String(when.getMonth() + 1).padStart(2, "0")}-${String(when.getDate()).padStart(2, "0")}`;
+
+// "Today", "Yesterday", else the date as `Lang::day_heading` writes it.
+function dayLabel(key, labels, lang) {
+  const [year, month, date] = key.split("-").map(Number);
+  const day = new Date(year, month - 1, date);
+  const today = new Date();
+  const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+  if (sameDay(day, today)) return labels.today;
+  if (sameDay(day, yesterday)) return labels.yesterday;
+  const options = { weekday: "long", day: "numeric", month: "long" };
+  if (year !== today.getFullYear()) options.year = "numeric";
+  const text = new Intl.DateTimeFormat(lang, options).format(day);
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+// One heading where each of the reader's days begins, across loaded history and the log:
+// live messages bring a new day's heading, and the server's guess at the reader's zone is
+// put right. Headings are only added, moved or relabelled where they are wrong, so that the
+// log does not announce what has not changed.
+function placeDaySeparators() {
+  const log = document.getElementById("messages");
+  if (!log) return;
+  const lang = document.documentElement.lang || "en";
+  const lists = [document.getElementById("earlier"), log].filter(Boolean);
+  const kept = new Set();
+  let previous = null;
+  for (const list of lists) {
+    for (const message of list.querySelectorAll(':scope > li.msg')) {
+      const stamp = message.querySelector('time[data-local="short"]');
+      const when = stamp && new Date(stamp.getAttribute("datetime"));
+      if (!when || Number.isNaN(when.getTime())) continue;
+      const key = localDay(when);
+      if (key === previous) continue;
+      previous = key;
+      // The heading comes before the unread line, when that is where the day begins too.
+      let anchor = message;
+      if (anchor.previousElementSibling && anchor.previousElementSibling.classList.contains("unread-line")) {
+        anchor = anchor.previousElementSibling;
+      }
+      let heading = anchor.previousElementSibling;
+      const stampOf = (li) => li && li.classList.contains("day") && li.querySelector("time[data-local=day]");
+      if (!stampOf(heading) || stampOf(heading).getAttribute("datetime") !== key) {
+        heading = document.createElement("li");
+        heading.className = "day";
+        heading.innerHTML = '<h3><time data-local="day"></time></h3>';
+        heading.querySelector("time").setAttribute("datetime", key);
+        list.insertBefore(heading, anchor);
+      }
+      const time = stampOf(heading);
+      const label = dayLabel(key, log.dataset, lang);
+      if (time.textContent !== label) time.textContent = label;
+      kept.add(heading);
+    }
+  }
+  for (const list of lists) {
+    for (const heading of list.querySelectorAll(":scope > li.day")) {
+      if (!kept.has(heading)) heading.remove();
+    }
   }
 }
 
@@ -220,6 +293,7 @@ document.addEventListener("submit", (event) => {
 
 document.addEventListener("DOMContentLoaded", () => {
   localiseTimes(document);
+  placeDaySeparators();
   const messages = document.getElementById("messages");
   // Open where the unread messages begin, as chat apps do; else at the latest.
   const firstUnread = document.getElementById("first-unread");
@@ -229,4 +303,7 @@ document.addEventListener("DOMContentLoaded", () => {
     messages.lastElementChild.scrollIntoView({ block: "end" });
   }
 });
-document.addEventListener("htmx:load", (event) => localiseTimes(event.target));
+document.addEventListener("htmx:load", (event) => {
+  localiseTimes(event.target);
+  placeDaySeparators();
+});

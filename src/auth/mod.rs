@@ -19,7 +19,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::db;
 use crate::error::AppError;
-use crate::i18n::{self, Lang};
+use crate::i18n::{self, Lang, ReaderOffset};
 use crate::model::{UserId, now, user};
 
 /// What the extractors and guards here need of the server, registered as its own app data so
@@ -91,6 +91,7 @@ fn today() -> i64 {
 pub struct SignedIn {
     pub user: user::User,
     pub lang: Lang,
+    pub offset: ReaderOffset,
     /// The pending confirmation, already in the user's language.
     pub flash: Option<String>,
     pub session: Session,
@@ -141,6 +142,7 @@ impl FromRequest for SignedIn {
             };
             Ok(SignedIn {
                 lang,
+                offset: ReaderOffset::of_request(&req),
                 user,
                 flash,
                 session,

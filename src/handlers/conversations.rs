@@ -65,8 +65,8 @@ pub(super) async fn render_page(
             conversation: &reading.conversation,
             title: &reading.title,
             members: &reading.members,
-            messages: &reading.page.messages,
-            has_earlier: reading.page.has_earlier,
+            page: &reading.page,
+            offset: me.offset,
             before,
             composer: Composer {
                 conversation: id,
@@ -120,9 +120,9 @@ pub async fn history(
     Ok(ok_html(history_fragment(
         &state.drawn,
         me.lang,
+        me.offset,
         id,
-        &page.messages,
-        page.has_earlier,
+        &page,
     )))
 }
 

@@ -15,6 +15,18 @@ month-9 = September
 month-10 = October
 month-11 = November
 month-12 = December
+weekday-1 = Monday
+weekday-2 = Tuesday
+weekday-3 = Wednesday
+weekday-4 = Thursday
+weekday-5 = Friday
+weekday-6 = Saturday
+weekday-7 = Sunday
+# Day headings in a conversation's log.
+day-today = Today
+day-yesterday = Yesterday
+day-this-year = { $weekday }, { $month } { $day }
+day-other-year = { $weekday }, { $month } { $day }, { $year }
 
 ## Menu and shell
 menu-label = Account

@@ -15,6 +15,18 @@ month-9 = septembre
 month-10 = octobre
 month-11 = novembre
 month-12 = décembre
+weekday-1 = lundi
+weekday-2 = mardi
+weekday-3 = mercredi
+weekday-4 = jeudi
+weekday-5 = vendredi
+weekday-6 = samedi
+weekday-7 = dimanche
+# Titres des jours dans le fil d'une conversation.
+day-today = Aujourd’hui
+day-yesterday = Hier
+day-this-year = { $weekday } { $day } { $month }
+day-other-year = { $weekday } { $day } { $month } { $year }
 
 ## Menu et cadre
 menu-label = Compte

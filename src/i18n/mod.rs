@@ -213,6 +213,32 @@ impl Lang {
         self.t_args(key, &[("n", number.into())])
     }
 
+    /// A day as the heading above its messages: "Today", "Yesterday", "Tuesday, March 3" this
+    /// year, "Tuesday, March 3, 2025" before; "Mardi 3 mars" in French, capitalised as a
+    /// heading. `app.js` draws the same words with `Intl`, so the two must agree.
+    pub fn day_heading(self, day: time::Date, today: time::Date) -> String {
+        if day == today {
+            return self.t("day-today");
+        }
+        if today.previous_day() == Some(day) {
+            return self.t("day-yesterday");
+        }
+        let weekday = self.t(&format!("weekday-{}", day.weekday().number_from_monday()));
+        let month = self.t(&format!("month-{}", u8::from(day.month())));
+        let args = [
+            ("weekday", weekday.into()),
+            ("day", day.day().into()),
+            ("month", month.into()),
+            ("year", day.year().into()),
+        ];
+        let key = if day.year() == today.year() {
+            "day-this-year"
+        } else {
+            "day-other-year"
+        };
+        capitalised(&self.t_args(key, &args))
+    }
+
     /// Hours and minutes in UTC, the fallback that `app.js` replaces with the reader's local time.
     pub fn time_of_day(self, unix_seconds: i64) -> String {
         time::OffsetDateTime::from_unix_timestamp(unix_seconds)
@@ -261,6 +287,53 @@ impl Lang {
             .flatten()
             .and_then(|code| Lang::from_code(&code))
             .unwrap_or_else(|| Lang::from_accept_language(req))
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// The reader's offset from UTC, which `app.js` keeps in the `tz` cookie (in minutes east of
+/// UTC), so that a page's day headings fall where the reader's days change; UTC without it.
+/// An offset, not a zone: a message from the other side of a daylight-saving change may sit
+/// under its neighbour day by an hour, which `app.js` puts right when it runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReaderOffset(pub time::UtcOffset);
+
+pub const OFFSET_COOKIE: &str = "tz";
+
+impl ReaderOffset {
+    pub fn of_request(req: &HttpRequest) -> ReaderOffset {
+        let minutes = req
+            .cookie(OFFSET_COOKIE)
+            .and_then(|c| c.value().parse::<i32>().ok())
+            .filter(|m| m.abs() <= 18 * 60);
+        ReaderOffset(
+            minutes
+                .and_then(|m| time::UtcOffset::from_whole_seconds(m * 60).ok())
+                .unwrap_or(time::UtcOffset::UTC),
+        )
+    }
+
+    /// The reader's calendar day at a moment.
+    pub fn day_of(self, unix_seconds: i64) -> time::Date {
+        time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+            .to_offset(self.0)
+            .date()
+    }
+}
+
+impl FromRequest for ReaderOffset {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(ReaderOffset::of_request(req)))
     }
 }
 
@@ -349,7 +422,7 @@ mod tests {
     fn every_key_in_the_catalog_is_used() {
         let code: String = sources().into_iter().map(|(_, code)| code).collect();
         // Keys made from a number (`date` asks for "month-{n}").
-        let built = |key: &str| key.starts_with("month-");
+        let built = |key: &str| key.starts_with("month-") || key.starts_with("weekday-");
         let unused: Vec<&str> = keys(EN_SOURCE)
             .into_iter()
             .filter(|key| !built(key) && !code.contains(&format!("\"{key}\"")))
@@ -376,6 +449,69 @@ mod tests {
         // 2026-11-21 12:00 UTC
         assert_eq!(Lang::En.date(1_795_262_400), "November 21, 2026");
         assert_eq!(Lang::Fr.date(1_795_262_400), "21 novembre 2026");
+    }
+
+    #[test]
+    fn day_headings_say_today_yesterday_then_the_date() {
+        let today = time::macros::date!(2026 - 03 - 03);
+        let heading = |lang: Lang, day| lang.day_heading(day, today);
+        assert_eq!(heading(Lang::En, today), "Today");
+        assert_eq!(heading(Lang::Fr, today), "Aujourd’hui");
+        assert_eq!(
+            heading(Lang::En, time::macros::date!(2026 - 03 - 02)),
+            "Yesterday"
+        );
+        assert_eq!(
+            heading(Lang::Fr, time::macros::date!(2026 - 03 - 02)),
+            "Hier"
+        );
+        assert_eq!(
+            heading(Lang::En, time::macros::date!(2026 - 02 - 24)),
+            "Tuesday, February 24"
+        );
+        assert_eq!(
+            heading(Lang::Fr, time::macros::date!(2026 - 02 - 24)),
+            "Mardi 24 février"
+        );
+        assert_eq!(
+            heading(Lang::En, time::macros::date!(2025 - 12 - 30)),
+            "Tuesday, December 30, 2025"
+        );
+        assert_eq!(
+            heading(Lang::Fr, time::macros::date!(2025 - 12 - 30)),
+            "Mardi 30 décembre 2025"
+        );
+    }
+
+    #[test]
+    fn the_readers_offset_comes_from_its_cookie_within_reason() {
+        let offset = |cookie: Option<&str>| {
+            let mut req = actix_web::test::TestRequest::default();
+            if let Some(value) = cookie {
+                req = req.cookie(actix_web::cookie::Cookie::new(
+                    OFFSET_COOKIE,
+                    value.to_owned(),
+                ));
+            }
+            ReaderOffset::of_request(&req.to_http_request())
+                .0
+                .whole_minutes()
+        };
+        assert_eq!(offset(Some("60")), 60);
+        assert_eq!(offset(Some("-330")), -330);
+        assert_eq!(offset(None), 0);
+        assert_eq!(offset(Some("99999")), 0);
+        assert_eq!(offset(Some("east")), 0);
+        // 23:30 UTC is already the next day an hour east.
+        let late = 1_795_219_200 + 23 * 3600 + 1800; // 2026-11-21 23:30 UTC
+        assert_eq!(
+            ReaderOffset(time::UtcOffset::UTC).day_of(late),
+            time::macros::date!(2026 - 11 - 21)
+        );
+        assert_eq!(
+            ReaderOffset(time::UtcOffset::from_hms(1, 0, 0).unwrap()).day_of(late),
+            time::macros::date!(2026 - 11 - 22)
+        );
     }
 
     #[test]

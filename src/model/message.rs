@@ -259,6 +259,9 @@ pub struct Page {
     pub messages: Vec<Message>,
     /// There are older messages than the first one here.
     pub has_earlier: bool,
+    /// When the message just before the first one was written: the first one starts a new
+    /// day in the log only if that was another day.
+    pub previous_at: Option<i64>,
 }
 
 /// The latest messages of a conversation, oldest first; with `before`, the ones before it.
@@ -285,6 +288,7 @@ pub fn page(
     Ok(Page {
         messages: group(messages, previous.as_ref().map(|(m, _)| m)),
         has_earlier,
+        previous_at: previous.as_ref().map(|(m, _)| m.created_at),
     })
 }
 

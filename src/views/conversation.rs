@@ -5,14 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use maud::{Markup, PreEscaped, Render, html};
+use time::Date;
 
 use super::layout::{Section, Shell, app_page};
 use super::{AvatarSize, Field, FieldKind, avatar_for, title_with_errors};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, ReaderOffset};
 use crate::media::UploadRules;
 use crate::model::attachment::{Attachment, FileKind};
 use crate::model::conversation::{Conversation, Kind, Member, Summary, UNREAD_COUNTED};
-use crate::model::message::{BODY_MAX, Message, MessageKind};
+use crate::model::message::{BODY_MAX, Message, MessageKind, Page};
 use crate::model::user::User;
 use crate::model::{ConversationId, FieldError, MessageId};
 use crate::paths;
@@ -401,8 +402,9 @@ pub struct ConversationView<'a> {
     /// The title as this reader sees it (the other person's name in a direct conversation).
     pub title: &'a str,
     pub members: &'a [Member],
-    pub messages: &'a [Message],
-    pub has_earlier: bool,
+    pub page: &'a Page,
+    /// The reader's offset from UTC, for where the log's days begin.
+    pub offset: ReaderOffset,
     /// Showing an older page (no JavaScript): the page is history, not live.
     pub before: Option<MessageId>,
     pub composer: Composer<'a>,
@@ -422,6 +424,7 @@ fn first_unread(view: &ConversationView<'_>) -> Option<(MessageId, usize)> {
     }
     let last_read = view.conversation.last_read;
     let unread: Vec<&Message> = view
+        .page
         .messages
         .iter()
         .filter(|m| {
@@ -506,15 +509,46 @@ fn earlier_link(lang: Lang, conversation: ConversationId, first: Option<&Message
 pub fn history_fragment(
     drawn: &DrawnMessages,
     lang: Lang,
+    offset: ReaderOffset,
     conversation: ConversationId,
-    messages: &[Message],
-    has_earlier: bool,
+    page: &Page,
 ) -> Markup {
+    let messages = &page.messages;
+    let days = new_days(offset, page.previous_at, messages);
+    let today = offset.day_of(crate::model::now());
     html! {
-        (earlier_link(lang, conversation, if has_earlier { messages.first() } else { None }))
+        (earlier_link(lang, conversation, if page.has_earlier { messages.first() } else { None }))
         ol hx-swap-oob="afterbegin:#earlier" {
-            @for message in messages { (drawn.item(lang, message)) }
+            @for (message, day) in messages.iter().zip(&days) {
+                @if let Some(day) = day { (day_heading(lang, *day, today)) }
+                (drawn.item(lang, message))
+            }
         }
+    }
+}
+
+/// For each message, the reader's day it begins in the log, if it is not the day of the one
+/// before it (`previous_at`, when the page does not start the conversation).
+fn new_days(
+    offset: ReaderOffset,
+    previous_at: Option<i64>,
+    messages: &[Message],
+) -> Vec<Option<Date>> {
+    let mut last = previous_at.map(|at| offset.day_of(at));
+    messages
+        .iter()
+        .map(|message| {
+            let day = offset.day_of(message.created_at);
+            (last.replace(day) != Some(day)).then_some(day)
+        })
+        .collect()
+}
+
+/// A heading that starts a day in the log. `app.js` moves and relabels these for the reader's
+/// own time zone, and adds them between live messages; it knows them by `data-local="day"`.
+fn day_heading(lang: Lang, day: Date, today: Date) -> Markup {
+    html! {
+        li.day { h3 { time datetime=(day.to_string()) data-local="day" { (lang.day_heading(day, today)) } } }
     }
 }
 
@@ -570,7 +604,7 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                 p.history-note { (lang.t("conversation-history-note")) " "
                     a href=(paths::conversation(id)) { (lang.t("conversation-back-to-latest")) } }
             }
-            (earlier_link(lang, id, if view.has_earlier { view.messages.first() } else { None }))
+            (earlier_link(lang, id, if view.page.has_earlier { view.page.messages.first() } else { None }))
             ol #earlier .messages {}
             div #log role="log" aria-labelledby="log-label" tabindex="-1" {
                 h2 #log-label .visually-hidden { (lang.t_args("conversation-log-label", &[("title", view.title.to_owned().into())])) }
@@ -578,8 +612,11 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                 @if let Some(unread) = first_unread.filter(|(_, count)| *count >= JUMP_AFTER_UNREAD) {
                     p.jump-unread { a href="#first-unread" { (lang.t_args("conversation-jump-unread", &[("count", unread.1.into())])) } }
                 }
-                ol #messages .messages {
-                    @for message in view.messages {
+                @let days = new_days(view.offset, view.page.previous_at, &view.page.messages);
+                @let today = view.offset.day_of(crate::model::now());
+                ol #messages .messages data-today=(lang.t("day-today")) data-yesterday=(lang.t("day-yesterday")) {
+                    @for (message, day) in view.page.messages.iter().zip(&days) {
+                        @if let Some(day) = day { (day_heading(lang, *day, today)) }
                         @if first_unread.is_some_and(|(id, _)| id == message.id) {
                             li #first-unread .unread-line { h3 { (lang.t("conversation-new-messages")) } }
                         }

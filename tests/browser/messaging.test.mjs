@@ -108,10 +108,55 @@ test("a group of three, with an edit seen live and the log announced politely", 
   await dave.page.getByRole("button", { name: "Save changes" }).click();
   await erin.page.locator("#log li", { hasText: "with cake" }).waitFor({ timeout: 2000 });
   assert.match(await erin.page.locator("#log li", { hasText: "with cake" }).innerText(), /edited/);
-  const timeHidden = await erin.page.locator("#log li time").first().getAttribute("aria-hidden");
+  const timeHidden = await erin.page.locator("#log li.msg time").first().getAttribute("aria-hidden");
   assert.equal(timeHidden, "true", "timestamps are not announced with each message");
 
   for (const p of [carol, dave, erin]) await p.context.close();
+});
+
+test("day headings fall on the reader's own days, put right by the page and then by the server", async () => {
+  // A zone where today is another date than in UTC, whatever the hour of the run.
+  const utcHour = new Date().getUTCHours();
+  const timezoneId = utcHour >= 12 ? "Pacific/Kiritimati" : "Etc/GMT+12";
+  const bob = await person("hal", "Hal");
+  const context = await env.browser.newContext({ timezoneId });
+  const page = await context.newPage();
+  await signUp(page, env.server.base, "ida", "Ida");
+  await page.goto(`${env.server.base}/u/hal`);
+  await page.getByRole("button", { name: "Message Hal" }).click();
+  await page.getByRole("heading", { level: 1, name: "Hal" }).waitFor();
+  const conversation = page.url();
+  await send(page, "Morning, Hal");
+  await page.locator("#messages li", { hasText: "Morning, Hal" }).waitFor({ timeout: 2000 });
+
+  // Without the cookie the server draws UTC days; the page moves them to the reader's.
+  await context.clearCookies({ name: "tz" });
+  await page.goto(conversation);
+  const localToday = await page.evaluate(() => {
+    const d = new Date();
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  });
+  assert.notEqual(localToday, new Date().toISOString().slice(0, 10), "the zone's date differs from UTC's");
+  const headings = page.locator("#messages li.day time");
+  assert.deepEqual(await headings.evaluateAll((els) => els.map((e) => [e.dateTime, e.textContent])), [[localToday, "Today"]]);
+  const offset = await page.evaluate(() => String(-new Date().getTimezoneOffset()));
+  assert.equal((await context.cookies()).find((c) => c.name === "tz")?.value, offset);
+
+  // A live message of the same day joins it without a heading of its own.
+  await bob.page.goto(`${env.server.base}/u/ida`);
+  await bob.page.getByRole("button", { name: "Message Ida" }).click();
+  await send(bob.page, "Evening, Ida");
+  await page.locator("#messages li", { hasText: "Evening, Ida" }).waitFor({ timeout: 2000 });
+  assert.equal(await headings.count(), 1);
+  // Hal's message starts his own block, so his name shows; a heading between would show it too.
+  assert.equal(await page.locator("#messages li.msg", { hasText: "Evening, Ida" }).locator(".author").isVisible(), true);
+
+  // From the cookie, the server now draws the same days itself.
+  const drawn = await (await page.request.get(conversation)).text();
+  assert.match(drawn, new RegExp(`<time datetime="${localToday}" data-local="day">Today</time>`));
+
+  await context.close();
+  await bob.context.close();
 });
 
 test("the page says it is reconnecting when the server goes away", async () => {

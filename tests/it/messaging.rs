@@ -684,3 +684,153 @@ fn opening_a_conversation_marks_where_the_unread_messages_begin() {
     let again = alice.get(&format!("/c/{id}")).body;
     assert!(!again.contains("first-unread"), "read now: no line");
 }
+
+/// The day headings (with their `datetime`) in a page, in order, and the message each stands before.
+fn day_headings(html: &str) -> Vec<(String, String, u64)> {
+    html.match_indices("<li class=\"day\">")
+        .map(|(at, _)| {
+            let rest = &html[at..];
+            let date = rest
+                .split("datetime=\"")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .unwrap()
+                .to_owned();
+            let label = rest
+                .split("data-local=\"day\">")
+                .nth(1)
+                .and_then(|s| s.split('<').next())
+                .unwrap()
+                .to_owned();
+            // What follows the heading: the unread line, or the message itself.
+            let after = &rest[rest.find("</li>").unwrap() + 5..];
+            let after = after
+                .strip_prefix("<li class=\"unread-line\"")
+                .map_or(after, |s| &s[s.find("</li>").unwrap() + 5..]);
+            (date, label, number_after(after, "id=\"m"))
+        })
+        .collect()
+}
+
+#[test]
+fn the_log_is_headed_by_day_in_the_readers_time_zone_and_language() {
+    let mut server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let id = group(&alice, "Days", "bob");
+    let texts = [
+        "long ago",
+        "yesterday noon",
+        "just before midnight",
+        "just after",
+    ];
+    let sent: Vec<u64> = texts.iter().map(|t| send(&bob, id, t)).collect();
+
+    // Written on other days: the server is stopped and the messages moved back in time.
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let midnight = now - now.rem_euclid(86_400);
+    let day = |at: i64| {
+        time::OffsetDateTime::from_unix_timestamp(at)
+            .unwrap()
+            .date()
+            .to_string()
+    };
+    let (today, yesterday) = (day(midnight), day(midnight - 1));
+    let times = [
+        1_767_096_000,
+        midnight - 43_200,
+        midnight - 120,
+        midnight + 60,
+    ]; // 2025-12-30 12:00 UTC first
+    server.terminate();
+    {
+        let key = std::fs::read_to_string(server.data.join("bavard.key")).unwrap();
+        let db = rusqlite::Connection::open(server.data.join("bavard.sqlite3")).unwrap();
+        db.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.trim()))
+            .unwrap();
+        for (message, at) in sent.iter().zip(times) {
+            db.execute(
+                "UPDATE messages SET created_at = ?1 WHERE id = ?2",
+                [at, *message as i64],
+            )
+            .unwrap();
+        }
+        // The group's creation notice, a minute before the first.
+        db.execute(
+            "UPDATE messages SET created_at = ?1 WHERE conversation_id = ?2 AND id < ?3",
+            [times[0] - 60, id as i64, sent[0] as i64],
+        )
+        .unwrap();
+    }
+    let again = Server::start_in(&server.data, &[]);
+    let alice = again.client();
+    assert_eq!(alice.login("alice", PASSWORD).status, 303);
+    let page = alice.get(&format!("/c/{id}")).body;
+    let heading = |date: &str, label: &str, message| (date.to_owned(), label.to_owned(), message);
+    let notice = message_ids(&page)[0];
+    assert!(notice < sent[0]);
+    assert_eq!(
+        day_headings(&page),
+        [
+            heading("2025-12-30", "Tuesday, December 30, 2025", notice),
+            heading(&yesterday, "Yesterday", sent[1]),
+            heading(&today, "Today", sent[3]),
+        ],
+        "one heading where each day begins: {page}"
+    );
+    assert!(
+        page.contains(&format!("<li class=\"msg continued\" id=\"m{}\"", sent[3])),
+        "a minute after bob's last, so grouped with it, but under its own day"
+    );
+
+    let french = alice
+        .get_with(&format!("/c/{id}"), &[("Accept-Language", "fr")])
+        .body;
+    let labels: Vec<String> = day_headings(&french).into_iter().map(|h| h.1).collect();
+    assert_eq!(labels, ["Mardi 30 décembre 2025", "Hier", "Aujourd’hui"]);
+
+    // An hour east of UTC, 23:58 is already the next day.
+    let cookie = format!("{}; tz=60", alice.session_cookie().unwrap());
+    let east = alice
+        .get_with(&format!("/c/{id}"), &[("Cookie", &cookie)])
+        .body;
+    let east: Vec<(String, u64)> = day_headings(&east)
+        .into_iter()
+        .map(|(date, _, message)| (date, message))
+        .collect();
+    assert_eq!(
+        east,
+        [
+            ("2025-12-30".to_owned(), notice),
+            (yesterday, sent[1]),
+            (today, sent[2])
+        ]
+    );
+}
+
+#[test]
+fn earlier_messages_continue_the_day_they_belong_to() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    server.signed_up("bob", "Bob");
+    let id = group(&alice, "Busy", "bob");
+    let sent: Vec<u64> = (0..55)
+        .map(|i| send(&alice, id, &format!("n{i}")))
+        .collect();
+    let page = alice.get(&format!("/c/{id}")).body;
+    assert!(
+        day_headings(&page).is_empty(),
+        "the page starts mid-day: its first message is not the day's first"
+    );
+    let first_shown = message_ids(&page)[0];
+    let earlier = alice
+        .get_with(
+            &format!("/c/{id}/history?before={first_shown}"),
+            &[("HX-Request", "true")],
+        )
+        .body;
+    let headings = day_headings(&earlier);
+    assert_eq!(headings.len(), 1, "{earlier}");
+    assert_eq!(headings[0].1, "Today");
+    assert!(sent.contains(&first_shown));
+}
