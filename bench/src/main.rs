@@ -809,6 +809,41 @@ async fn page_weight(
     Ok(total)
 }
 
+/// Bytes over the wire (gzip) of one live update: the answer that brings a member, parked with
+/// the conversation open, one new message of everyday length (with its list entry moved up).
+async fn live_update_weight(
+    addr: SocketAddr,
+    sender: &Person,
+    reader: &Person,
+    conversation: u64,
+) -> std::io::Result<usize> {
+    let cursor = cursor_of(addr, reader, conversation).await?;
+    let mut poller = Conn::open(addr).await?;
+    let mut sending = Conn::open(addr).await?;
+    let poll_path = format!("/c/{conversation}/poll?after={cursor}");
+    let poll = poller.get(&poll_path, Some(&reader.cookie), true);
+    let send = async {
+        // Parked first, as a reader's poll is when someone writes.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sending
+            .post_form(
+                &format!("/c/{conversation}/messages"),
+                Some(&sender.cookie),
+                "body=Sounds+good+to+me%2C+see+you+all+at+the+station+at+nine+tomorrow+morning%21",
+            )
+            .await
+    };
+    let (answer, sent) = tokio::join!(poll, send);
+    let (answer, sent) = (answer?, sent?);
+    if sent.status != 303 || answer.status != 200 || !answer.text().contains("see you all") {
+        return Err(std::io::Error::other(format!(
+            "the live update did not come: send {}, poll {}",
+            sent.status, answer.status
+        )));
+    }
+    Ok(answer.wire_bytes)
+}
+
 struct Row {
     figure: String,
     measured: String,
@@ -1186,6 +1221,16 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
                 "≤ 60 KB",
                 Some(weight <= 60.0),
             ));
+            if let Some(reader) = members.first() {
+                let update =
+                    live_update_weight(addr, owner, reader, page_group).await? as f64 / 1024.0;
+                rows.push(row(
+                    "one live update (a new message to a member with it open), gzip",
+                    format!("{update:.1} KB"),
+                    "≤ 4 KB",
+                    Some(update <= 4.0),
+                ));
+            }
         }
         rows.push(row(
             "  server RSS at the end",
