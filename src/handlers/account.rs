@@ -10,7 +10,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::forms::{self, Form, MultipartLimits};
 use crate::i18n::Lang;
-use crate::model::{FieldError, attachment, user};
+use crate::model::{FieldError, attachment, conversation, user};
 use crate::paths;
 use crate::state::AppState;
 use crate::views::account::{InstanceUsage, ProfileForm, UsageView, profile_page, usage_page};
@@ -80,16 +80,26 @@ pub async fn save(
         }
     };
     let id = me.user.id;
+    let renamed = (display_name != me.user.display_name).then(|| display_name.clone());
     let change = user::ProfileChange {
         display_name,
         about,
         language,
     };
-    db::run(&state.pool, move |conn| {
-        user::update_profile(conn, id, &change)
+    let name_changed = renamed.is_some();
+    let companions = db::run(&state.pool, move |conn| {
+        user::update_profile(conn, id, &change)?;
+        if name_changed {
+            conversation::companions(conn, id)
+        } else {
+            Ok(Vec::new())
+        }
     })
     .await?;
     state.users.forget(id);
+    if let Some(name) = &renamed {
+        state.hub.renamed(id, name, &companions);
+    }
     auth::remember_language(&me.session, language)?;
     auth::flash(&me.session, "flash-profile-saved");
     Ok(see_other(paths::PROFILE))

@@ -21,11 +21,12 @@ use crate::model::conversation::{self, Kind, Preview, Summary};
 use crate::model::user;
 use crate::model::{ConversationId, EventId, MessageId, UserId};
 use crate::paths;
-use crate::realtime::hub::{Channel, ParkedSlot};
+use crate::realtime::hub::{Channel, Noted, ParkedSlot};
 use crate::realtime::{AnswerKey, Collected, Hub, Published, SharedAnswer, plan};
 use crate::state::AppState;
 use crate::views::conversation::{
-    PollAnswer, conversation_entry, message_item, poll_fragment, poller,
+    PollAnswer, conversation_entry, conversation_entry_in_place, message_item, poll_fragment,
+    poller,
 };
 
 /// A client back after a long absence gets at most this many missed events per answer; its next
@@ -125,14 +126,15 @@ pub async fn conversation(
     let pace = pace(&state, &query);
     let waited = wait(&state, user, after, pace.hold).await?;
     let delay_ms = next_delay(&state, &pace);
-    let key = plan::shareable(&waited.events, &waited.reads, id, user).then_some(AnswerKey {
-        conversation: id,
-        after,
-        next: waited.next,
-        read,
-        lang: me.lang,
-        delay_ms,
-    });
+    let key =
+        plan::shareable(&waited.events, &waited.noted.redraw, id, user).then_some(AnswerKey {
+            conversation: id,
+            after,
+            next: waited.next,
+            read,
+            lang: me.lang,
+            delay_ms,
+        });
     if let Some(shared) = key.as_ref().and_then(|k| state.answers.get(k)) {
         return Ok(unbuffered(shared_response(&req, &shared)));
     }
@@ -225,8 +227,8 @@ fn cursor(query: &PollQuery) -> Result<EventId, AppError> {
 struct Waited {
     events: Vec<Arc<Published>>,
     next: EventId,
-    /// Conversations whose read mark moved in another tab meanwhile.
-    reads: Vec<ConversationId>,
+    /// Read marks moved in another tab, names changed, meanwhile.
+    noted: Noted,
 }
 
 /// Gives the user's channel back to the hub however the poll ends (answered, or abandoned when
@@ -259,7 +261,7 @@ async fn wait(
     let Some(channel) = parked.channel.as_deref() else {
         return Err(AppError::internal("poll channel missing"));
     };
-    let reads_from = channel.read_sequence();
+    let notes_from = channel.note_sequence();
     let mut account_seen = channel.account_changes();
     let deadline = tokio::time::Instant::now() + hold;
     loop {
@@ -277,12 +279,12 @@ async fn wait(
         match state.hub.collect(user, cursor) {
             Collected::Covered { events, next } => {
                 cursor = next;
-                let reads = channel.reads_since(reads_from);
-                if !events.is_empty() || !reads.is_empty() {
+                let noted = channel.noted_since(notes_from);
+                if !events.is_empty() || !noted.is_empty() {
                     return Ok(Waited {
                         events,
                         next,
-                        reads,
+                        noted,
                     });
                 }
             }
@@ -295,7 +297,7 @@ async fn wait(
                 return Ok(Waited {
                     events,
                     next,
-                    reads: Vec::new(),
+                    noted: Noted::default(),
                 });
             }
             Collected::Future => {
@@ -312,7 +314,7 @@ async fn wait(
             return Ok(Waited {
                 events: Vec::new(),
                 next: cursor,
-                reads: Vec::new(),
+                noted: Noted::default(),
             });
         }
     }
@@ -356,7 +358,7 @@ async fn answer(
     delay_ms: u64,
 ) -> Result<Answer, AppError> {
     let (lang, user) = (me.lang, me.user.id);
-    let plan = plan::plan(&waited.events, &waited.reads, user, open, read);
+    let plan = plan::plan(&waited.events, &waited.noted.redraw, user, open, read);
     if plan.leave_open {
         return Ok(Answer::Redirect(paths::HOME));
     }
@@ -401,8 +403,16 @@ async fn answer(
     let redrawn_entries: Vec<Markup> = plan
         .redrawn
         .iter()
-        .filter_map(entry)
-        .map(|(_, m)| m)
+        .filter_map(|id| summaries.get(id))
+        .map(|s| conversation_entry_in_place(lang, s, open))
+        .collect();
+    // A new name shows wherever the open page names that person.
+    let renamed: Vec<(UserId, &str)> = waited
+        .noted
+        .renamed
+        .iter()
+        .filter(|r| open.is_some_and(|open| r.shared.contains(&open)))
+        .map(|r| (r.user, r.name.as_str()))
         .collect();
     let next = poller(&paths::poll(open, waited.next, plan.newest_read), delay_ms);
     Ok(Answer::Fragment(
@@ -412,6 +422,7 @@ async fn answer(
             moved_to_top: &moved_entries,
             redrawn: &redrawn_entries,
             removed: &plan.removed,
+            renamed: &renamed,
             next_poller: next,
         })
         .into_string(),

@@ -160,6 +160,21 @@ pub fn find_for_member(
         .optional()?)
 }
 
+/// Everyone who shares a conversation with `user`, with the conversations they share: who must
+/// see it when `user` changes their name.
+pub fn companions(
+    conn: &Connection,
+    user: UserId,
+) -> Result<Vec<(UserId, ConversationId)>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT other.user_id, other.conversation_id
+         FROM memberships mine JOIN memberships other ON other.conversation_id = mine.conversation_id
+         WHERE mine.user_id = ?1 AND other.user_id != ?1",
+    )?;
+    let rows = stmt.query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub fn members(conn: &Connection, id: ConversationId) -> Result<Vec<Member>, AppError> {
     let mut stmt = conn.prepare_cached(
         "SELECT u.id, u.username, u.display_name, u.avatar

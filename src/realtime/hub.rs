@@ -107,15 +107,46 @@ pub enum Collected {
     Future,
 }
 
-/// A user's line: their parked polls wait on `notify`; `reads` lists conversations whose read
-/// mark moved (in another tab), numbered so a poll takes only those after it started.
+/// A user's line: their parked polls wait on `notify`; `notes` says what changed for them
+/// outside the conversations' events, numbered so a poll takes only what came after it started.
 #[derive(Default)]
 pub struct Channel {
     pub notify: Notify,
-    reads: Mutex<(u64, Vec<(u64, ConversationId)>)>,
+    notes: Mutex<Notes>,
     /// Counts changes to the account (`Hub::account_changed`): a parked poll that sees it move
     /// looks at the account again, so that a disabled one stops at once.
     account_changes: AtomicU64,
+}
+
+#[derive(Default)]
+struct Notes {
+    sequence: u64,
+    /// Conversations whose read mark moved (in another tab).
+    reads: Vec<(u64, ConversationId)>,
+    /// People sharing a conversation with this user who took another name.
+    names: Vec<(u64, Renamed)>,
+}
+
+/// Someone's new display name, and the conversations the reader shares with them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Renamed {
+    pub user: UserId,
+    pub name: String,
+    pub shared: Vec<ConversationId>,
+}
+
+/// What changed for a poll's reader since it started, besides events.
+#[derive(Debug, Default)]
+pub struct Noted {
+    /// List entries to redraw: read marks moved, or someone in them renamed.
+    pub redraw: Vec<ConversationId>,
+    pub renamed: Vec<Renamed>,
+}
+
+impl Noted {
+    pub fn is_empty(&self) -> bool {
+        self.redraw.is_empty() && self.renamed.is_empty()
+    }
 }
 
 impl Channel {
@@ -123,26 +154,44 @@ impl Channel {
         self.account_changes.load(Ordering::Acquire)
     }
 
-    pub fn read_sequence(&self) -> u64 {
-        lock(&self.reads).0
+    pub fn note_sequence(&self) -> u64 {
+        lock(&self.notes).sequence
     }
 
-    pub fn reads_since(&self, sequence: u64) -> Vec<ConversationId> {
-        let reads = lock(&self.reads);
-        reads
-            .1
+    pub fn noted_since(&self, sequence: u64) -> Noted {
+        let notes = lock(&self.notes);
+        let renamed: Vec<Renamed> = notes
+            .names
+            .iter()
+            .filter(|(n, _)| *n > sequence)
+            .map(|(_, r)| r.clone())
+            .collect();
+        let mut redraw: Vec<ConversationId> = notes
+            .reads
             .iter()
             .filter(|(n, _)| *n > sequence)
             .map(|(_, c)| *c)
-            .collect()
+            .chain(renamed.iter().flat_map(|r| r.shared.iter().copied()))
+            .collect();
+        redraw.sort_unstable();
+        redraw.dedup();
+        Noted { redraw, renamed }
     }
 
     fn record_read(&self, conversation: ConversationId) {
-        let mut reads = lock(&self.reads);
-        reads.0 += 1;
-        let sequence = reads.0;
-        reads.1.retain(|(_, c)| *c != conversation);
-        reads.1.push((sequence, conversation));
+        let mut notes = lock(&self.notes);
+        notes.sequence += 1;
+        let sequence = notes.sequence;
+        notes.reads.retain(|(_, c)| *c != conversation);
+        notes.reads.push((sequence, conversation));
+    }
+
+    fn record_rename(&self, renamed: Renamed) {
+        let mut notes = lock(&self.notes);
+        notes.sequence += 1;
+        let sequence = notes.sequence;
+        notes.names.retain(|(_, r)| r.user != renamed.user);
+        notes.names.push((sequence, renamed));
     }
 }
 
@@ -384,6 +433,33 @@ impl Hub {
         Ok(())
     }
 
+    /// `user` took another name: the cached members of their conversations are dropped, and
+    /// everyone sharing one with them (`companions`, from `conversation::companions`) redraws
+    /// those list entries and the name on an open page of one of them.
+    pub fn renamed(&self, user: UserId, name: &str, companions: &[(UserId, ConversationId)]) {
+        {
+            let mut infos = lock(&self.infos);
+            for (_, conversation) in companions {
+                infos.remove(conversation);
+            }
+        }
+        let mut shared: HashMap<UserId, Vec<ConversationId>> = HashMap::new();
+        for (other, conversation) in companions {
+            shared.entry(*other).or_default().push(*conversation);
+        }
+        let channels = lock(&self.channels);
+        for (other, conversations) in shared {
+            if let Some(channel) = channels.get(&other) {
+                channel.record_rename(Renamed {
+                    user,
+                    name: name.to_owned(),
+                    shared: conversations,
+                });
+                channel.notify.notify_waiters();
+            }
+        }
+    }
+
     /// The user's read mark in `conversation` moved: their other tabs redraw its badge.
     pub fn read_moved(&self, user: UserId, conversation: ConversationId) {
         if let Some(channel) = lock(&self.channels).get(&user) {
@@ -452,4 +528,33 @@ fn load(conn: &Connection, infos: &Infos, event: Event) -> Result<Option<Publish
         audience.insert(at, author.id);
     }
     Ok(Some(Published::new(event, message, conversation, audience)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_poll_takes_the_notes_written_after_it_started_each_entry_once() {
+        let (team, other) = (ConversationId(10), ConversationId(11));
+        let channel = Channel::default();
+        channel.record_read(other);
+        let started = channel.note_sequence();
+        assert!(channel.noted_since(started).is_empty());
+        channel.record_read(team);
+        let renamed = |name: &str| Renamed {
+            user: UserId(2),
+            name: name.to_owned(),
+            shared: vec![team, other],
+        };
+        channel.record_rename(renamed("Bobby"));
+        channel.record_rename(renamed("Robert"));
+        let noted = channel.noted_since(started);
+        assert_eq!(
+            noted.redraw,
+            [team, other],
+            "the read and both shared entries, once"
+        );
+        assert_eq!(noted.renamed, [renamed("Robert")], "only the latest name");
+    }
 }

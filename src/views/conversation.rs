@@ -15,7 +15,7 @@ use crate::model::attachment::{Attachment, FileKind};
 use crate::model::conversation::{Conversation, Kind, Member, Summary, UNREAD_COUNTED};
 use crate::model::message::{BODY_MAX, Message, MessageKind, Page};
 use crate::model::user::User;
-use crate::model::{ConversationId, FieldError, MessageId};
+use crate::model::{ConversationId, FieldError, MessageId, UserId};
 use crate::paths;
 use crate::recent::Recent;
 
@@ -139,7 +139,7 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
                 div.msg-head {
                     @if let Some(author) = &message.author {
                         (avatar_for(author.id.0, &author.display_name, author.avatar.as_deref(), AvatarSize::Small))
-                        span.author { (author.display_name) }
+                        span class={ "author " (name_class(author.id)) } { (author.display_name) }
                     }
                     (timestamp(lang, message.created_at, &time_id))
                 }
@@ -266,10 +266,26 @@ fn timestamp(lang: Lang, at: i64, id: &str) -> Markup {
 }
 
 pub fn conversation_entry(lang: Lang, summary: &Summary, open: Option<ConversationId>) -> Markup {
+    entry(lang, summary, open, false)
+}
+
+/// A list entry for a poll answer, replacing the one of the same id where it stands. The
+/// instruction must sit on the entry itself: htmx replaces a target by its id with the very
+/// element that carries it, so a wrapper would have nothing to find or would take its place.
+pub fn conversation_entry_in_place(
+    lang: Lang,
+    summary: &Summary,
+    open: Option<ConversationId>,
+) -> Markup {
+    entry(lang, summary, open, true)
+}
+
+fn entry(lang: Lang, summary: &Summary, open: Option<ConversationId>, in_place: bool) -> Markup {
     let current = (open == Some(summary.id)).then_some("page");
     let seed = summary.avatar_of.map_or(summary.id.0, |u| u.0);
     html! {
-        li id={ "conv-" (summary.id) } .conv data-filter=(summary.filter_text) {
+        li id={ "conv-" (summary.id) } .conv data-filter=(summary.filter_text)
+            hx-swap-oob=[in_place.then_some("true")] {
             a href=(paths::conversation(summary.id)) aria-current=[current] {
                 (avatar_for(seed, &summary.title, summary.picture.as_deref(), AvatarSize::Small))
                 span.conv-main {
@@ -364,7 +380,14 @@ pub struct PollAnswer<'a> {
     pub moved_to_top: &'a [(ConversationId, Markup)],
     pub redrawn: &'a [Markup],
     pub removed: &'a [ConversationId],
+    /// People of the open conversation who took another name.
+    pub renamed: &'a [(UserId, &'a str)],
     pub next_poller: Markup,
+}
+
+/// Marks each place a page names someone, so that a poll answer can rename them all at once.
+fn name_class(user: UserId) -> String {
+    format!("name-u{user}")
 }
 
 pub fn poll_fragment(answer: &PollAnswer<'_>) -> Markup {
@@ -379,9 +402,10 @@ pub fn poll_fragment(answer: &PollAnswer<'_>) -> Markup {
         @for id in answer.removed {
             li id={ "conv-" (id) } hx-swap-oob="delete" {}
         }
-        @for entry in answer.redrawn {
-            div hx-swap-oob="outerHTML" { (entry) }
+        @for (user, name) in answer.renamed {
+            span hx-swap-oob={ "innerHTML:." (name_class(*user)) } { (name) }
         }
+        @for entry in answer.redrawn { (entry) }
         @if !answer.moved_to_top.is_empty() {
             // Each moved entry is removed where it was, then put first (the most recent first).
             @for (id, _) in answer.moved_to_top {
@@ -573,7 +597,7 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                     @for member in view.members {
                         li { a.person href=(paths::profile_of(&member.username)) {
                             (avatar_for(member.id.0, &member.display_name, member.avatar.as_deref(), AvatarSize::Small))
-                            span.person-name { (member.display_name) }
+                            span class={ "person-name " (name_class(member.id)) } { (member.display_name) }
                             " " span.person-handle { "@" (member.username) }
                         } }
                     }

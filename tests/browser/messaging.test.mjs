@@ -159,6 +159,28 @@ test("day headings fall on the reader's own days, put right by the page and then
   await bob.context.close();
 });
 
+test("a new display name shows on the others' open page without reloading", async () => {
+  const jo = await person("josie", "Jo");
+  const kim = await person("kimmy", "Kim");
+  await kim.page.goto(`${env.server.base}/u/josie`);
+  await kim.page.getByRole("button", { name: "Message Jo" }).click();
+  await kim.page.getByRole("heading", { level: 1, name: "Jo" }).waitFor();
+  await send(kim.page, "Hello Jo");
+  await jo.page.getByRole("link", { name: /Kim/ }).first().click();
+  await jo.page.locator("#messages li", { hasText: "Hello Jo" }).waitFor();
+  await send(jo.page, "Hi Kim");
+  await kim.page.locator("#messages li", { hasText: "Hi Kim" }).waitFor({ timeout: 2000 });
+
+  await jo.page.goto(`${env.server.base}/profile`);
+  await jo.page.getByLabel("Display name").fill("Jo March");
+  await jo.page.getByRole("button", { name: "Save profile" }).click();
+  await jo.page.waitForURL(`${env.server.base}/profile`);
+  const author = kim.page.locator("#messages li", { hasText: "Hi Kim" }).locator(".author");
+  await author.filter({ hasText: "Jo March" }).waitFor({ timeout: 2000 });
+  await kim.page.locator("#conversation-list", { hasText: "Jo March" }).waitFor({ timeout: 2000 });
+  for (const p of [jo, kim]) await p.context.close();
+});
+
 test("the page says it is reconnecting when the server goes away", async () => {
   const own = await startServer(["--poll-hold", "20"]);
   const context = await env.browser.newContext();

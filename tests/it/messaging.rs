@@ -834,3 +834,52 @@ fn earlier_messages_continue_the_day_they_belong_to() {
     assert_eq!(headings[0].1, "Today");
     assert!(sent.contains(&first_shown));
 }
+
+#[test]
+fn a_new_display_name_reaches_open_pages_at_their_next_poll() {
+    // Short holds: Carol's poll, which nothing wakes, ends soon.
+    let server = Server::start_with(&["--poll-hold", "3"]);
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let carol = server.signed_up("carol", "Carol");
+    let id = group(&alice, "Renames", "bob");
+    send(&alice, id, "hello from alice");
+    let page = bob.get(&format!("/c/{id}")).body;
+    let alice_id = number_after(&page, "data-author=\"");
+    assert!(page.contains(&format!("class=\"author name-u{alice_id}\">Alice<")));
+    let cursor = cursor_in(&page);
+    let carol_cursor = cursor_in(&carol.get("/").body);
+    let bob_waits = std::thread::spawn(move || poll(&bob, id, cursor));
+    let carol_waits = std::thread::spawn(move || carol.get(&format!("/poll?after={carol_cursor}")));
+    std::thread::sleep(Duration::from_millis(300));
+    let saved = alice.post_form(
+        "/profile",
+        &[
+            ("display_name", "Alice Liddell"),
+            ("about", ""),
+            ("language", ""),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    let answer = bob_waits.join().unwrap();
+    assert_eq!(answer.status, 200);
+    assert!(
+        answer.body.contains(&format!(
+            "<span hx-swap-oob=\"innerHTML:.name-u{alice_id}\">Alice Liddell</span>"
+        )),
+        "every place the page names her: {}",
+        answer.body
+    );
+    let entry = &answer.body[answer
+        .body
+        .find(&format!("id=\"conv-{id}\""))
+        .expect("the entry redrawn")..];
+    assert!(
+        entry.contains("Alice Liddell"),
+        "its preview names her anew: {entry}"
+    );
+    // Carol shares no conversation with her: her poll waits on, and learns nothing.
+    let carols = carol_waits.join().unwrap();
+    assert!(!carols.body.contains("Liddell"), "{}", carols.body);
+}
