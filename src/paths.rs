@@ -145,11 +145,17 @@ pub fn leave(id: ConversationId) -> String {
 
 /// The next poll after `cursor`: the open conversation's (with the newest message the page
 /// shows, for its read mark), or the list-only poll of every other page.
-pub fn poll(open: Option<ConversationId>, cursor: EventId, read: Option<MessageId>) -> String {
+/// `names`: the number of the latest rename the page has seen (`Hub::rename_number`).
+pub fn poll(
+    open: Option<ConversationId>,
+    cursor: EventId,
+    read: Option<MessageId>,
+    names: u64,
+) -> String {
     match (open, read) {
-        (Some(c), Some(read)) => format!("/c/{c}/poll?after={cursor}&read={read}"),
-        (Some(c), None) => format!("/c/{c}/poll?after={cursor}"),
-        (None, _) => format!("/poll?after={cursor}"),
+        (Some(c), Some(read)) => format!("/c/{c}/poll?after={cursor}&read={read}&names={names}"),
+        (Some(c), None) => format!("/c/{c}/poll?after={cursor}&names={names}"),
+        (None, _) => format!("/poll?after={cursor}&names={names}"),
     }
 }
 

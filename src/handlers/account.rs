@@ -98,7 +98,7 @@ pub async fn save(
     .await?;
     state.users.forget(id);
     if let Some(name) = &renamed {
-        state.hub.renamed(id, name, &companions);
+        state.hub.renamed(id, name, companions);
     }
     auth::remember_language(&me.session, language)?;
     auth::flash(&me.session, "flash-profile-saved");

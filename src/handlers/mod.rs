@@ -78,7 +78,12 @@ pub fn shell<'a>(
     open: Option<(ConversationId, MessageId)>,
     filter: &'a str,
 ) -> Shell<'a> {
-    let url = paths::poll(open.map(|(c, _)| c), frame.cursor, open.map(|(_, m)| m));
+    let url = paths::poll(
+        open.map(|(c, _)| c),
+        frame.cursor,
+        open.map(|(_, m)| m),
+        state.hub.rename_number(),
+    );
     Shell {
         lang: me.lang,
         me: &me.user,

@@ -21,7 +21,7 @@ use crate::model::conversation::{self, Kind, Preview, Summary};
 use crate::model::user;
 use crate::model::{ConversationId, EventId, MessageId, UserId};
 use crate::paths;
-use crate::realtime::hub::{Channel, Noted, ParkedSlot};
+use crate::realtime::hub::{Channel, ParkedSlot, Renamed};
 use crate::realtime::{AnswerKey, Collected, Hub, Published, SharedAnswer, plan};
 use crate::state::AppState;
 use crate::views::conversation::{
@@ -43,6 +43,8 @@ pub struct PollQuery {
     /// 0 asks for an answer at once: app.js falls back to short polling when the host refuses
     /// held requests (503, or 508 from CloudLinux's entry-process limit).
     wait: Option<u8>,
+    /// The latest rename the page has seen (`Hub::rename_number`); none: the latest there is.
+    names: Option<u64>,
 }
 
 /// How long this poll may wait, and how long the page should pause before the next one.
@@ -124,17 +126,18 @@ pub async fn conversation(
     let after = cursor(&query)?;
     let read = query.read.map(MessageId);
     let pace = pace(&state, &query);
-    let waited = wait(&state, user, after, pace.hold).await?;
+    let names = query.names.unwrap_or_else(|| state.hub.rename_number());
+    let waited = wait(&state, user, after, names, pace.hold).await?;
     let delay_ms = next_delay(&state, &pace);
-    let key =
-        plan::shareable(&waited.events, &waited.noted.redraw, id, user).then_some(AnswerKey {
-            conversation: id,
-            after,
-            next: waited.next,
-            read,
-            lang: me.lang,
-            delay_ms,
-        });
+    let key = plan::shareable(&waited.events, &waited.redraw, id, user).then_some(AnswerKey {
+        conversation: id,
+        after,
+        next: waited.next,
+        read,
+        names: waited.names,
+        lang: me.lang,
+        delay_ms,
+    });
     if let Some(shared) = key.as_ref().and_then(|k| state.answers.get(k)) {
         return Ok(unbuffered(shared_response(&req, &shared)));
     }
@@ -208,7 +211,8 @@ pub async fn everywhere(
 ) -> Result<HttpResponse, AppError> {
     let after = cursor(&query)?;
     let pace = pace(&state, &query);
-    let waited = wait(&state, me.user.id, after, pace.hold).await?;
+    let names = query.names.unwrap_or_else(|| state.hub.rename_number());
+    let waited = wait(&state, me.user.id, after, names, pace.hold).await?;
     let delay_ms = next_delay(&state, &pace);
     Ok(unbuffered(
         answer(&me, &state, None, None, waited, delay_ms)
@@ -227,8 +231,11 @@ fn cursor(query: &PollQuery) -> Result<EventId, AppError> {
 struct Waited {
     events: Vec<Arc<Published>>,
     next: EventId,
-    /// Read marks moved in another tab, names changed, meanwhile.
-    noted: Noted,
+    /// List entries to redraw: read marks moved in another tab, or someone in them renamed.
+    redraw: Vec<ConversationId>,
+    renamed: Vec<Renamed>,
+    /// The latest rename now seen, for the next poll.
+    names: u64,
 }
 
 /// Gives the user's channel back to the hub however the poll ends (answered, or abandoned when
@@ -251,6 +258,7 @@ async fn wait(
     state: &AppState,
     user: UserId,
     mut cursor: EventId,
+    names: u64,
     hold: Duration,
 ) -> Result<Waited, AppError> {
     let parked = Parked {
@@ -261,7 +269,7 @@ async fn wait(
     let Some(channel) = parked.channel.as_deref() else {
         return Err(AppError::internal("poll channel missing"));
     };
-    let notes_from = channel.note_sequence();
+    let reads_from = channel.read_sequence();
     let mut account_seen = channel.account_changes();
     let deadline = tokio::time::Instant::now() + hold;
     loop {
@@ -279,12 +287,18 @@ async fn wait(
         match state.hub.collect(user, cursor) {
             Collected::Covered { events, next } => {
                 cursor = next;
-                let noted = channel.noted_since(notes_from);
-                if !events.is_empty() || !noted.is_empty() {
+                let (renamed, names_now) = state.hub.renamed_since(user, names);
+                let mut redraw = channel.reads_since(reads_from);
+                redraw.extend(renamed.iter().flat_map(|r| r.shared.iter().copied()));
+                redraw.sort_unstable();
+                redraw.dedup();
+                if !events.is_empty() || !redraw.is_empty() {
                     return Ok(Waited {
                         events,
                         next,
-                        noted,
+                        redraw,
+                        renamed,
+                        names: names_now,
                     });
                 }
             }
@@ -297,7 +311,9 @@ async fn wait(
                 return Ok(Waited {
                     events,
                     next,
-                    noted: Noted::default(),
+                    redraw: Vec::new(),
+                    renamed: Vec::new(),
+                    names,
                 });
             }
             Collected::Future => {
@@ -314,7 +330,9 @@ async fn wait(
             return Ok(Waited {
                 events: Vec::new(),
                 next: cursor,
-                noted: Noted::default(),
+                redraw: Vec::new(),
+                renamed: Vec::new(),
+                names,
             });
         }
     }
@@ -358,7 +376,7 @@ async fn answer(
     delay_ms: u64,
 ) -> Result<Answer, AppError> {
     let (lang, user) = (me.lang, me.user.id);
-    let plan = plan::plan(&waited.events, &waited.noted.redraw, user, open, read);
+    let plan = plan::plan(&waited.events, &waited.redraw, user, open, read);
     if plan.leave_open {
         return Ok(Answer::Redirect(paths::HOME));
     }
@@ -408,13 +426,15 @@ async fn answer(
         .collect();
     // A new name shows wherever the open page names that person.
     let renamed: Vec<(UserId, &str)> = waited
-        .noted
         .renamed
         .iter()
         .filter(|r| open.is_some_and(|open| r.shared.contains(&open)))
         .map(|r| (r.user, r.name.as_str()))
         .collect();
-    let next = poller(&paths::poll(open, waited.next, plan.newest_read), delay_ms);
+    let next = poller(
+        &paths::poll(open, waited.next, plan.newest_read, waited.names),
+        delay_ms,
+    );
     Ok(Answer::Fragment(
         poll_fragment(&PollAnswer {
             appended: &appended,

@@ -59,6 +59,8 @@ pub struct AnswerKey {
     pub after: EventId,
     pub next: EventId,
     pub read: Option<MessageId>,
+    /// The latest rename seen, which the next poll's URL carries.
+    pub names: u64,
     pub lang: Lang,
     pub delay_ms: u64,
 }

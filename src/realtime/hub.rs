@@ -107,46 +107,15 @@ pub enum Collected {
     Future,
 }
 
-/// A user's line: their parked polls wait on `notify`; `notes` says what changed for them
-/// outside the conversations' events, numbered so a poll takes only what came after it started.
+/// A user's line: their parked polls wait on `notify`; `reads` lists conversations whose read
+/// mark moved (in another tab), numbered so a poll takes only those after it started.
 #[derive(Default)]
 pub struct Channel {
     pub notify: Notify,
-    notes: Mutex<Notes>,
+    reads: Mutex<(u64, Vec<(u64, ConversationId)>)>,
     /// Counts changes to the account (`Hub::account_changed`): a parked poll that sees it move
     /// looks at the account again, so that a disabled one stops at once.
     account_changes: AtomicU64,
-}
-
-#[derive(Default)]
-struct Notes {
-    sequence: u64,
-    /// Conversations whose read mark moved (in another tab).
-    reads: Vec<(u64, ConversationId)>,
-    /// People sharing a conversation with this user who took another name.
-    names: Vec<(u64, Renamed)>,
-}
-
-/// Someone's new display name, and the conversations the reader shares with them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Renamed {
-    pub user: UserId,
-    pub name: String,
-    pub shared: Vec<ConversationId>,
-}
-
-/// What changed for a poll's reader since it started, besides events.
-#[derive(Debug, Default)]
-pub struct Noted {
-    /// List entries to redraw: read marks moved, or someone in them renamed.
-    pub redraw: Vec<ConversationId>,
-    pub renamed: Vec<Renamed>,
-}
-
-impl Noted {
-    pub fn is_empty(&self) -> bool {
-        self.redraw.is_empty() && self.renamed.is_empty()
-    }
 }
 
 impl Channel {
@@ -154,46 +123,55 @@ impl Channel {
         self.account_changes.load(Ordering::Acquire)
     }
 
-    pub fn note_sequence(&self) -> u64 {
-        lock(&self.notes).sequence
+    pub fn read_sequence(&self) -> u64 {
+        lock(&self.reads).0
     }
 
-    pub fn noted_since(&self, sequence: u64) -> Noted {
-        let notes = lock(&self.notes);
-        let renamed: Vec<Renamed> = notes
-            .names
-            .iter()
-            .filter(|(n, _)| *n > sequence)
-            .map(|(_, r)| r.clone())
-            .collect();
-        let mut redraw: Vec<ConversationId> = notes
-            .reads
+    pub fn reads_since(&self, sequence: u64) -> Vec<ConversationId> {
+        let reads = lock(&self.reads);
+        reads
+            .1
             .iter()
             .filter(|(n, _)| *n > sequence)
             .map(|(_, c)| *c)
-            .chain(renamed.iter().flat_map(|r| r.shared.iter().copied()))
-            .collect();
-        redraw.sort_unstable();
-        redraw.dedup();
-        Noted { redraw, renamed }
+            .collect()
     }
 
     fn record_read(&self, conversation: ConversationId) {
-        let mut notes = lock(&self.notes);
-        notes.sequence += 1;
-        let sequence = notes.sequence;
-        notes.reads.retain(|(_, c)| *c != conversation);
-        notes.reads.push((sequence, conversation));
-    }
-
-    fn record_rename(&self, renamed: Renamed) {
-        let mut notes = lock(&self.notes);
-        notes.sequence += 1;
-        let sequence = notes.sequence;
-        notes.names.retain(|(_, r)| r.user != renamed.user);
-        notes.names.push((sequence, renamed));
+        let mut reads = lock(&self.reads);
+        reads.0 += 1;
+        let sequence = reads.0;
+        reads.1.retain(|(_, c)| *c != conversation);
+        reads.1.push((sequence, conversation));
     }
 }
+
+/// Someone's new display name, and the conversations a reader shares with them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Renamed {
+    pub user: UserId,
+    pub name: String,
+    pub shared: Vec<ConversationId>,
+}
+
+/// The latest renames, numbered. A page's poll carries the number it has seen (`names=`), as
+/// it carries its cursor, so that a rename made while none of its polls was parked (between
+/// an answer and the next poll) still reaches it. Only the latest are kept: a page that missed
+/// more than that shows the old names until it is reloaded.
+#[derive(Default)]
+struct Renames {
+    last: u64,
+    kept: VecDeque<(u64, Arc<Rename>)>,
+}
+
+struct Rename {
+    user: UserId,
+    name: String,
+    /// Everyone who shares a conversation with `user`, with that conversation.
+    companions: Vec<(UserId, ConversationId)>,
+}
+
+const RENAMES_KEPT: usize = 100;
 
 struct History {
     events: VecDeque<Arc<Published>>,
@@ -210,6 +188,7 @@ pub struct Hub {
     /// Members and titles of conversations with recent events, kept until they change.
     infos: Mutex<HashMap<ConversationId, Arc<ConversationInfo>>>,
     channels: Mutex<HashMap<UserId, Arc<Channel>>>,
+    renames: Mutex<Renames>,
     /// Read marks waiting to be written in one batch: (conversation, user) → message.
     pending_reads: Mutex<HashMap<(ConversationId, UserId), MessageId>>,
     /// Polls waiting right now (for `--max-held-polls`).
@@ -239,6 +218,7 @@ impl Hub {
             catching_up: Mutex::new(()),
             infos: Mutex::new(HashMap::new()),
             channels: Mutex::new(HashMap::new()),
+            renames: Mutex::new(Renames::default()),
             pending_reads: Mutex::new(HashMap::new()),
             parked: AtomicUsize::new(0),
             closing: AtomicBool::new(false),
@@ -433,31 +413,74 @@ impl Hub {
         Ok(())
     }
 
-    /// `user` took another name: the cached members of their conversations are dropped, and
-    /// everyone sharing one with them (`companions`, from `conversation::companions`) redraws
-    /// those list entries and the name on an open page of one of them.
-    pub fn renamed(&self, user: UserId, name: &str, companions: &[(UserId, ConversationId)]) {
+    /// `user` took another name: the cached members of their conversations are dropped, the
+    /// rename is numbered, and everyone sharing a conversation with them (`companions`, from
+    /// `conversation::companions`) who is waiting is woken to take it.
+    pub fn renamed(&self, user: UserId, name: &str, companions: Vec<(UserId, ConversationId)>) {
         {
             let mut infos = lock(&self.infos);
-            for (_, conversation) in companions {
+            for (_, conversation) in &companions {
                 infos.remove(conversation);
             }
         }
-        let mut shared: HashMap<UserId, Vec<ConversationId>> = HashMap::new();
-        for (other, conversation) in companions {
-            shared.entry(*other).or_default().push(*conversation);
-        }
-        let channels = lock(&self.channels);
-        for (other, conversations) in shared {
-            if let Some(channel) = channels.get(&other) {
-                channel.record_rename(Renamed {
+        let mut to_wake: Vec<UserId> = companions.iter().map(|(u, _)| *u).collect();
+        to_wake.sort_unstable();
+        to_wake.dedup();
+        {
+            let mut renames = lock(&self.renames);
+            renames.last += 1;
+            let number = renames.last;
+            renames.kept.push_back((
+                number,
+                Arc::new(Rename {
                     user,
                     name: name.to_owned(),
-                    shared: conversations,
-                });
+                    companions,
+                }),
+            ));
+            if renames.kept.len() > RENAMES_KEPT {
+                renames.kept.pop_front();
+            }
+        }
+        let channels = lock(&self.channels);
+        for other in to_wake {
+            if let Some(channel) = channels.get(&other) {
                 channel.notify.notify_waiters();
             }
         }
+    }
+
+    /// The number of the latest rename, for a page's first poll.
+    pub fn rename_number(&self) -> u64 {
+        lock(&self.renames).last
+    }
+
+    /// The renames after `seen` that `reader` must see (the latest name of each person), and
+    /// the number they now have seen. A number from before a restart counts as the latest.
+    pub fn renamed_since(&self, reader: UserId, seen: u64) -> (Vec<Renamed>, u64) {
+        let renames = lock(&self.renames);
+        if seen >= renames.last {
+            return (Vec::new(), renames.last);
+        }
+        let mut found: Vec<Renamed> = Vec::new();
+        for (_, rename) in renames.kept.iter().filter(|(n, _)| *n > seen) {
+            let shared: Vec<ConversationId> = rename
+                .companions
+                .iter()
+                .filter(|(u, _)| *u == reader)
+                .map(|(_, c)| *c)
+                .collect();
+            if shared.is_empty() {
+                continue;
+            }
+            found.retain(|r| r.user != rename.user);
+            found.push(Renamed {
+                user: rename.user,
+                name: rename.name.clone(),
+                shared,
+            });
+        }
+        (found, renames.last)
     }
 
     /// The user's read mark in `conversation` moved: their other tabs redraw its badge.
@@ -535,26 +558,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_poll_takes_the_notes_written_after_it_started_each_entry_once() {
+    fn a_poll_takes_the_renames_after_the_number_it_has_seen_and_only_its_own() {
         let (team, other) = (ConversationId(10), ConversationId(11));
-        let channel = Channel::default();
-        channel.record_read(other);
-        let started = channel.note_sequence();
-        assert!(channel.noted_since(started).is_empty());
-        channel.record_read(team);
-        let renamed = |name: &str| Renamed {
-            user: UserId(2),
-            name: name.to_owned(),
+        let (ann, bob, cy) = (UserId(1), UserId(2), UserId(3));
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut conn).unwrap();
+        let hub = Hub::new(&conn).unwrap();
+        let seen = hub.rename_number();
+        hub.renamed(bob, "Bobby", vec![(ann, team), (ann, other), (cy, team)]);
+        hub.renamed(bob, "Robert", vec![(ann, team), (ann, other), (cy, team)]);
+        let (renamed, now) = hub.renamed_since(ann, seen);
+        let robert = Renamed {
+            user: bob,
+            name: "Robert".into(),
             shared: vec![team, other],
         };
-        channel.record_rename(renamed("Bobby"));
-        channel.record_rename(renamed("Robert"));
-        let noted = channel.noted_since(started);
         assert_eq!(
-            noted.redraw,
-            [team, other],
-            "the read and both shared entries, once"
+            renamed,
+            [robert],
+            "only the latest name, with what they share"
         );
-        assert_eq!(noted.renamed, [renamed("Robert")], "only the latest name");
+        assert!(hub.renamed_since(ann, now).0.is_empty(), "taken once");
+        assert!(
+            hub.renamed_since(UserId(4), seen).0.is_empty(),
+            "not a companion"
+        );
+        assert!(
+            hub.renamed_since(ann, now + 50).0.is_empty(),
+            "a number from before a restart"
+        );
     }
 }

@@ -101,3 +101,55 @@ for (const lang of ["en", "fr"]) {
     await visitor.close();
   });
 }
+
+// WCAG 1.4.10: at 320 CSS px wide (a small phone, or 400 % zoom) and at 200 % zoom of a
+// 1280 × 720 window, no page scrolls sideways, however long a word someone sends.
+test("every page reflows at 320 px and at 200 % zoom without scrolling sideways", async () => {
+  const base = env.server.base;
+  const widths = [{ width: 320, height: 640 }, { width: 640, height: 360 }];
+  const setup = await env.browser.newContext();
+  const author = await setup.newPage();
+  await signUp(author, base, "reflowa", "Reflow Author with a rather long display name");
+  const other = await env.browser.newContext();
+  await signUp(await other.newPage(), base, "reflowb", "Reflow B");
+  await author.goto(`${base}/c/new`);
+  await author.locator("input[name=title]").fill("A group whose title is long enough to wrap on a phone");
+  await author.locator("input[name=members]").fill("reflowb");
+  await author.locator("form.stack > button[type=submit]").last().click();
+  await author.waitForURL(/\/c\/\d+$/);
+  const conversation = author.url();
+  for (const text of ["https://example.org/" + "a-very-long-path-".repeat(12), "x".repeat(300), "short"]) {
+    await author.locator("#body").fill(text);
+    await author.locator("#body").press("Enter");
+    await author.locator("#log li", { hasText: text.slice(0, 20) }).first().waitFor({ timeout: 10_000 });
+  }
+  await author.locator("#files").setInputFiles(TINY_PNG);
+  await author.locator("#composer button[type=submit]").click();
+  await author.locator("#log img").first().waitFor({ timeout: 10_000 });
+  const cookies = await setup.cookies();
+
+  for (const viewport of widths) {
+    const context = await env.browser.newContext({ viewport });
+    const page = await context.newPage();
+    for (const path of ["/login", "/signup", "/nowhere"]) {
+      await page.goto(`${base}${path}`);
+      assert.equal(await sideways(page), 0, `${path} at ${viewport.width} px`);
+    }
+    await context.addCookies(cookies);
+    for (const path of ["/", conversation.slice(base.length), "/c/new?q=reflow", "/profile", "/users?q=reflow", "/search?q=short", "/usage", "/u/reflowb"]) {
+      await page.goto(`${base}${path}`);
+      assert.equal(await sideways(page), 0, `${path} at ${viewport.width} px`);
+    }
+    await page.goto(conversation);
+    await page.locator("details.members-panel summary").click();
+    assert.equal(await sideways(page), 0, `members panel open at ${viewport.width} px`);
+    await context.close();
+  }
+  await setup.close();
+  await other.close();
+});
+
+// How many CSS pixels the page is wider than its window.
+async function sideways(page) {
+  return page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth));
+}

@@ -882,4 +882,33 @@ fn a_new_display_name_reaches_open_pages_at_their_next_poll() {
     // Carol shares no conversation with her: her poll waits on, and learns nothing.
     let carols = carol_waits.join().unwrap();
     assert!(!carols.body.contains("Liddell"), "{}", carols.body);
+
+    // Renamed again while none of Bob's polls waits: his next poll, from the URL the last
+    // answer gave, still brings it.
+    let next = answer
+        .body
+        .split("hx-get=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    let again = alice.post_form(
+        "/profile",
+        &[
+            ("display_name", "Alice L."),
+            ("about", ""),
+            ("language", ""),
+        ],
+    );
+    assert_eq!(again.status, 303);
+    let bob = server.client();
+    assert_eq!(bob.login("bob", PASSWORD).status, 303);
+    let late = bob.get(&next);
+    assert!(
+        late.body.contains(&format!(
+            "<span hx-swap-oob=\"innerHTML:.name-u{alice_id}\">Alice L.</span>"
+        )),
+        "{next}: {}",
+        late.body
+    );
 }
