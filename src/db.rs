@@ -104,12 +104,24 @@ pub fn unlock_check(path: &Path, key: Option<&Key>) -> Result<(), AppError> {
 /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date, for
 /// a command-line command.
 pub fn open(data_dir: &Path, key: Option<&Key>) -> Result<Pool, AppError> {
-    open_with(data_dir, COMMAND_CONNECTIONS, key)
+    // No connection kept idle: r2d2 replaces a taken idle one from a thread of its own, and a
+    // command that ends meanwhile tore OpenSSL down under that thread's SQLCipher connection
+    // (glibc then aborted on a corrupted heap at exit).
+    build(data_dir, COMMAND_CONNECTIONS, 0, key)
 }
 
-/// The same with `connections` in the pool: readers run side by side in WAL mode; writers
+/// The server's pool, with `connections` in it: readers run side by side in WAL mode; writers
 /// take turns anyway.
 pub fn open_with(data_dir: &Path, connections: u32, key: Option<&Key>) -> Result<Pool, AppError> {
+    build(data_dir, connections, 1, key)
+}
+
+fn build(
+    data_dir: &Path,
+    connections: u32,
+    kept_idle: u32,
+    key: Option<&Key>,
+) -> Result<Pool, AppError> {
     create_private_folder(data_dir).map_err(|e| {
         AppError::internal(format!(
             "cannot create data folder {}: {e}",
@@ -131,7 +143,7 @@ pub fn open_with(data_dir: &Path, connections: u32, key: Option<&Key>) -> Result
         .max_size(connections)
         // A local file connection does not go stale; checking it costs a parsed query per use.
         .test_on_check_out(false)
-        .min_idle(Some(1))
+        .min_idle(Some(kept_idle))
         .build(manager)
         .map_err(|e| AppError::internal(format!("cannot open the database: {e}")))?;
     migrate(&mut *pool.get()?)?;
