@@ -167,11 +167,13 @@ struct Renames {
 struct Rename {
     user: UserId,
     name: String,
-    /// Everyone who shares a conversation with `user`, with that conversation.
+    /// Everyone who shares a conversation with `user`, with that conversation; sorted, so that
+    /// each reader's part is found by halving, not by reading a big group's every member.
     companions: Vec<(UserId, ConversationId)>,
 }
 
-const RENAMES_KEPT: usize = 100;
+/// A rename in a group of 5,000 keeps 80 KB of companions: this bounds them to a few MB.
+const RENAMES_KEPT: usize = 32;
 
 struct History {
     events: VecDeque<Arc<Published>>,
@@ -416,7 +418,8 @@ impl Hub {
     /// `user` took another name: the cached members of their conversations are dropped, the
     /// rename is numbered, and everyone sharing a conversation with them (`companions`, from
     /// `conversation::companions`) who is waiting is woken to take it.
-    pub fn renamed(&self, user: UserId, name: &str, companions: Vec<(UserId, ConversationId)>) {
+    pub fn renamed(&self, user: UserId, name: &str, mut companions: Vec<(UserId, ConversationId)>) {
+        companions.sort_unstable();
         {
             let mut infos = lock(&self.infos);
             for (_, conversation) in &companions {
@@ -424,7 +427,6 @@ impl Hub {
             }
         }
         let mut to_wake: Vec<UserId> = companions.iter().map(|(u, _)| *u).collect();
-        to_wake.sort_unstable();
         to_wake.dedup();
         {
             let mut renames = lock(&self.renames);
@@ -464,10 +466,11 @@ impl Hub {
         }
         let mut found: Vec<Renamed> = Vec::new();
         for (_, rename) in renames.kept.iter().filter(|(n, _)| *n > seen) {
-            let shared: Vec<ConversationId> = rename
-                .companions
+            let companions = &rename.companions;
+            let first = companions.partition_point(|(u, _)| *u < reader);
+            let shared: Vec<ConversationId> = companions[first..]
                 .iter()
-                .filter(|(u, _)| *u == reader)
+                .take_while(|(u, _)| *u == reader)
                 .map(|(_, c)| *c)
                 .collect();
             if shared.is_empty() {
