@@ -3,11 +3,12 @@
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
+use scheduled_thread_pool::ScheduledThreadPool;
 
 use crate::error::AppError;
 use crate::keys::Key;
@@ -104,13 +105,25 @@ pub fn unlock_check(path: &Path, key: Option<&Key>) -> Result<(), AppError> {
 /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date, for
 /// a command-line command.
 pub fn open(data_dir: &Path, key: Option<&Key>) -> Result<Pool, AppError> {
-    // No connection kept idle: r2d2 replaces a taken idle one from a thread of its own, and a
-    // command that ends meanwhile tore OpenSSL down under that thread's SQLCipher connection
-    // (glibc then aborted on a corrupted heap at exit).
+    // No connection kept idle: r2d2 replaces a taken idle one on one of its threads, and a
+    // command that ends meanwhile tears OpenSSL down under that thread's new connection.
     build(data_dir, COMMAND_CONNECTIONS, 0, key)
 }
 
-/// The server's pool, with `connections` in it: readers run side by side in WAL mode; writers
+/// The threads on which r2d2 opens connections, one set for the whole process and never
+/// dropped: r2d2's own set ends with its pool, and those threads, which opened SQLCipher
+/// connections, then ran OpenSSL's per-thread clean-up while the ending process ran its
+/// global one. Both races made commands crash as they exited (glibc: "unaligned fastbin chunk").
+static CONNECTING_THREADS: LazyLock<Arc<ScheduledThreadPool>> = LazyLock::new(|| {
+    Arc::new(
+        ScheduledThreadPool::builder()
+            .num_threads(3)
+            .thread_name_pattern("r2d2-worker-{}")
+            .build(),
+    )
+});
+
+/// The same with `connections` in the pool: readers run side by side in WAL mode; writers
 /// take turns anyway.
 pub fn open_with(data_dir: &Path, connections: u32, key: Option<&Key>) -> Result<Pool, AppError> {
     build(data_dir, connections, 1, key)
@@ -144,6 +157,7 @@ fn build(
         // A local file connection does not go stale; checking it costs a parsed query per use.
         .test_on_check_out(false)
         .min_idle(Some(kept_idle))
+        .thread_pool(Arc::clone(&CONNECTING_THREADS))
         .build(manager)
         .map_err(|e| AppError::internal(format!("cannot open the database: {e}")))?;
     migrate(&mut *pool.get()?)?;

@@ -191,6 +191,8 @@ pub struct Hub {
     infos: Mutex<HashMap<ConversationId, Arc<ConversationInfo>>>,
     channels: Mutex<HashMap<UserId, Arc<Channel>>>,
     renames: Mutex<Renames>,
+    /// `renames.last`, read without the lock: every woken poll asks, and almost never finds one.
+    rename_number: AtomicU64,
     /// Read marks waiting to be written in one batch: (conversation, user) → message.
     pending_reads: Mutex<HashMap<(ConversationId, UserId), MessageId>>,
     /// Polls waiting right now (for `--max-held-polls`).
@@ -221,6 +223,7 @@ impl Hub {
             infos: Mutex::new(HashMap::new()),
             channels: Mutex::new(HashMap::new()),
             renames: Mutex::new(Renames::default()),
+            rename_number: AtomicU64::new(0),
             pending_reads: Mutex::new(HashMap::new()),
             parked: AtomicUsize::new(0),
             closing: AtomicBool::new(false),
@@ -432,6 +435,7 @@ impl Hub {
             let mut renames = lock(&self.renames);
             renames.last += 1;
             let number = renames.last;
+            self.rename_number.store(number, Ordering::Release);
             renames.kept.push_back((
                 number,
                 Arc::new(Rename {
@@ -454,16 +458,17 @@ impl Hub {
 
     /// The number of the latest rename, for a page's first poll.
     pub fn rename_number(&self) -> u64 {
-        lock(&self.renames).last
+        self.rename_number.load(Ordering::Acquire)
     }
 
     /// The renames after `seen` that `reader` must see (the latest name of each person), and
     /// the number they now have seen. A number from before a restart counts as the latest.
     pub fn renamed_since(&self, reader: UserId, seen: u64) -> (Vec<Renamed>, u64) {
-        let renames = lock(&self.renames);
-        if seen >= renames.last {
-            return (Vec::new(), renames.last);
+        let latest = self.rename_number();
+        if seen >= latest {
+            return (Vec::new(), latest);
         }
+        let renames = lock(&self.renames);
         let mut found: Vec<Renamed> = Vec::new();
         for (_, rename) in renames.kept.iter().filter(|(n, _)| *n > seen) {
             let companions = &rename.companions;
