@@ -44,6 +44,7 @@ fn main() -> ExitCode {
             .with(bavard::monitor::ProblemsLayer)
             .init();
     }
+    let is_serve = matches!(invocation, Invocation::Serve(_));
     let outcome =
         match invocation {
             Invocation::Serve(settings) => serve(settings),
@@ -124,13 +125,32 @@ fn main() -> ExitCode {
                 }
             }
         };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+    let failed = match outcome {
+        Ok(()) => false,
         Err(message) => {
             eprintln!("bavard: {message}");
-            ExitCode::FAILURE
+            true
         }
+    };
+    if !is_serve {
+        end_command(failed);
     }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Ends a command at once, once its output is out: its work is done and its files closed, and
+/// what an ordinary exit still runs (library clean-ups, while pool threads may hold a SQLCipher
+/// connection) made commands crash as they ended, which scripts saw as a failure.
+fn end_command(failed: bool) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: `_exit` only ends the process; nothing of ours runs after it.
+    unsafe { libc::_exit(i32::from(failed)) }
 }
 
 fn serve(settings: Settings) -> Result<(), String> {
