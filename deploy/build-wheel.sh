@@ -12,5 +12,7 @@ if [ ! -x "$venv/bin/maturin" ] || ! "$venv/bin/python" -c "import ziglang" 2>/d
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "maturin==1.16.0" "ziglang==0.15.2"
 fi
-PATH="$PWD/$venv/bin:$PATH" maturin build --release --locked --zig \
+# BAVARD_WHEEL_PROFILE picks another Cargo profile (the tests check the packaging with `dev`,
+# which builds in a third of the time); what users install is built with `release`.
+PATH="$PWD/$venv/bin:$PATH" maturin build --profile "${BAVARD_WHEEL_PROFILE:-release}" --locked --zig \
   --compatibility manylinux2014 --target x86_64-unknown-linux-gnu --out dist "$@"
