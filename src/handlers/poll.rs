@@ -405,6 +405,17 @@ async fn answer(
         })
         .await?
     };
+    // A direct conversation is named after the other person: their new name is the page's.
+    let retitled = open
+        .and_then(|open| summaries.get(&open))
+        .filter(|summary| summary.kind == Kind::Direct)
+        .and_then(|summary| {
+            waited
+                .renamed
+                .iter()
+                .find(|r| Some(r.user) == summary.avatar_of)
+        })
+        .map(|r| r.name.as_str());
     if let Some(published) = plan.open_latest {
         summaries.insert(
             published.event.conversation,
@@ -443,6 +454,7 @@ async fn answer(
             redrawn: &redrawn_entries,
             removed: &plan.removed,
             renamed: &renamed,
+            retitled,
             next_poller: next,
         })
         .into_string(),

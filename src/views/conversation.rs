@@ -7,8 +7,11 @@ use std::time::Duration;
 use maud::{Markup, PreEscaped, Render, html};
 use time::Date;
 
-use super::layout::{Section, Shell, app_page};
-use super::{AvatarSize, Field, FieldKind, avatar_for, title_with_errors};
+use super::layout::{PAGE_TITLE, Section, Shell, app_page, document_title};
+use super::{
+    AvatarSize, Field, FieldKind, avatar_for, initials, initials_class, name_class, person_avatar,
+    title_with_errors,
+};
 use crate::i18n::{Lang, ReaderOffset};
 use crate::media::UploadRules;
 use crate::model::attachment::{Attachment, FileKind};
@@ -138,8 +141,9 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
             @if is_text {
                 div.msg-head {
                     @if let Some(author) = &message.author {
-                        (avatar_for(author.id.0, &author.display_name, author.avatar.as_deref(), AvatarSize::Small))
-                        span class={ "author " (name_class(author.id)) } { (author.display_name) }
+                        (person_avatar(author.id, &author.display_name, author.avatar.as_deref(), AvatarSize::Small))
+                        // A heading, so that a screen reader moves from one author to the next.
+                        h4 class={ "author " (name_class(author.id)) } { (author.display_name) }
                     }
                     (timestamp(lang, message.created_at, &time_id))
                 }
@@ -382,12 +386,10 @@ pub struct PollAnswer<'a> {
     pub removed: &'a [ConversationId],
     /// People of the open conversation who took another name.
     pub renamed: &'a [(UserId, &'a str)],
+    /// The open page's new title, when it is named after someone who took another name (a
+    /// direct conversation is named after the other person).
+    pub retitled: Option<&'a str>,
     pub next_poller: Markup,
-}
-
-/// Marks each place a page names someone, so that a poll answer can rename them all at once.
-fn name_class(user: UserId) -> String {
-    format!("name-u{user}")
 }
 
 pub fn poll_fragment(answer: &PollAnswer<'_>) -> Markup {
@@ -404,6 +406,12 @@ pub fn poll_fragment(answer: &PollAnswer<'_>) -> Markup {
         }
         @for (user, name) in answer.renamed {
             span hx-swap-oob={ "innerHTML:." (name_class(*user)) } { (name) }
+            span hx-swap-oob={ "innerHTML:." (initials_class(*user)) } { (initials(name)) }
+        }
+        @if let Some(title) = answer.retitled {
+            // htmx takes a top-level title for the document's.
+            (document_title(title))
+            span hx-swap-oob={ "innerHTML:#" (PAGE_TITLE) } { (title) }
         }
         @for entry in answer.redrawn { (entry) }
         @if !answer.moved_to_top.is_empty() {
@@ -596,7 +604,7 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                 ul.people {
                     @for member in view.members {
                         li { a.person href=(paths::profile_of(&member.username)) {
-                            (avatar_for(member.id.0, &member.display_name, member.avatar.as_deref(), AvatarSize::Small))
+                            (person_avatar(member.id, &member.display_name, member.avatar.as_deref(), AvatarSize::Small))
                             span class={ "person-name " (name_class(member.id)) } { (member.display_name) }
                             " " span.person-handle { "@" (member.username) }
                         } }

@@ -16,12 +16,20 @@ use crate::paths;
 /// and error responses swapped too, since ours carry a message for the alert region.
 const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true}]}"#;
 
+/// The id of the page's `h1`, which a poll answer redraws when the page's title changes.
+pub const PAGE_TITLE: &str = "page-title";
+
+/// The document's title element, as the page draws it and as a poll answer redraws it.
+pub fn document_title(title: &str) -> Markup {
+    html! { title { (title) " · Bavard" } }
+}
+
 fn head(title: &str, viewer: Option<&User>) -> Markup {
     html! {
         head {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
-            title { (title) " · Bavard" }
+            (document_title(title))
             meta name="htmx-config" content=(HTMX_CONFIG);
             link rel="stylesheet" href=(assets::url("app.css"));
             @if let Some(me) = viewer {
@@ -137,7 +145,7 @@ pub fn app_page(shell: &Shell<'_>, section: Section, title: &str, main: Markup) 
                                     span aria-hidden="true" { "← " } (lang.t("back-to-conversations"))
                                 }
                             }
-                            h1 { (title) }
+                            h1 #(PAGE_TITLE) { (title) }
                         }
                         div #alerts role="alert" {}
                         div #status role="status" {

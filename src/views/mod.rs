@@ -14,17 +14,38 @@ use maud::{Markup, html};
 
 use crate::i18n::Lang;
 use crate::model::FieldError;
+use crate::model::UserId;
 use crate::model::user::User;
 
 /// The person's picture, or their initials on a colour picked from their id: recognisable at a
 /// glance, and hidden from screen readers, which read the name beside it instead.
 pub fn avatar(user: &User, size: AvatarSize) -> Markup {
-    avatar_for(user.id.0, &user.display_name, user.avatar.as_deref(), size)
+    person_avatar(user.id, &user.display_name, user.avatar.as_deref(), size)
+}
+
+/// A person's avatar whose initials a poll answer can redraw when they take another name.
+pub fn person_avatar(
+    person: UserId,
+    name: &str,
+    picture: Option<&str>,
+    size: AvatarSize,
+) -> Markup {
+    drawn_avatar(person.0, name, picture, size, Some(person))
 }
 
 /// `picture` (a profile picture's key), or the initials of `name` on one of twelve colours
 /// chosen by `seed` (a user or conversation id).
 pub fn avatar_for(seed: i64, name: &str, picture: Option<&str>, size: AvatarSize) -> Markup {
+    drawn_avatar(seed, name, picture, size, None)
+}
+
+fn drawn_avatar(
+    seed: i64,
+    name: &str,
+    picture: Option<&str>,
+    size: AvatarSize,
+    person: Option<UserId>,
+) -> Markup {
     let (class, pixels) = match size {
         AvatarSize::Small => ("avatar-small", crate::media::AVATAR_SIZES[0]),
         AvatarSize::Large => ("avatar-large", crate::media::AVATAR_SIZES[1]),
@@ -35,14 +56,30 @@ pub fn avatar_for(seed: i64, name: &str, picture: Option<&str>, size: AvatarSize
                 aria-hidden="true" width=(pixels / 2) height=(pixels / 2);
         };
     }
-    let initials: String = name
-        .split_whitespace()
+    let hue = seed.rem_euclid(12);
+    html! {
+        span class={ "avatar " (class) " hue-" (hue) @if let Some(person) = person { " " (initials_class(person)) } }
+            aria-hidden="true" { (initials(name)) }
+    }
+}
+
+/// The first letters of a name's first two words, as an avatar without a picture shows them.
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
         .filter_map(|word| word.chars().next())
         .take(2)
         .flat_map(char::to_uppercase)
-        .collect();
-    let hue = seed.rem_euclid(12);
-    html! { span class={ "avatar " (class) " hue-" (hue) } aria-hidden="true" { (initials) } }
+        .collect()
+}
+
+/// Marks each place a page names someone, so that a poll answer can rename them all at once.
+pub fn name_class(person: UserId) -> String {
+    format!("name-u{person}")
+}
+
+/// Marks each avatar that shows someone's initials, for the same reason.
+pub fn initials_class(person: UserId) -> String {
+    format!("initials-u{person}")
 }
 
 #[derive(Clone, Copy)]

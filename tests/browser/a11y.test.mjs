@@ -153,3 +153,56 @@ test("every page reflows at 320 px and at 200 % zoom without scrolling sideways"
 async function sideways(page) {
   return page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - document.documentElement.clientWidth));
 }
+
+// What a screen reader meets in a conversation, read from Chromium's accessibility tree: the
+// log exists before any message, days, the unread line and authors are headings, times and avatars are not
+// read, one's own messages offer a closed "Message actions" group and nothing more, and a
+// message that arrives live adds one entry at the end of the log and changes nothing above it.
+test("a conversation's accessibility tree reads as a chat log", async () => {
+  const base = env.server.base;
+  const ann = await personIn("en", "annsnap", "Ann Snap");
+  const ben = await personIn("en", "bensnap", "Ben Snap");
+  await ann.page.goto(`${base}/u/bensnap`);
+  await ann.page.getByRole("button", { name: "Message Ben Snap" }).click();
+  await ann.page.waitForURL(/\/c\/\d+$/);
+  const main = await ann.page.locator("main").ariaSnapshot();
+  assert.match(main, /^- main:\n  - heading "Ben Snap" \[level=1\]\n/, main);
+  assert.match(main, /\n  - log "Messages in Ben Snap":\n    - heading "Messages in Ben Snap" \[level=2\]\n    - list\n/, `an empty log at first render: ${main}`);
+  assert.doesNotMatch(main, /\n  - list\n/, `no empty list outside the log: ${main}`);
+  assert.match(main, /\n  - textbox "Message"\n/, main);
+
+  for (const text of ["Hello Ben", "Are you there?"]) {
+    await ann.page.locator("#body").fill(text);
+    await ann.page.locator("#body").press("Enter");
+    await ann.page.locator("#log li", { hasText: text }).waitFor({ timeout: 10_000 });
+  }
+  await ben.page.goto(ann.page.url());
+  const before = await ben.page.locator("#log").ariaSnapshot();
+  assert.equal(before, [
+    '- log "Messages in Ann Snap":',
+    '  - heading "Messages in Ann Snap" [level=2]',
+    "  - list:",
+    "    - listitem:",
+    '      - heading "Today" [level=3]:',
+    "        - time: Today",
+    "    - listitem:",
+    '      - heading "New messages" [level=3]',
+    "    - listitem:",
+    '      - heading "Ann Snap" [level=4]',
+    "      - text: Hello Ben",
+    "    - listitem:",
+    '      - heading "Ann Snap" [level=4]',
+    "      - text: Are you there?",
+  ].join("\n"), "Ben reads Ann's messages, new to him, each under her name, with no controls and no times");
+
+  await ann.page.locator("#body").fill("Still here?");
+  await ann.page.locator("#body").press("Enter");
+  await ben.page.locator("#log li", { hasText: "Still here?" }).waitFor({ timeout: 10_000 });
+  const after = await ben.page.locator("#log").ariaSnapshot();
+  assert.equal(after, `${before}\n    - listitem:\n      - heading "Ann Snap" [level=4]\n      - text: Still here?`, "one entry added at the end");
+
+  const own = await ann.page.locator("#log li", { hasText: "Still here?" }).ariaSnapshot();
+  assert.equal(own, '- listitem:\n  - heading "Ann Snap" [level=4]\n  - text: Still here?\n  - group: Message actions', "her own copy: the closed menu, not its edit and delete");
+  await ann.context.close();
+  await ben.context.close();
+});

@@ -159,7 +159,7 @@ test("day headings fall on the reader's own days, put right by the page and then
   await bob.context.close();
 });
 
-test("a new display name shows on the others' open page without reloading", async () => {
+test("a new display name shows on the others' open page without reloading, in the heading and the tab's title too", async () => {
   const jo = await person("josie", "Jo");
   const kim = await person("kimmy", "Kim");
   await kim.page.goto(`${env.server.base}/u/josie`);
@@ -178,6 +178,10 @@ test("a new display name shows on the others' open page without reloading", asyn
   const author = kim.page.locator("#messages li", { hasText: "Hi Kim" }).locator(".author");
   await author.filter({ hasText: "Jo March" }).waitFor({ timeout: 2000 });
   await kim.page.locator("#conversation-list", { hasText: "Jo March" }).waitFor({ timeout: 2000 });
+  // The direct conversation is named after her: its heading and the tab's title follow.
+  await kim.page.getByRole("heading", { level: 1, name: "Jo March" }).waitFor({ timeout: 2000 });
+  assert.equal(await kim.page.title(), "Jo March · Bavard");
+  assert.equal(await kim.page.locator("#messages li", { hasText: "Hi Kim" }).locator(".avatar").innerText(), "JM");
   for (const p of [jo, kim]) await p.context.close();
 });
 

@@ -26,7 +26,7 @@ fn two_people_talk_in_a_direct_conversation() {
     let page = bob.get(&format!("/c/{id}"));
     assert_eq!(page.status, 200);
     assert!(
-        page.body.contains("<h1>Alice</h1>"),
+        page.body.contains("<h1 id=\"page-title\">Alice</h1>"),
         "titled after the other person"
     );
     assert!(
@@ -320,7 +320,11 @@ fn a_group_of_three_talks_and_a_member_who_leaves_hears_nothing_more() {
 
     let renamed = alice.post_form(&format!("/c/{id}/title"), &[("title", "Duo")]);
     assert_eq!(renamed.status, 303);
-    assert!(bob.get(&format!("/c/{id}")).body.contains("<h1>Duo</h1>"));
+    assert!(
+        bob.get(&format!("/c/{id}"))
+            .body
+            .contains("<h1 id=\"page-title\">Duo</h1>")
+    );
     assert_eq!(
         alice
             .post_form(&format!("/c/{id}/members"), &[("members", "carol")])
@@ -846,7 +850,10 @@ fn a_new_display_name_reaches_open_pages_at_their_next_poll() {
     send(&alice, id, "hello from alice");
     let page = bob.get(&format!("/c/{id}")).body;
     let alice_id = number_after(&page, "data-author=\"");
-    assert!(page.contains(&format!("class=\"author name-u{alice_id}\">Alice<")));
+    assert!(
+        page.contains(&format!("<h4 class=\"author name-u{alice_id}\">Alice<")),
+        "her name heads her message: {page}"
+    );
     let cursor = cursor_in(&page);
     let carol_cursor = cursor_in(&carol.get("/").body);
     let bob_waits = std::thread::spawn(move || poll(&bob, id, cursor));
@@ -867,8 +874,15 @@ fn a_new_display_name_reaches_open_pages_at_their_next_poll() {
     assert!(
         answer.body.contains(&format!(
             "<span hx-swap-oob=\"innerHTML:.name-u{alice_id}\">Alice Liddell</span>"
+        )) && answer.body.contains(&format!(
+            "<span hx-swap-oob=\"innerHTML:.initials-u{alice_id}\">AL</span>"
         )),
-        "every place the page names her: {}",
+        "every place the page names her, and her initials: {}",
+        answer.body
+    );
+    assert!(
+        !answer.body.contains("<title>"),
+        "a group keeps its own title: {}",
         answer.body
     );
     let entry = &answer.body[answer
@@ -910,5 +924,48 @@ fn a_new_display_name_reaches_open_pages_at_their_next_poll() {
         )),
         "{next}: {}",
         late.body
+    );
+}
+
+#[test]
+fn a_direct_conversation_takes_the_new_name_of_the_person_it_is_named_after() {
+    let server = Server::start_with(&["--poll-hold", "5"]);
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let id = number_after(alice.post_form("/dm/bob", &[]).location(), "/c/");
+    send(&bob, id, "hi");
+    let page = alice.get(&format!("/c/{id}")).body;
+    let bob_id = number_after(&page, "data-author=\"");
+    assert!(page.contains("<title>Bob · Bavard</title>"), "{page}");
+    assert!(
+        page.contains(&format!("initials-u{bob_id}\" aria-hidden=\"true\">B<")),
+        "{page}"
+    );
+    let cursor = cursor_in(&page);
+    let alice_waits = std::thread::spawn(move || poll(&alice, id, cursor));
+    std::thread::sleep(Duration::from_millis(300));
+    let saved = bob.post_form(
+        "/profile",
+        &[
+            ("display_name", "Robert <Bob> Smith"),
+            ("about", ""),
+            ("language", ""),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    let answer = alice_waits.join().unwrap().body;
+    assert!(
+        answer.contains("<title>Robert &lt;Bob&gt; Smith · Bavard</title>")
+            && answer.contains(
+                "<span hx-swap-oob=\"innerHTML:#page-title\">Robert &lt;Bob&gt; Smith</span>"
+            ),
+        "the tab's title and the heading: {answer}"
+    );
+    assert!(
+        answer.contains(&format!(
+            "<span hx-swap-oob=\"innerHTML:.initials-u{bob_id}\">R&lt;</span>"
+        )),
+        "{answer}"
     );
 }

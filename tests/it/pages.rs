@@ -141,7 +141,10 @@ fn a_form_body_that_is_not_utf8_is_refused_and_nothing_stored() {
     );
     assert_eq!(encoded.status, 400);
     assert!(
-        alice.get("/u/alice").body.contains("<h1>Alice</h1>"),
+        alice
+            .get("/u/alice")
+            .body
+            .contains("<h1 id=\"page-title\">Alice</h1>"),
         "name unchanged"
     );
 }

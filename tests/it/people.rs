@@ -55,7 +55,9 @@ fn profiles_are_edited_with_rules_and_shown_to_others() {
     assert!(refused.body.contains("at most 64 characters"));
     assert!(refused.body.contains("Keeps bees."), "input kept");
     assert!(
-        bob.get("/u/alice").body.contains("<h1>Alice</h1>"),
+        bob.get("/u/alice")
+            .body
+            .contains("<h1 id=\"page-title\">Alice</h1>"),
         "nothing stored"
     );
 
@@ -74,7 +76,10 @@ fn profiles_are_edited_with_rules_and_shown_to_others() {
         "the new name shows at once on one's own pages"
     );
     let seen = bob.get("/u/alice");
-    assert!(seen.body.contains("<h1>Alice Liddell</h1>"));
+    assert!(
+        seen.body
+            .contains("<h1 id=\"page-title\">Alice Liddell</h1>")
+    );
     assert!(seen.body.contains("Keeps bees.\nLikes tea."));
     assert!(seen.body.contains(">AL</span>"), "initials avatar");
     assert!(
