@@ -40,4 +40,4 @@ if [ ! -x "$venv/bin/gunicorn" ] || [ tests/launcher/requirements.txt -nt "$venv
   touch "$venv/.installed"
 fi
 
-cargo test --locked "$@"
+cargo test --locked --workspace "$@"

@@ -2,6 +2,7 @@
 //! the documented HTTP interface, measures each scenario (bounded in time and count), and prints
 //! the figures beside their targets. Only loopback traffic.
 
+mod crash;
 mod files;
 mod http;
 
@@ -35,6 +36,13 @@ struct Args {
     /// compare with a default run.
     #[arg(long)]
     no_encryption: bool,
+    /// Instead of the figures, the crash run: kill the server this many times with SIGKILL
+    /// while clients send and poll, then check that nothing acknowledged was lost or doubled.
+    #[arg(long, value_name = "KILLS")]
+    crash_run: Option<usize>,
+    /// Seeds the crash run's kill moments (the run prints the one it used), to repeat a run.
+    #[arg(long)]
+    seed: Option<u64>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -1270,8 +1278,22 @@ fn main() -> std::process::ExitCode {
         }
     };
     let local = tokio::task::LocalSet::new();
-    match local.block_on(&runtime, run(&args)) {
+    let figures = async {
+        match args.crash_run {
+            Some(kills) => {
+                let seed = args.seed.unwrap_or_else(|| {
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(1, |d| d.as_nanos() as u64)
+                });
+                crash::run(&args, kills, seed).await
+            }
+            None => run(&args).await,
+        }
+    };
+    match local.block_on(&runtime, figures) {
         Ok(rows) => {
+            let failed = args.crash_run.is_some() && rows.iter().any(|r| r.met == Some(false));
             println!("{:<76} {:>16}  {:<14}", "figure", "measured", "target");
             for r in rows {
                 let verdict = match r.met {
@@ -1286,6 +1308,9 @@ fn main() -> std::process::ExitCode {
             }
             if args.smoke {
                 println!("(smoke run: tiny sizes, the figures only show that every scenario ran)");
+            }
+            if failed {
+                return std::process::ExitCode::FAILURE;
             }
             std::process::ExitCode::SUCCESS
         }
