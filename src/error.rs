@@ -21,6 +21,9 @@ pub enum AppError {
     TooManyRequests(&'static str),
     /// The page needs a signed-in user; they are sent to the login page and back.
     LoginRequired,
+    /// The disk (or the account's quota) is full: nothing was saved, and saying so tells the
+    /// person that trying later can work. The text goes to the log for the operator.
+    StorageFull(String),
     /// A fault on our side. The text goes to the log, never to the user.
     Internal(String),
 }
@@ -28,6 +31,25 @@ pub enum AppError {
 impl AppError {
     pub fn internal(detail: impl Into<String>) -> Self {
         AppError::Internal(detail.into())
+    }
+
+    /// A failed read or write of our files, told apart when the disk is full.
+    pub fn io(doing: &str, e: &std::io::Error) -> Self {
+        let detail = format!("{doing}: {e}");
+        match e.kind() {
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                AppError::StorageFull(detail)
+            }
+            _ => AppError::Internal(detail),
+        }
+    }
+
+    /// What the operator's log says of it, if it is a fault rather than a refusal.
+    pub fn fault(&self) -> Option<&str> {
+        match self {
+            AppError::Internal(detail) | AppError::StorageFull(detail) => Some(detail),
+            _ => None,
+        }
     }
 
     /// The catalog key of the message shown to the user.
@@ -40,6 +62,7 @@ impl AppError {
             AppError::PayloadTooLarge => "error-too-large",
             AppError::TooSlow => "error-too-slow",
             AppError::LoginRequired => "error-login-required",
+            AppError::StorageFull(_) => "error-storage-full",
             AppError::Internal(_) => "error-internal",
         }
     }
@@ -49,6 +72,7 @@ impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AppError::Internal(detail) => write!(f, "internal error: {detail}"),
+            AppError::StorageFull(detail) => write!(f, "storage full: {detail}"),
             other => write!(f, "{}", other.message_key()),
         }
     }
@@ -66,6 +90,7 @@ impl ResponseError for AppError {
             AppError::TooSlow => StatusCode::REQUEST_TIMEOUT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::LoginRequired => StatusCode::UNAUTHORIZED,
+            AppError::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -79,7 +104,12 @@ impl ResponseError for AppError {
 
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
-        AppError::Internal(format!("database: {e}"))
+        let detail = format!("database: {e}");
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+            AppError::StorageFull(detail)
+        } else {
+            AppError::Internal(detail)
+        }
     }
 }
 

@@ -194,7 +194,7 @@ pub async fn read_multipart(
                 let mut temp = tempfile::Builder::new()
                     .prefix("upload-")
                     .tempfile_in(limits.incoming)
-                    .map_err(|e| AppError::internal(format!("cannot receive a file: {e}")))?;
+                    .map_err(|e| AppError::io("cannot receive a file", &e))?;
                 let mut size = 0u64;
                 let mut too_large = false;
                 while let Some(chunk) = field.next().await {
@@ -206,7 +206,7 @@ pub async fn read_multipart(
                     }
                     // Small writes to the page cache: cheaper than a trip to another thread.
                     io::Write::write_all(&mut temp, &chunk)
-                        .map_err(|e| AppError::internal(format!("cannot receive a file: {e}")))?;
+                        .map_err(|e| AppError::io("cannot receive a file", &e))?;
                 }
                 // A browser sends an empty, nameless part for a file input left empty.
                 if raw_name.is_empty() && size == 0 {

@@ -44,7 +44,7 @@ pub async fn render_error_pages(
             &owned
         }
     };
-    if let AppError::Internal(detail) = app_error {
+    if let Some(detail) = app_error.fault() {
         tracing::error!(path = %res.request().path(), error = %detail, "request failed");
     }
     let response = error_response_for(res.request(), app_error);

@@ -126,6 +126,7 @@ error-too-many-logins = Too many login attempts. Please wait a minute and try ag
 error-too-many-signups = Too many sign-up attempts from your network found taken usernames. Please wait a few minutes and try again.
 error-login-required = Please log in to continue.
 error-login-failed = Wrong username or password.
+error-storage-full = The server has run out of disk space, so nothing was saved. Please try again later.
 error-internal = Something went wrong on our side. Nothing you did caused it; please try again in a moment.
 error-username-length = A username must be 3 to 32 characters long.
 error-username-chars = A username may only contain lower-case letters a–z, digits, and _ . -

@@ -126,6 +126,7 @@ error-too-many-logins = Trop de tentatives de connexion. Patientez une minute et
 error-too-many-signups = Trop de tentatives d'inscription depuis votre réseau ont trouvé des noms d'utilisateur déjà pris. Patientez quelques minutes et réessayez.
 error-login-required = Connectez-vous pour continuer.
 error-login-failed = Nom d'utilisateur ou mot de passe incorrect.
+error-storage-full = Le serveur n'a plus de place sur son disque : rien n'a été enregistré. Réessayez plus tard.
 error-internal = Un problème est survenu de notre côté. Vous n'y êtes pour rien ; réessayez dans un instant.
 error-username-length = Un nom d'utilisateur doit compter de 3 à 32 caractères.
 error-username-chars = Un nom d'utilisateur ne peut contenir que des lettres minuscules a–z, des chiffres et _ . -

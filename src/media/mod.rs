@@ -108,7 +108,7 @@ impl Media {
             let kept = storage.file(&key);
             blocking(move || storage.keep(temp, &kept))
                 .await?
-                .map_err(|e| AppError::internal(format!("cannot keep an upload: {e}")))?;
+                .map_err(|e| AppError::io("cannot keep an upload", &e))?;
             return Ok(Ok(NewAttachment {
                 stored_as: key,
                 name,
@@ -133,7 +133,7 @@ impl Media {
             .await?;
         match prepared {
             Err(refused) => Ok(Err(picture_refusal(refused, &raw_name))),
-            Ok(Err(e)) => Err(AppError::internal(format!("cannot keep a picture: {e}"))),
+            Ok(Err(e)) => Err(AppError::io("cannot keep a picture", &e)),
             Ok(Ok((key, prepared))) => Ok(Ok(NewAttachment {
                 stored_as: key,
                 name,

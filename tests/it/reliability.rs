@@ -1,0 +1,160 @@
+//! Faults from the machine rather than from people: a disk that fills up.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{PASSWORD, Server, number_after, run_cli, send};
+
+/// A small file system of its own (a size-limited tmpfs), unmounted when dropped. Mounting
+/// needs root, or sudo without a password as `tests/run.sh` uses to install what it needs.
+struct SmallDisk {
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn as_root(args: &[&str]) -> bool {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| out.stdout.starts_with(b"0\n"));
+    let mut command = if is_root {
+        Command::new(args[0])
+    } else {
+        let mut sudo = Command::new("sudo");
+        sudo.args(["-n", args[0]]);
+        sudo
+    };
+    command.args(&args[1..]).status().is_ok_and(|s| s.success())
+}
+
+impl SmallDisk {
+    fn mount(megabytes: u32) -> SmallDisk {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("data");
+        std::fs::create_dir(&path).expect("mount point");
+        let options = format!("size={megabytes}m,mode=700");
+        let target = path.to_str().expect("a UTF-8 path");
+        assert!(
+            as_root(&["mount", "-t", "tmpfs", "-o", &options, "tmpfs", target]),
+            "the disk-full test mounts a small tmpfs: it needs root or passwordless sudo"
+        );
+        SmallDisk { path, _dir: dir }
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        if let Some(target) = self.path.to_str() {
+            as_root(&["umount", "-l", target]);
+        }
+    }
+}
+
+/// Writes zeros into `path` until the file system refuses any more.
+fn fill(path: &Path) {
+    let mut filler = std::fs::File::create(path).expect("filler");
+    let chunk = vec![0u8; 64 * 1024];
+    while filler.write_all(&chunk).is_ok() {}
+    for _ in 0..64 {
+        let _ = filler.write_all(&[0u8; 1024]);
+    }
+}
+
+#[test]
+fn a_full_disk_refuses_writes_clearly_keeps_serving_reads_and_recovers_when_space_returns() {
+    let disk = SmallDisk::mount(24);
+    let server = Server::start_in(&disk.path, &[]);
+    let alice = server.signed_up("alice", "Alice");
+    let _bob = server.signed_up("bobby", "Bobby");
+    let id = number_after(alice.post_form("/dm/bobby", &[]).location(), "/c/");
+    send(&alice, id, "before the disk filled up");
+
+    let filler = disk.path.join("filler");
+    fill(&filler);
+    // SQLite may still have room in pages it already holds: send until it has none.
+    let mut acknowledged: Vec<String> = Vec::new();
+    let refusal = (0..3_000)
+        .find_map(|n| {
+            let text = format!("while full {n}");
+            let res = alice.post_form(&format!("/c/{id}/messages"), &[("body", &text)]);
+            match res.status {
+                303 => {
+                    acknowledged.push(text);
+                    None
+                }
+                _ => Some((text, res)),
+            }
+        })
+        .expect("a send is refused once the disk is full");
+    let (refused_text, refused) = refusal;
+    assert_eq!(refused.status, 507, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("run out of disk space, so nothing was saved"),
+        "{}",
+        refused.body
+    );
+
+    let signup = server.client().post_form(
+        "/signup",
+        &[
+            ("username", "carol"),
+            ("display_name", "Carol"),
+            ("password", PASSWORD),
+        ],
+    );
+    assert_eq!(signup.status, 507, "{}", signup.body);
+    let upload = alice.post_multipart(
+        &format!("/c/{id}/messages"),
+        &[("body", "a picture")],
+        &[("files", "notes.txt", &[b'x'; 4096])],
+    );
+    assert_eq!(upload.status, 507, "{}", upload.body);
+
+    // Reading goes on.
+    let page = alice.get(&format!("/c/{id}"));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("before the disk filled up"));
+    assert!(server.client().get("/login").status == 200);
+
+    std::fs::remove_file(&filler).expect("space freed");
+    send(&alice, id, "after space came back");
+    assert_eq!(
+        server
+            .client()
+            .post_form(
+                "/signup",
+                &[
+                    ("username", "carol"),
+                    ("display_name", "Carol"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .status,
+        303
+    );
+    let page = alice.get(&format!("/c/{id}")).body;
+    assert!(page.contains("after space came back"));
+    if let Some(last) = acknowledged.last() {
+        assert!(
+            page.contains(&format!(">{last}<")),
+            "{last} was acknowledged"
+        );
+    }
+    assert!(
+        !page.contains(&format!(">{refused_text}<")),
+        "the refused message was not kept"
+    );
+    let data = disk.path.to_str().expect("a UTF-8 path");
+    let (_, report) = run_cli(&["check", "--data", data], "");
+    assert!(report.contains("ok: database integrity: ok"), "{report}");
+    assert!(
+        report
+            .lines()
+            .filter(|l| l.starts_with("problem:"))
+            .all(|l| l.starts_with("problem: free disk")),
+        "only the small disk itself is a problem: {report}"
+    );
+}
