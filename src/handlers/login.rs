@@ -156,6 +156,19 @@ pub async fn logout(session: Session) -> HttpResponse {
 mod tests {
     use super::*;
 
+    // Whatever `next` says, what is followed is a plain path on this site.
+    #[test]
+    fn any_next_followed_is_a_local_path() {
+        let tricky = "[/\\\\\t\n\r a-z.:@%?#&=\u{0}\u{202e}]{0,20}";
+        proptest::proptest!(|(next in proptest::prop_oneof![proptest::arbitrary::any::<String>(), tricky])| {
+            if let Some(followed) = safe_next(&next) {
+                let path = followed.as_str();
+                proptest::prop_assert!(path.starts_with('/') && !path.starts_with("//"), "{next:?} → {path}");
+                proptest::prop_assert!(!path.contains('\\') && path.bytes().all(|b| b.is_ascii_graphic()), "{next:?} → {path}");
+            }
+        });
+    }
+
     #[test]
     fn only_local_paths_are_followed_after_login() {
         let followed = |next: &str| safe_next(next).map(|p| p.as_str().to_owned());

@@ -466,6 +466,20 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
+    // The poll URL a page is given reads back as the same cursor, read mark and rename number.
+    #[test]
+    fn any_poll_url_drawn_reads_back_as_drawn() {
+        use proptest::prelude::*;
+        proptest!(|(after in 0i64.., read in proptest::option::of(0i64..), names in any::<u64>(), open in 1i64..)| {
+            let url = paths::poll(Some(ConversationId(open)), EventId(after), read.map(MessageId), names);
+            let (_, query) = url.split_once('?').expect("a query");
+            let parsed = actix_web::web::Query::<PollQuery>::from_query(query).expect("parses");
+            prop_assert_eq!(parsed.after, after);
+            prop_assert_eq!(parsed.read, read);
+            prop_assert_eq!(parsed.names, Some(names));
+        });
+    }
+
     #[test]
     fn gzip_is_sent_only_to_clients_that_accept_it() {
         let accepts = |value: &str| {

@@ -426,6 +426,8 @@ fn is_key(key: &str) -> bool {
 
 /// Longest name kept, in characters; the ending is kept when a name is cut.
 const NAME_MAX: usize = 120;
+/// Longest ending kept as one: real ones are a few letters.
+const ENDING_MAX: usize = 16;
 
 /// What a sender called a file, made safe to show and to offer as a download name: only the
 /// last path segment, no control or direction-changing characters (a right-to-left override
@@ -436,7 +438,10 @@ pub fn clean_name(raw: &str) -> String {
         .chars()
         .filter(|c| !c.is_control() && !is_direction_mark(*c))
         .collect();
-    cleaned.trim().trim_matches('.').trim().to_owned()
+    // Spaces and dots in any mix: ". .a" must not leave ".a", a hidden file's name.
+    cleaned
+        .trim_matches(|c: char| c == '.' || c.is_whitespace())
+        .to_owned()
 }
 
 /// The part of a name after its last dot, if any.
@@ -453,7 +458,8 @@ pub fn display_name(raw: &str, kind: FileKind) -> String {
     if name.is_empty() {
         name = "file".to_owned();
     }
-    let suffix = match ending(&name) {
+    // A long "ending" is part of the name, or it would not be bounded.
+    let suffix = match ending(&name).filter(|e| e.chars().count() <= ENDING_MAX) {
         Some(ending) => {
             let suffix = format!(".{ending}");
             name.truncate(name.len() - suffix.len());
@@ -478,6 +484,24 @@ fn is_direction_mark(c: char) -> bool {
 mod tests {
     use super::*;
 
+    // Whatever a sender calls a file, the name shown is one segment, printable, not empty,
+    // bounded, and cleaning it again changes nothing.
+    #[test]
+    fn any_upload_name_becomes_a_harmless_bounded_one() {
+        let hostile = "[./\\\u{0}\u{1f}\u{202e}\u{200f} a-z]{0,300}";
+        let long_ending = "[a-z]{0,5}\\.[a-z]{100,300}";
+        proptest::proptest!(|(raw in proptest::prop_oneof![proptest::arbitrary::any::<String>(), hostile, long_ending])| {
+            let cleaned = clean_name(&raw);
+            proptest::prop_assert_eq!(clean_name(&cleaned), cleaned.clone());
+            let shown = display_name(&raw, FileKind::Png);
+            proptest::prop_assert!(!shown.is_empty() && shown.chars().count() <= NAME_MAX, "{shown:?}");
+            proptest::prop_assert!(
+                !shown.chars().any(|c| c == '/' || c == '\\' || c.is_control() || is_direction_mark(c)),
+                "{shown:?}"
+            );
+        });
+    }
+
     #[test]
     fn hostile_names_become_harmless_ones() {
         let png = FileKind::Png;
@@ -488,6 +512,11 @@ mod tests {
         assert_eq!(display_name("", png), "file.png");
         assert_eq!(display_name("..", png), "file.png");
         assert_eq!(display_name(".htaccess", png), "htaccess.png");
+        // Found by the property test below.
+        assert_eq!(clean_name(". .a"), "a");
+        let long = format!("a.{}", "b".repeat(200));
+        assert_eq!(display_name(&long, png).chars().count(), NAME_MAX);
+        assert!(display_name(&long, png).ends_with("bb.png"));
         assert_eq!(display_name("new\nline.PNG", png), "newline.PNG");
         assert_eq!(display_name("naïve café.png", png), "naïve café.png");
         let long = display_name(&format!("{}.png", "x".repeat(1000)), png);

@@ -177,6 +177,22 @@ pub fn messages(
 mod tests {
     use super::*;
 
+    // Whatever is typed, FTS5 takes the query: quotes, stars, NEAR, column filters, carets
+    // and any Unicode are words to it, never syntax.
+    #[test]
+    fn any_typed_text_makes_a_query_fts5_accepts() {
+        let conn = crate::db::memory();
+        let syntax = "[\"*()\\-:^+{}. a-zA-Z0-9éß漢NEARANDORNOT]{0,40}";
+        proptest::proptest!(|(typed in proptest::prop_oneof![proptest::arbitrary::any::<String>(), syntax])| {
+            if let Some(expression) = match_expression(&typed) {
+                let ran = conn
+                    .prepare_cached("SELECT rowid FROM message_search WHERE message_search MATCH ?1")
+                    .and_then(|mut query| query.query_map([&expression], |r| r.get::<_, i64>(0)).map(|rows| rows.count()));
+                proptest::prop_assert!(ran.is_ok(), "{typed:?} → {expression:?}: {ran:?}");
+            }
+        });
+    }
+
     fn found(conn: &Connection, word: &str) -> Vec<i64> {
         conn.prepare("SELECT rowid FROM message_search WHERE message_search MATCH ?1")
             .unwrap()

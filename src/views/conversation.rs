@@ -767,6 +767,36 @@ mod tests {
     use crate::model::UserId;
     use crate::model::message::Author;
 
+    /// Drawn markup without our own links' tags (the text they hold stays).
+    fn without_links(html: &str) -> String {
+        let mut rest = html;
+        let mut kept = String::new();
+        while let Some(start) = rest.find("<a href=\"") {
+            kept.push_str(&rest[..start]);
+            let opened = &rest[start..];
+            rest = &opened[opened.find('>').map_or(opened.len(), |end| end + 1)..];
+        }
+        kept.push_str(rest);
+        kept.replace("</a>", "")
+    }
+
+    // Whatever is sent, the only markup in it is our links, and its text is shown as sent.
+    #[test]
+    fn any_message_text_is_shown_as_sent_with_no_markup_but_links() {
+        let mixed = "(https?://[a-z<>\"'&./:?=#]{0,20}|[<>&\"' a-z/:]|\n){0,30}";
+        proptest::proptest!(|(text in proptest::prop_oneof![proptest::arbitrary::any::<String>(), mixed])| {
+            let html = message_text(&text).into_string();
+            let plain = without_links(&html);
+            proptest::prop_assert!(!plain.contains('<') && !plain.contains('>'), "{html}");
+            let shown = plain
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&amp;", "&");
+            proptest::prop_assert_eq!(shown, text);
+        });
+    }
+
     fn message(body: &str, display_name: &str) -> Message {
         Message {
             id: MessageId(7),
