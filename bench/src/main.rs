@@ -5,6 +5,7 @@
 mod crash;
 mod files;
 mod http;
+mod soak;
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -43,6 +44,10 @@ struct Args {
     /// Seeds the crash run's kill moments (the run prints the one it used), to repeat a run.
     #[arg(long)]
     seed: Option<u64>,
+    /// Instead of the figures, the soak run: this many minutes of steady traffic, with the
+    /// server's memory, descriptors and threads read every half minute.
+    #[arg(long, value_name = "MINUTES")]
+    soak: Option<u64>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -1288,12 +1293,17 @@ fn main() -> std::process::ExitCode {
                 });
                 crash::run(&args, kills, seed).await
             }
-            None => run(&args).await,
+            None => match args.soak {
+                Some(minutes) => soak::run(&args, minutes).await,
+                None => run(&args).await,
+            },
         }
     };
     match local.block_on(&runtime, figures) {
         Ok(rows) => {
-            let failed = args.crash_run.is_some() && rows.iter().any(|r| r.met == Some(false));
+            // The reliability runs are checks: any target missed fails them.
+            let checking = args.crash_run.is_some() || args.soak.is_some();
+            let failed = checking && rows.iter().any(|r| r.met == Some(false));
             println!("{:<76} {:>16}  {:<14}", "figure", "measured", "target");
             for r in rows {
                 let verdict = match r.met {
