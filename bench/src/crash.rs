@@ -9,7 +9,7 @@ use std::path::Path;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::files::Lcg;
+use crate::files::{Lcg, open_database};
 use crate::http::Conn;
 use crate::{
     Args, Row, Server, create_group, cursor_of, number_after, row, sign_up, wait_until_up,
@@ -303,16 +303,8 @@ fn appended(answer: &str) -> Vec<(u64, String)> {
         .collect()
 }
 
-fn open(data: &Path) -> rusqlite::Result<rusqlite::Connection> {
-    let db = rusqlite::Connection::open(data.join("bavard.sqlite3"))?;
-    if let Ok(key) = std::fs::read_to_string(data.join("bavard.key")) {
-        db.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.trim()))?;
-    }
-    Ok(db)
-}
-
 fn stored_messages(data: &Path, conversation: u64) -> rusqlite::Result<Vec<(u64, String)>> {
-    let db = open(data)?;
+    let db = open_database(data)?;
     let mut query = db.prepare(
         "SELECT id, body FROM messages
          WHERE conversation_id = ?1 AND kind = 'text' AND body GLOB 'crash[0-9]*'",
@@ -325,7 +317,7 @@ fn stored_messages(data: &Path, conversation: u64) -> rusqlite::Result<Vec<(u64,
 }
 
 fn integrity_check(data: &Path) -> rusqlite::Result<String> {
-    open(data)?.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+    open_database(data)?.query_row("PRAGMA integrity_check", [], |r| r.get(0))
 }
 
 #[cfg(test)]

@@ -323,17 +323,22 @@ pub async fn search_at_scale(args: &Args, sizes: &Sizes) -> std::io::Result<Vec<
     ])
 }
 
+/// A stopped server's database, opened with its own key file unless it ran --no-encryption.
+pub(crate) fn open_database(data: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    let db = rusqlite::Connection::open(data.join("bavard.sqlite3"))?;
+    if let Ok(key) = std::fs::read_to_string(data.join("bavard.key")) {
+        db.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.trim()))?;
+    }
+    Ok(db)
+}
+
 fn write_history(
     data: &std::path::Path,
     theirs: &[u64],
     others: &[u64],
     count: usize,
 ) -> rusqlite::Result<()> {
-    let mut db = rusqlite::Connection::open(data.join("bavard.sqlite3"))?;
-    // The server's own key file, unless it was started with --no-encryption.
-    if let Ok(key) = std::fs::read_to_string(data.join("bavard.key")) {
-        db.execute_batch(&format!("PRAGMA key = \"x'{}'\";", key.trim()))?;
-    }
+    let mut db = open_database(data)?;
     db.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;")?;
     let tx = db.transaction()?;
     let author_of = |conversation: u64, tx: &rusqlite::Transaction<'_>| {
