@@ -1,10 +1,13 @@
-//! Faults from the machine rather than from people: a disk that fills up.
+//! Faults from the machine (a disk that fills up) and from people (hostile input in every field).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{PASSWORD, Server, number_after, run_cli, send};
+use crate::support::{
+    PASSWORD, Response, Server, assert_inert, group, hostile_texts, number_after, run_cli, send,
+    urlencode,
+};
 
 /// A small file system of its own (a size-limited tmpfs), unmounted when dropped. Mounting
 /// needs root, or sudo without a password as `tests/run.sh` uses to install what it needs.
@@ -157,4 +160,105 @@ fn a_full_disk_refuses_writes_clearly_keeps_serving_reads_and_recovers_when_spac
             .all(|l| l.starts_with("problem: free disk")),
         "only the small disk itself is a problem: {report}"
     );
+}
+
+/// A hostile answer is a refusal or a page, never a fault, and never live markup.
+fn harmless(res: &Response, what: &str) {
+    assert!(res.status < 500, "{} for {what}: {}", res.status, res.body);
+    assert_inert(&res.body, what);
+}
+
+#[test]
+fn every_form_field_and_query_takes_the_hostile_corpus_as_data() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bobby", "Bobby");
+    let id = group(&alice, "Corpus", "bobby");
+    let message = send(&alice, id, "to be edited");
+    let visitor = server.client();
+    for (i, text) in hostile_texts().iter().enumerate() {
+        let short: String = text.chars().take(60).collect();
+        let (text, short) = (text.as_str(), short.as_str());
+        let forms: [(String, Vec<(&str, &str)>); 8] = [
+            (format!("/c/{id}/title"), vec![("title", short)]),
+            (format!("/c/{id}/members"), vec![("members", text)]),
+            (format!("/c/{id}/messages"), vec![("body", text)]),
+            (
+                format!("/c/{id}/messages/{message}/edit"),
+                vec![("body", text)],
+            ),
+            ("/c".into(), vec![("title", short), ("members", "bobby")]),
+            ("/c".into(), vec![("title", "Team"), ("members", text)]),
+            (
+                "/profile".into(),
+                vec![("display_name", "Alice"), ("about", ""), ("language", text)],
+            ),
+            (
+                "/profile/password".into(),
+                vec![("current_password", text), ("new_password", text)],
+            ),
+        ];
+        for (path, fields) in &forms {
+            harmless(
+                &alice.post_form(path, fields),
+                &format!("POST {path} {text:?}"),
+            );
+        }
+        // The corpus's longest texts make addresses far longer than any browser sends, which
+        // the server cuts off unanswered: queries take their first 2,000 characters.
+        let q = urlencode(&text.chars().take(2_000).collect::<String>());
+        for path in [
+            format!("/search?q={q}"),
+            format!("/search?c={id}&q={q}"),
+            format!("/users?q={q}"),
+            format!("/c/new?q={q}&title={q}&members={q}"),
+            format!("/admin/people?q={q}"),
+            format!("/c/{id}?before={q}"),
+            format!("/poll?after={q}"),
+        ] {
+            harmless(&alice.get(&path), &format!("GET {path}"));
+        }
+        for fields in [
+            [
+                ("username", text),
+                ("display_name", "Name"),
+                ("password", PASSWORD),
+            ],
+            [
+                ("username", &format!("corpus{i}")),
+                ("display_name", short),
+                ("password", PASSWORD),
+            ],
+            [
+                ("username", "someone"),
+                ("display_name", "Name"),
+                ("password", text),
+            ],
+        ] {
+            harmless(
+                &visitor.post_form("/signup", &fields),
+                &format!("sign-up {text:?}"),
+            );
+        }
+        harmless(
+            &visitor.post_form(
+                "/login",
+                &[("username", text), ("password", text), ("next", text)],
+            ),
+            &format!("login {text:?}"),
+        );
+        harmless(
+            &visitor.get(&format!("/login?next={q}")),
+            &format!("login next {text:?}"),
+        );
+        // Where it was kept, it is shown as text.
+        for page in [
+            alice.get(&format!("/c/{id}")),
+            bob.get(&format!("/c/{id}")),
+            bob.get("/"),
+        ] {
+            assert_eq!(page.status, 200, "after {text:?}");
+            assert_inert(&page.body, &format!("{text:?}, shown again"));
+        }
+    }
 }

@@ -426,6 +426,31 @@ pub fn hostile_texts() -> Vec<String> {
     texts
 }
 
+/// Every byte percent-encoded: safe in any query string.
+pub fn urlencode(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+/// Fails unless `html` shows no live markup from hostile text (`what` says where it came from).
+pub fn assert_inert(html: &str, what: &str) {
+    for dangerous in [
+        "<script>alert",
+        "<img src=x",
+        "<svg onload",
+        "<a href=\"javascript",
+        "<iframe src=",
+        "<base href=",
+        "<style>body",
+        "hx-get=\"/logout",
+        "<div hx-post",
+    ] {
+        assert!(
+            !html.contains(dangerous),
+            "unescaped {dangerous} for {what}"
+        );
+    }
+}
+
 /// The number after `key=` in `html` (a conversation id in a redirect, a cursor in a poller).
 pub fn number_after(html: &str, key: &str) -> u64 {
     let at = html
