@@ -206,3 +206,31 @@ test("a conversation's accessibility tree reads as a chat log", async () => {
   await ann.context.close();
   await ben.context.close();
 });
+
+// The refusal pages a browser can meet: a cross-site form (403), a body over the limit (413)
+// and a password guessed too often (429). They are drawn from the answers themselves, on the
+// site's own address so that their styles load. Last in this file: the guesses slow logins
+// from this address, and no test after it logs in.
+for (const lang of ["en", "fr"]) {
+  test(`the 403, 413 and 429 pages pass axe in ${lang}`, async () => {
+    const base = env.server.base;
+    const context = await env.browser.newContext({ locale: lang, extraHTTPHeaders: { "Accept-Language": lang }, bypassCSP: true });
+    const page = await context.newPage();
+    const answers = [
+      ["403", await context.request.post(`${base}/login`, { form: { username: "x", password: "y" }, headers: { "Sec-Fetch-Site": "cross-site" } })],
+      ["413", await context.request.post(`${base}/login`, { form: { username: "x".repeat(2 << 20), password: "y" } })],
+    ];
+    let guessed;
+    for (let i = 0; i < 10 && guessed?.status() !== 429; i++) {
+      guessed = await context.request.post(`${base}/login`, { form: { username: `nobody${lang}`, password: `wrong ${i}` } });
+    }
+    answers.push(["429", guessed]);
+    for (const [status, answer] of answers) {
+      assert.equal(String(answer.status()), status);
+      await page.goto(`${base}/login`);
+      await page.setContent(await answer.text());
+      await audit(page, `the ${status} page`);
+    }
+    await context.close();
+  });
+}
