@@ -192,6 +192,15 @@ document.addEventListener("htmx:oobAfterSwap", (event) => {
 });
 
 // Enter sends, Shift+Enter adds a line.
+// Escape closes an open message-actions menu and puts focus back on its button, as a menu does.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || !(event.target instanceof Element)) return;
+  const menu = event.target.closest("details[open]");
+  if (!menu) return;
+  menu.open = false;
+  menu.querySelector("summary").focus();
+});
+
 document.addEventListener("keydown", (event) => {
   const field = event.target;
   if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;

@@ -63,32 +63,16 @@ test("sign up, open a conversation, send, edit and delete with the keyboard alon
   await tabTo(page, "the message's actions", (f) => f.tag === "SUMMARY" && f.text === "Message actions");
   await page.keyboard.press("Enter");
   await tabTo(page, "delete", (f) => f.tag === "BUTTON" && f.text === "Delete");
+  // Escape closes the menu and gives focus back to its button; Enter opens it again.
+  await page.keyboard.press("Escape");
+  assert.deepEqual(
+    await page.evaluate(() => [document.activeElement.tagName, document.activeElement.closest("details").open]),
+    ["SUMMARY", false],
+  );
+  await page.keyboard.press("Enter");
+  await tabTo(page, "delete", (f) => f.tag === "BUTTON" && f.text === "Delete");
   await page.keyboard.press("Enter");
   await page.locator("#log li .tombstone").waitFor();
   assert.equal(await page.locator("#log li", { hasText: "edited by keyboard" }).count(), 0);
-  await context.close();
-});
-
-test("the conversation reads as a log of messages, without its controls", async () => {
-  const context = await env.browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${env.server.base}/signup`);
-  await page.getByLabel("Username").fill("reader");
-  await page.getByLabel("Display name").fill("Rea Der");
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.locator("#conversation-list a").first().click();
-  await page.getByLabel("Message", { exact: true }).fill("a line for the log");
-  await page.getByLabel("Message", { exact: true }).press("Enter");
-  await page.locator("#log li", { hasText: "a line for the log" }).waitFor({ timeout: 2000 });
-  const log = page.getByRole("log");
-  assert.equal(await log.count(), 1, "one log");
-  const tree = await log.ariaSnapshot();
-  assert.match(tree, /heading "Messages in Bavard"/, tree);
-  assert.match(tree, /a line for the log/, tree);
-  // Someone else's message (the welcome) has no controls at all; one's own only a closed
-  // "Message actions", never its edit and delete; the time is not read out.
-  assert.doesNotMatch(tree, /\d\d:\d\d/, `times are hidden from the log: ${tree}`);
-  assert.doesNotMatch(tree, /link "Edit"|button "Delete"/, `no controls read out: ${tree}`);
   await context.close();
 });
