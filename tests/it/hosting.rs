@@ -214,3 +214,47 @@ fn sigterm_answers_parked_polls_and_exits_promptly() {
         303
     );
 }
+
+#[test]
+fn sigterm_lets_sends_in_flight_finish_and_loses_nothing_acknowledged() {
+    let mut server = Server::start();
+    server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bobby", "Bobby");
+    let id = number_after(bob.post_form("/dm/alice", &[]).location(), "/c/");
+    let sending = std::thread::spawn(move || {
+        let mut acknowledged = Vec::new();
+        // Fewer than a page holds, so that one page shows them all.
+        for n in 0..45 {
+            let text = format!("sent while stopping {n}");
+            match bob.try_post_form(&format!("/c/{id}/messages"), &[("body", &text)]) {
+                Some(res) if res.status == 303 => acknowledged.push(text),
+                _ => break,
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        acknowledged
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(server.terminate().success());
+    let acknowledged = sending.join().unwrap();
+    assert!(
+        !acknowledged.is_empty() && acknowledged.len() < 45,
+        "the stop came in the middle of the sends ({} answered)",
+        acknowledged.len()
+    );
+
+    let again = Server::start_in(&server.data, &[]);
+    let alice_again = again.client();
+    assert_eq!(
+        alice_again.login("alice", crate::support::PASSWORD).status,
+        303
+    );
+    let page = alice_again.get(&format!("/c/{id}")).body;
+    for text in &acknowledged {
+        assert_eq!(
+            page.matches(&format!(">{text}<")).count(),
+            1,
+            "{text} was acknowledged before the stop"
+        );
+    }
+}

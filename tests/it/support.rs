@@ -270,6 +270,14 @@ impl Client {
         self.finish(self.request("POST", path).send_form(fields))
     }
 
+    /// A form POST that may find nobody listening any more.
+    pub fn try_post_form(&self, path: &str, fields: &[(&str, &str)]) -> Option<Response> {
+        match self.request("POST", path).send_form(fields) {
+            Err(ureq::Error::Transport(_)) => None,
+            result => Some(self.finish(result)),
+        }
+    }
+
     pub fn post_raw(
         &self,
         path: &str,
