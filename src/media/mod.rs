@@ -165,13 +165,15 @@ impl Media {
                     Ok(kind) => kind,
                     Err(refusal) => return Ok(Err(refusal)),
                 };
-                let pictures = picture::avatar(&temp, kind, &AVATAR_SIZES)?;
+                let pictures =
+                    picture::avatar(&temp, kind, &AVATAR_SIZES).map_err(Unkept::Refused)?;
                 for (size, bytes) in AVATAR_SIZES.iter().zip(pictures) {
-                    let path = storage.avatar(&key, *size).ok_or(Refused::Unreadable)?;
+                    let path = storage
+                        .avatar(&key, *size)
+                        .ok_or(Unkept::Refused(Refused::Unreadable))?;
                     if let Err(e) = storage.write(&path, &bytes) {
-                        tracing::error!("cannot keep a profile picture: {e}");
                         storage.remove_avatar(&key);
-                        return Err(Refused::Unreadable);
+                        return Err(Unkept::Io(e));
                     }
                 }
                 Ok(Ok(key))
@@ -183,12 +185,20 @@ impl Media {
                 field: "avatar",
                 ..refusal
             }),
-            Err(refused) => Err(FieldError {
+            Err(Unkept::Refused(refused)) => Err(FieldError {
                 field: "avatar",
                 ..picture_refusal(refused, &raw_name)
             }),
+            // A full disk is the server's trouble, not the picture's.
+            Err(Unkept::Io(e)) => return Err(AppError::io("cannot keep a profile picture", &e)),
         })
     }
+}
+
+/// Why a profile picture was not kept: the picture itself, or writing it.
+enum Unkept {
+    Refused(Refused),
+    Io(io::Error),
 }
 
 fn picture_refusal(refused: Refused, raw_name: &str) -> FieldError {

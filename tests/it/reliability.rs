@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::support::{
-    PASSWORD, Response, Server, assert_inert, group, hostile_texts, number_after, run_cli, send,
-    urlencode,
+    PASSWORD, Response, Server, assert_inert, corpus_file, group, hostile_texts, number_after,
+    run_cli, send, urlencode,
 };
 
 /// A small file system of its own (a size-limited tmpfs), unmounted when dropped. Mounting
@@ -115,6 +115,12 @@ fn a_full_disk_refuses_writes_clearly_keeps_serving_reads_and_recovers_when_spac
         &[("files", "notes.txt", &[b'x'; 4096])],
     );
     assert_eq!(upload.status, 507, "{}", upload.body);
+    let picture = alice.post_multipart(
+        "/profile/avatar",
+        &[],
+        &[("avatar", "me.png", &corpus_file("tiny.png"))],
+    );
+    assert_eq!(picture.status, 507, "{}", picture.body);
 
     // Reading goes on.
     let page = alice.get(&format!("/c/{id}"));
