@@ -31,18 +31,26 @@ struct Sample {
     threads: u64,
 }
 
-/// Repeats `job` every `every` until the run ends, counting the failures.
-fn every<F, Fut>(every: Duration, until: Instant, failures: Rc<std::cell::Cell<u64>>, mut job: F)
-where
-    F: FnMut(u64) -> Fut + 'static,
+/// Repeats `job` every `every` until the run ends, each time for one of `people` picked at
+/// random (from `seed`), counting the failures.
+fn every<F, Fut>(
+    every: Duration,
+    until: Instant,
+    failures: &Rc<std::cell::Cell<u64>>,
+    (people, seed): (usize, u64),
+    mut job: F,
+) where
+    F: FnMut(u64, usize) -> Fut + 'static,
     Fut: std::future::Future<Output = std::io::Result<()>>,
 {
+    let failures = Rc::clone(failures);
+    let mut rng = Lcg(seed);
     tokio::task::spawn_local(async move {
         let mut tick = tokio::time::interval(every);
         let mut n = 0;
         while Instant::now() < until {
             tick.tick().await;
-            if job(n).await.is_err() {
+            if job(n, (rng.next() as usize) % people).await.is_err() {
                 failures.set(failures.get() + 1);
             }
             n += 1;
@@ -80,49 +88,47 @@ pub async fn run(args: &Args, minutes: u64) -> std::io::Result<Vec<Row>> {
     let failures = Rc::new(std::cell::Cell::new(0));
     eprintln!("soak: {minutes} minutes of traffic…");
 
-    {
+    // Each job draws what it needs from the person it is given, so that its future owns it.
+    let of = {
         let (people, groups) = (Rc::clone(&people), Rc::clone(&groups));
-        let mut rng = Lcg(7);
-        every(SEND_EVERY, until, Rc::clone(&failures), move |n| {
-            let who = (rng.next() as usize) % people.len();
-            let (cookie, group) = (people[who].cookie.clone(), groups[who / GROUP_SIZE]);
-            async move {
-                let mut conn = Conn::open(addr).await?;
-                let body = format!("body=Soak+message+{n}+with+a+few+words");
-                let res = conn
-                    .post_form(&format!("/c/{group}/messages"), Some(&cookie), &body)
-                    .await?;
-                ok_if(res.status == 303)
-            }
-        });
-    }
-    {
-        let (people, groups) = (Rc::clone(&people), Rc::clone(&groups));
-        let mut rng = Lcg(11);
-        every(PAGE_EVERY, until, Rc::clone(&failures), move |_| {
-            let who = (rng.next() as usize) % people.len();
-            let (cookie, group) = (people[who].cookie.clone(), groups[who / GROUP_SIZE]);
-            async move {
-                let mut conn = Conn::open(addr).await?;
-                let res = conn
-                    .get(&format!("/c/{group}"), Some(&cookie), true)
-                    .await?;
-                ok_if(res.status == 200)
-            }
-        });
-    }
-    {
-        let people = Rc::clone(&people);
-        let mut rng = Lcg(13);
-        every(LOGIN_EVERY, until, Rc::clone(&failures), move |_| {
-            let who = (rng.next() as usize) % people.len();
+        move |who: usize| (people[who].cookie.clone(), groups[who / GROUP_SIZE])
+    };
+    let sender = of.clone();
+    every(SEND_EVERY, until, &failures, (PEOPLE, 7), move |n, who| {
+        let (cookie, group) = sender(who);
+        async move {
+            let mut conn = Conn::open(addr).await?;
+            let body = format!("body=Soak+message+{n}+with+a+few+words");
+            let res = conn
+                .post_form(&format!("/c/{group}/messages"), Some(&cookie), &body)
+                .await?;
+            ok_if(res.status == 303)
+        }
+    });
+    every(PAGE_EVERY, until, &failures, (PEOPLE, 11), move |_, who| {
+        let (cookie, group) = of(who);
+        async move {
+            let mut conn = Conn::open(addr).await?;
+            let res = conn
+                .get(&format!("/c/{group}"), Some(&cookie), true)
+                .await?;
+            ok_if(res.status == 200)
+        }
+    });
+    let logging_in = Rc::clone(&people);
+    every(
+        LOGIN_EVERY,
+        until,
+        &failures,
+        (PEOPLE, 13),
+        move |_, who| {
             let person = Person {
                 cookie: String::new(),
-                username: people[who].username.clone(),
+                username: logging_in[who].username.clone(),
             };
             async move { log_in(addr, &person).await }
-        });
-    }
+        },
+    );
 
     let mut samples = Vec::new();
     let mut delivered = 0u64;
