@@ -191,7 +191,38 @@ document.addEventListener("htmx:oobAfterSwap", (event) => {
   }
 });
 
-// Enter sends, Shift+Enter adds a line.
+// A message arriving in the log is read out whole. One's own would be read with its "Message
+// actions" button, so its menu is taken out before the browser shows the new entry to a screen
+// reader and put back a moment later, inside the message's quiet (aria-live="off") region, where
+// its arrival is not announced. The observer runs before the next accessibility update does.
+// Someone moving on with Tab gets the menus back at once.
+const MENU_LATER_MS = 1000;
+const heldMenus = [];
+
+function giveMenusBack() {
+  for (const [quiet, menu] of heldMenus.splice(0)) quiet.append(menu);
+}
+
+function quietMenus(log) {
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      for (const node of change.addedNodes) {
+        if (!(node instanceof Element) || !node.matches("li.msg")) continue;
+        const quiet = node.querySelector(".message-tools");
+        const menu = quiet && quiet.firstElementChild;
+        if (!menu) continue;
+        menu.remove();
+        heldMenus.push([quiet, menu]);
+        setTimeout(giveMenusBack, MENU_LATER_MS);
+      }
+    }
+  }).observe(log, { childList: true, subtree: true });
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Tab") giveMenusBack();
+}, true);
+
 // Escape closes an open message-actions menu and puts focus back on its button, as a menu does.
 document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape" || !(event.target instanceof Element)) return;
@@ -201,6 +232,7 @@ document.addEventListener("keydown", (event) => {
   menu.querySelector("summary").focus();
 });
 
+// Enter sends, Shift+Enter adds a line.
 document.addEventListener("keydown", (event) => {
   const field = event.target;
   if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
@@ -303,6 +335,8 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("DOMContentLoaded", () => {
   localiseTimes(document);
   placeDaySeparators();
+  const log = document.getElementById("log");
+  if (log) quietMenus(log);
   const messages = document.getElementById("messages");
   // Open where the unread messages begin, as chat apps do; else at the latest.
   const firstUnread = document.getElementById("first-unread");

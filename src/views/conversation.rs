@@ -163,16 +163,20 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
                     }
                     // One small disclosure rather than two links under every message: it
                     // opens by keyboard and without JavaScript, and while closed its controls
-                    // are not read out with the message.
-                    details.mine {
-                        summary { (lang.t("message-actions")) }
-                        div.message-actions {
-                            a href=(paths::edit_message(message.conversation, message.id)) {
-                                (lang.t("message-edit"))
-                            }
-                            form method="post" action=(paths::delete_message(message.conversation, message.id))
-                                data-confirm=(lang.t("message-delete-confirm")) {
-                                button.link type="submit" { (lang.t("message-delete")) }
+                    // are not read out with the message. Its own region is quiet, and app.js
+                    // adds it to a live message only after the message itself, so that a
+                    // screen reader announces what was written, not the button.
+                    div.message-tools aria-live="off" {
+                        details.mine {
+                            summary { (lang.t("message-actions")) }
+                            div.message-actions {
+                                a href=(paths::edit_message(message.conversation, message.id)) {
+                                    (lang.t("message-edit"))
+                                }
+                                form method="post" action=(paths::delete_message(message.conversation, message.id))
+                                    data-confirm=(lang.t("message-delete-confirm")) {
+                                    button.link type="submit" { (lang.t("message-delete")) }
+                                }
                             }
                         }
                     }

@@ -195,9 +195,32 @@ test("a conversation's accessibility tree reads as a chat log", async () => {
     "      - text: Are you there?",
   ].join("\n"), "Ben reads Ann's messages, new to him, each under her name, with no controls and no times");
 
+  // Registered after the page's own observer, so it sees each entry as the browser's next
+  // accessibility update will.
+  await ann.page.evaluate(() => {
+    window.entered = [];
+    new MutationObserver((changes) => {
+      for (const change of changes) {
+        for (const node of change.addedNodes) {
+          if (node instanceof Element && node.matches("li.msg")) window.entered.push(node.innerText);
+        }
+      }
+    }).observe(document.getElementById("log"), { childList: true, subtree: true });
+  });
   await ann.page.locator("#body").fill("Still here?");
   await ann.page.locator("#body").press("Enter");
   await ben.page.locator("#log li", { hasText: "Still here?" }).waitFor({ timeout: 10_000 });
+  await ann.page.locator("#log li", { hasText: "Still here?" }).getByText("Message actions").waitFor({ timeout: 10_000 });
+  const entered = await ann.page.evaluate(() => window.entered);
+  assert.ok(entered.length >= 1, "her message entered her log");
+  for (const text of entered) {
+    assert.doesNotMatch(text, /Message actions/, `her new message enters the log without its button: ${JSON.stringify(text)}`);
+  }
+  // Then the button joins it inside a region that says its arrivals are not to be announced
+  // (ARIA takes the politeness of the nearest ancestor that sets one).
+  const politeness = await ann.page.locator("#log li", { hasText: "Still here?" }).getByText("Message actions")
+    .evaluate((summary) => summary.closest("[aria-live]").getAttribute("aria-live"));
+  assert.equal(politeness, "off", "her message's button is not announced when it arrives");
   const after = await ben.page.locator("#log").ariaSnapshot();
   assert.equal(after, `${before}\n    - listitem:\n      - heading "Ann Snap" [level=4]\n      - text: Still here?`, "one entry added at the end");
 

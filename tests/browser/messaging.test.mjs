@@ -56,7 +56,7 @@ test("two people chat live, and focus stays in the cleared composer", async () =
   const visibleAuthors = await alice.page.locator("#messages li.msg:not(.continued) .author").allInnerTexts();
   assert.deepEqual(visibleAuthors, ["Bob", "Alice"]);
   // Only one's own messages offer edit and delete.
-  assert.equal(await alice.page.locator("#messages li", { hasText: "second line" }).getByText("Message actions").isVisible(), true);
+  await alice.page.locator("#messages li", { hasText: "second line" }).getByText("Message actions").waitFor({ timeout: 3000 });
   assert.equal(await alice.page.locator("#messages li", { hasText: "Hi Alice" }).getByText("Message actions").isVisible(), false);
 
   if (process.env.BAVARD_SCREENSHOTS) {
