@@ -191,10 +191,10 @@ document.addEventListener("htmx:oobAfterSwap", (event) => {
   }
 });
 
-// A message arriving in the log is read out whole. One's own would be read with its "Message
-// actions" button, so its menu is taken out before the browser shows the new entry to a screen
+// A message arriving in the log is read out whole, with its "React" and (one's own) "Message
+// actions" buttons: so they are taken out before the browser shows the new entry to a screen
 // reader and put back a moment later, inside the message's quiet (aria-live="off") region, where
-// its arrival is not announced. The observer runs before the next accessibility update does.
+// their arrival is not announced. The observer runs before the next accessibility update does.
 // Someone moving on with Tab gets the menus back at once.
 const MENU_LATER_MS = 1000;
 const heldMenus = [];
@@ -209,10 +209,10 @@ function quietMenus(log) {
       for (const node of change.addedNodes) {
         if (!(node instanceof Element) || !node.matches("li.msg")) continue;
         const quiet = node.querySelector(".message-tools");
-        const menu = quiet && quiet.firstElementChild;
-        if (!menu) continue;
-        menu.remove();
-        heldMenus.push([quiet, menu]);
+        if (!quiet || !quiet.firstElementChild) continue;
+        const menus = document.createDocumentFragment();
+        menus.append(...quiet.children);
+        heldMenus.push([quiet, menus]);
         setTimeout(giveMenusBack, MENU_LATER_MS);
       }
     }
@@ -222,6 +222,26 @@ function quietMenus(log) {
 document.addEventListener("keydown", (event) => {
   if (event.key === "Tab") giveMenusBack();
 }, true);
+
+// A menu opened at the foot of the log is scrolled out from under the composer, which stays
+// at the bottom of the window.
+document.addEventListener("toggle", (event) => {
+  const menu = event.target;
+  if (!(menu instanceof HTMLDetailsElement) || !menu.open || !menu.closest(".message-tools")) return;
+  const composer = document.getElementById("composer");
+  const limit = composer ? composer.getBoundingClientRect().top : window.innerHeight;
+  const hidden = menu.getBoundingClientRect().bottom - limit;
+  if (hidden > 0) window.scrollBy({ top: hidden + 8 });
+}, true);
+
+// A reaction chosen: the picker closes and focus goes back to its button, as a menu's does.
+document.addEventListener("htmx:afterRequest", (event) => {
+  const picker = event.detail.elt.closest && event.detail.elt.closest(".react-picker");
+  const menu = picker && picker.closest("details");
+  if (!menu || !event.detail.successful) return;
+  menu.open = false;
+  menu.querySelector("summary").focus();
+});
 
 // Escape closes an open message-actions menu and puts focus back on its button, as a menu does.
 document.addEventListener("keydown", (event) => {

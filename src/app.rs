@@ -97,6 +97,7 @@ pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
         route!(GET "/c/{id}/messages/{message}/edit" => messages::edit_form),
         route!(POST "/c/{id}/messages/{message}/edit" => messages::edit),
         route!(POST "/c/{id}/messages/{message}/delete" => messages::delete),
+        route!(POST "/c/{id}/messages/{message}/reactions" => messages::react),
         route!(POST "/c/{id}/members" => conversations::add_members),
         route!(POST "/c/{id}/title" => conversations::rename),
         route!(POST "/c/{id}/leave" => conversations::leave),

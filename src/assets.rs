@@ -73,7 +73,8 @@ pub async fn serve(file: web::Path<String>) -> Result<HttpResponse, AppError> {
 /// reader, so what is "mine" is decided here, per reader, by a stylesheet that depends only on
 /// the user id: public, and cached for good.
 const VIEWER_CSS: &str = ".msg[data-author=\"{id}\"] .mine { display: block; }\n\
-    .msg[data-author=\"{id}\"] { --own: 1; }\n";
+    .msg[data-author=\"{id}\"] { --own: 1; }\n\
+    .reaction[data-by~=\"{id}\"] { border-color: var(--accent); outline: 1px solid var(--accent); }\n";
 
 pub fn viewer_css_url(user: crate::model::UserId) -> String {
     let mut hasher = DefaultHasher::new();

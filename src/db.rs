@@ -46,6 +46,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_disabled_accounts_and_invites.sql",
         include_str!("../migrations/0007_disabled_accounts_and_invites.sql"),
     ),
+    (
+        "0008_reactions.sql",
+        include_str!("../migrations/0008_reactions.sql"),
+    ),
 ];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode

@@ -126,6 +126,11 @@ pub fn delete_message(id: ConversationId, message: MessageId) -> String {
     format!("/c/{id}/messages/{message}/delete")
 }
 
+/// Where a reaction is put on a message or taken back (`reaction=<code>`).
+pub fn reactions(id: ConversationId, message: MessageId) -> String {
+    format!("/c/{id}/messages/{message}/reactions")
+}
+
 /// The messages before `before`, as a fragment for htmx.
 pub fn history_before(id: ConversationId, before: MessageId) -> String {
     format!("/c/{id}/history?before={before}")

@@ -11,6 +11,7 @@ use crate::error::{AppError, is_htmx};
 use crate::forms::{self, Form, MultipartLimits};
 use crate::media::sniff;
 use crate::model::attachment::{self, NewAttachment};
+use crate::model::reaction::{self, ReactionKind};
 use crate::model::{ConversationId, FieldError, MessageId, conversation, message};
 use crate::paths;
 use crate::state::AppState;
@@ -237,5 +238,35 @@ pub async fn delete(
     })
     .await?;
     state.media.storage.remove_files(&files);
+    Ok(see_other(&paths::message(id, message_id)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReactionFields {
+    reaction: String,
+}
+
+/// Puts a reaction on a message or takes it back. Everyone, the one who reacted included, sees
+/// it through their poll, so htmx gets nothing to swap; a plain form goes back to the message.
+pub async fn react(
+    req: HttpRequest,
+    me: SignedIn,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+    Form(fields): Form<ReactionFields>,
+) -> Result<HttpResponse, AppError> {
+    let (id, message_id, user) = (ConversationId(path.0), MessageId(path.1), me.user.id);
+    let found = member_message(&state, user, id, message_id).await?;
+    reaction::may_react(found.kind, found.deleted)?;
+    let kind = ReactionKind::from_code(fields.reaction.trim())
+        .ok_or(AppError::BadRequest("error-reaction-unknown"))?;
+    write_and_publish(&state, move |conn| {
+        reaction::toggle(conn, id, message_id, user, kind)
+    })
+    .await?;
+    if is_htmx(&req) {
+        return Ok(HttpResponse::NoContent().finish());
+    }
     Ok(see_other(&paths::message(id, message_id)))
 }

@@ -26,7 +26,7 @@ use crate::realtime::{AnswerKey, Collected, Hub, Published, SharedAnswer, plan};
 use crate::state::AppState;
 use crate::views::conversation::{
     PollAnswer, conversation_entry, conversation_entry_in_place, message_item, poll_fragment,
-    poller,
+    poller, reactions_update,
 };
 
 /// A client back after a long absence gets at most this many missed events per answer; its next
@@ -389,6 +389,11 @@ async fn answer(
         .replaced
         .iter()
         .map(|p| p.rendered(lang, || message_item(lang, &p.message, true).into_string()))
+        .chain(
+            plan.reacted
+                .iter()
+                .map(|p| p.rendered(lang, || reactions_update(lang, &p.message).into_string())),
+        )
         .collect();
     let from_database = plan.summaries_to_load(open);
     let mut summaries: HashMap<ConversationId, Summary> = if from_database.is_empty() {

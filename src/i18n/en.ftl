@@ -171,6 +171,22 @@ message-delete = Delete
 message-delete-confirm = Delete this message for everyone?
 message-deleted = Message deleted
 message-edited = (edited)
+reaction-add = React
+reaction-pick = React with { $name }
+reaction-count = { $count ->
+    [one] One person reacted with { $name }
+   *[other] { $count } people reacted with { $name }
+}
+reaction-who = Who reacted
+reaction-who-separator = :{" "}
+reaction-name-thumbs-up = thumbs up
+reaction-name-heart = heart
+reaction-name-laugh = laughter
+reaction-name-surprised = surprise
+reaction-name-sad = sadness
+reaction-name-party = celebration
+error-reaction-not-here = Only messages people wrote take reactions.
+error-reaction-unknown = That reaction is not one of those offered.
 edit-title = Edit message
 edit-save = Save changes
 edit-cancel = Cancel

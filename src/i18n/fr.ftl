@@ -171,6 +171,22 @@ message-delete = Supprimer
 message-delete-confirm = Supprimer ce message pour tout le monde ?
 message-deleted = Message supprimé
 message-edited = (modifié)
+reaction-add = Réagir
+reaction-pick = Réagir avec { $name }
+reaction-count = { $count ->
+    [one] Une personne a réagi avec { $name }
+   *[other] { $count } personnes ont réagi avec { $name }
+}
+reaction-who = Qui a réagi
+reaction-who-separator = {" "}:{" "}
+reaction-name-thumbs-up = pouce levé
+reaction-name-heart = cœur
+reaction-name-laugh = rire
+reaction-name-surprised = surprise
+reaction-name-sad = tristesse
+reaction-name-party = fête
+error-reaction-not-here = Seuls les messages écrits par quelqu’un acceptent des réactions.
+error-reaction-unknown = Cette réaction ne fait pas partie de celles proposées.
 edit-title = Modifier le message
 edit-save = Enregistrer les modifications
 edit-cancel = Annuler

@@ -12,6 +12,9 @@ pub enum EventKind {
     Message,
     Edit,
     Delete,
+    /// Someone put a reaction on the message or took it back: updated where it stands, never a
+    /// new entry in the log.
+    Reaction,
 }
 
 impl EventKind {
@@ -20,6 +23,7 @@ impl EventKind {
             EventKind::Message => "message",
             EventKind::Edit => "edit",
             EventKind::Delete => "delete",
+            EventKind::Reaction => "reaction",
         }
     }
 
@@ -27,6 +31,7 @@ impl EventKind {
         match code {
             "edit" => EventKind::Edit,
             "delete" => EventKind::Delete,
+            "reaction" => EventKind::Reaction,
             _ => EventKind::Message,
         }
     }

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::attachment::{self, Attachment, NewAttachment};
 use super::event::{self, EventKind};
+use super::reaction::{self, Reaction};
 use super::{ConversationId, FieldError, MessageId, UserId, now};
 use crate::db::write_tx;
 use crate::error::AppError;
@@ -89,15 +90,20 @@ pub struct Message {
     /// author's name and avatar.
     pub continued: bool,
     pub attachments: Vec<Attachment>,
+    pub reactions: Vec<Reaction>,
 }
 
 const SELECT: &str = "SELECT m.id, m.conversation_id, m.author_id, u.username, u.display_name,
         m.kind, m.body, m.created_at, m.edited_at IS NOT NULL, m.deleted_at IS NOT NULL,
-        m.files, u.avatar
+        m.files, u.avatar, m.reactions
     FROM messages m LEFT JOIN users u ON u.id = m.author_id";
 
-/// A message as read, and whether it has files to look up (`with_attachments`).
-type Loaded = (Message, bool);
+/// A message as read, and what it has to look up (`with_details`).
+struct Loaded {
+    message: Message,
+    has_files: bool,
+    has_reactions: bool,
+}
 
 impl Message {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Loaded> {
@@ -123,8 +129,13 @@ impl Message {
             deleted: row.get(9)?,
             continued: false,
             attachments: Vec::new(),
+            reactions: Vec::new(),
         };
-        Ok((message, row.get::<_, i64>(10)? > 0))
+        Ok(Loaded {
+            message,
+            has_files: row.get::<_, i64>(10)? > 0,
+            has_reactions: row.get::<_, i64>(12)? > 0,
+        })
     }
 
     /// Whether `user` may edit or delete this message; see `may_change`.
@@ -234,23 +245,33 @@ fn group(mut messages: Vec<Message>, previous: Option<&Message>) -> Vec<Message>
 }
 
 /// Fills in the files of the loaded messages that have some, in one query.
-fn with_attachments(
+fn with_details(
     conn: &Connection,
     conversation: ConversationId,
     loaded: Vec<Loaded>,
 ) -> Result<Vec<Message>, AppError> {
-    let with_files = || loaded.iter().filter(|(_, has)| *has).map(|(m, _)| m.id);
-    let (Some(first), Some(last)) = (with_files().min(), with_files().max()) else {
-        return Ok(loaded.into_iter().map(|(m, _)| m).collect());
+    let range = |wanted: fn(&Loaded) -> bool| {
+        let ids = || loaded.iter().filter(|l| wanted(l)).map(|l| l.message.id);
+        ids().min().zip(ids().max())
     };
-    let mut files = attachment::of_messages(conn, conversation, first, last)?;
+    let mut files = match range(|l| l.has_files) {
+        Some((first, last)) => attachment::of_messages(conn, conversation, first, last)?,
+        None => Default::default(),
+    };
+    let mut reactions = match range(|l| l.has_reactions) {
+        Some((first, last)) => reaction::of_messages(conn, conversation, first, last)?,
+        None => Default::default(),
+    };
     Ok(loaded
         .into_iter()
-        .map(|(mut message, has)| {
-            if has {
-                message.attachments = files.remove(&message.id).unwrap_or_default();
+        .map(|mut l| {
+            if l.has_files {
+                l.message.attachments = files.remove(&l.message.id).unwrap_or_default();
             }
-            message
+            if l.has_reactions {
+                l.message.reactions = reactions.remove(&l.message.id).unwrap_or_default();
+            }
+            l.message
         })
         .collect())
 }
@@ -284,11 +305,11 @@ pub fn page(
     let has_earlier = rows.len() > PAGE_SIZE;
     let previous = if has_earlier { rows.pop() } else { None };
     rows.reverse();
-    let messages = with_attachments(conn, conversation, rows)?;
+    let messages = with_details(conn, conversation, rows)?;
     Ok(Page {
-        messages: group(messages, previous.as_ref().map(|(m, _)| m)),
+        messages: group(messages, previous.as_ref().map(|l| &l.message)),
         has_earlier,
-        previous_at: previous.as_ref().map(|(m, _)| m.created_at),
+        previous_at: previous.as_ref().map(|l| l.message.created_at),
     })
 }
 
@@ -304,11 +325,11 @@ pub fn find(
     let mut rows = stmt
         .query_map(params![conversation, id], Message::from_row)?
         .collect::<Result<Vec<_>, _>>()?;
-    if rows.first().is_none_or(|(m, _)| m.id != id) {
+    if rows.first().is_none_or(|l| l.message.id != id) {
         return Ok(None);
     }
-    let previous = (rows.len() == 2).then(|| rows.remove(1).0);
-    let messages = with_attachments(conn, conversation, rows)?;
+    let previous = (rows.len() == 2).then(|| rows.remove(1).message);
+    let messages = with_details(conn, conversation, rows)?;
     Ok(group(messages, previous.as_ref()).pop())
 }
 

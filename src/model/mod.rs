@@ -10,6 +10,7 @@ pub mod event;
 pub mod invalidation;
 pub mod invite;
 pub mod message;
+pub mod reaction;
 pub mod search;
 pub mod secret;
 pub mod session;

@@ -19,6 +19,9 @@ pub struct Plan<'a> {
     pub appended: Vec<&'a Published>,
     /// Edited or deleted messages of the open conversation, replaced where they stand.
     pub replaced: Vec<&'a Published>,
+    /// Messages of the open conversation whose reactions changed: only their reactions are
+    /// redrawn, so that the log does not read the message out again.
+    pub reacted: Vec<&'a Published>,
     /// List entries with a new message, to move to the top, oldest first.
     pub moved: Vec<ConversationId>,
     /// List entries to redraw in place (an edit, a deletion, a read mark moved elsewhere).
@@ -94,6 +97,12 @@ pub fn plan<'a>(
                 }
                 plan.redrawn.push(id);
             }
+            // The list shows no reactions: nothing there changes.
+            EventKind::Reaction => {
+                if here {
+                    plan.reacted.push(published);
+                }
+            }
         }
     }
     plan.redrawn.sort_unstable();
@@ -168,6 +177,7 @@ mod tests {
                 deleted: false,
                 continued: false,
                 attachments: Vec::new(),
+                reactions: Vec::new(),
             },
             info,
             members.to_vec(),
@@ -220,6 +230,23 @@ mod tests {
         assert!(plan.appended.is_empty());
         assert_eq!(plan.redrawn, [TEAM, OTHER], "each once");
         assert_eq!(plan.newest_read, None, "an edit is no new message to read");
+    }
+
+    #[test]
+    fn a_reaction_updates_its_message_in_place_and_leaves_the_list_alone() {
+        let events = [
+            event(1, TEAM, EventKind::Reaction, 100, &[ANN, BOB]),
+            event(2, OTHER, EventKind::Reaction, 200, &[ANN, BOB]),
+        ];
+        let plan = plan(&events, &[], ANN, Some(TEAM), Some(MessageId(100)));
+        assert_eq!(ids(&plan.reacted), [100], "only the open conversation's");
+        assert!(plan.appended.is_empty(), "never a new entry in the log");
+        assert!(
+            plan.replaced.is_empty(),
+            "the message itself is not drawn again"
+        );
+        assert!(plan.moved.is_empty() && plan.redrawn.is_empty());
+        assert_eq!(plan.newest_read, Some(MessageId(100)));
     }
 
     #[test]

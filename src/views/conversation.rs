@@ -17,6 +17,7 @@ use crate::media::UploadRules;
 use crate::model::attachment::{Attachment, FileKind};
 use crate::model::conversation::{Conversation, Kind, Member, Summary, UNREAD_COUNTED};
 use crate::model::message::{BODY_MAX, Message, MessageKind, Page};
+use crate::model::reaction::ReactionKind;
 use crate::model::user::User;
 use crate::model::{ConversationId, FieldError, MessageId, UserId};
 use crate::paths;
@@ -161,12 +162,21 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
                     @if message.edited {
                         span.edited { (lang.t("message-edited")) }
                     }
+                    // Changed in place by polls (`reactions_update`), in a region that is not
+                    // announced: a reaction is no new message.
+                    form.reactions id={ "reactions-" (message.id) } method="post"
+                        action=(paths::reactions(message.conversation, message.id))
+                        hx-post=(paths::reactions(message.conversation, message.id)) hx-swap="none"
+                        aria-live="off" {
+                        (reaction_chips(lang, message))
+                    }
                     // One small disclosure rather than two links under every message: it
                     // opens by keyboard and without JavaScript, and while closed its controls
                     // are not read out with the message. Its own region is quiet, and app.js
                     // adds it to a live message only after the message itself, so that a
                     // screen reader announces what was written, not the button.
                     div.message-tools aria-live="off" {
+                        (reaction_picker(lang, message))
                         details.mine {
                             summary { (lang.t("message-actions")) }
                             div.message-actions {
@@ -185,6 +195,92 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
                 p {
                     (notice_text(lang, message.kind, message.author.as_ref().map(|a| a.display_name.as_str()), &message.body))
                     " " (timestamp(lang, message.created_at, &time_id))
+                }
+            }
+        }
+    }
+}
+
+fn reaction_emoji(kind: ReactionKind) -> &'static str {
+    match kind {
+        ReactionKind::ThumbsUp => "👍",
+        ReactionKind::Heart => "❤️",
+        ReactionKind::Laugh => "😂",
+        ReactionKind::Surprised => "😮",
+        ReactionKind::Sad => "😢",
+        ReactionKind::Party => "🎉",
+    }
+}
+
+fn reaction_name(lang: Lang, kind: ReactionKind) -> String {
+    lang.t(match kind {
+        ReactionKind::ThumbsUp => "reaction-name-thumbs-up",
+        ReactionKind::Heart => "reaction-name-heart",
+        ReactionKind::Laugh => "reaction-name-laugh",
+        ReactionKind::Surprised => "reaction-name-surprised",
+        ReactionKind::Sad => "reaction-name-sad",
+        ReactionKind::Party => "reaction-name-party",
+    })
+}
+
+/// The reactions on a message: one button per kind, which adds one's own or takes it back, said
+/// as "3 people reacted with thumbs up"; who they are on hover and in a disclosure. Whether
+/// one of them is the reader's is shown by the reader's stylesheet (`data-by`), so that this
+/// too is drawn once for everyone.
+fn reaction_chips(lang: Lang, message: &Message) -> Markup {
+    html! {
+        @for reaction in &message.reactions {
+            @let names: Vec<&str> = reaction.people.iter().map(|p| p.display_name.as_str()).collect();
+            @let by: String = reaction.people.iter().map(|p| format!(" {}", p.id)).collect::<String>() + " ";
+            @let name = reaction_name(lang, reaction.kind);
+            button.reaction type="submit" name="reaction" value=(reaction.kind.code())
+                title=(name_list(lang, &names)) data-by=(by) {
+                span aria-hidden="true" { (reaction_emoji(reaction.kind)) " " (lang.number(names.len())) }
+                span.visually-hidden {
+                    (lang.t_args("reaction-count", &[("count", names.len().into()), ("name", name.into())]))
+                }
+            }
+        }
+        @if !message.reactions.is_empty() {
+            details.reacted-by {
+                summary { (lang.t("reaction-who")) }
+                ul {
+                    @for reaction in &message.reactions {
+                        li {
+                            span aria-hidden="true" { (reaction_emoji(reaction.kind)) " " }
+                            (reaction_name(lang, reaction.kind)) (lang.t("reaction-who-separator"))
+                            @for (i, person) in reaction.people.iter().enumerate() {
+                                @if i > 0 { ", " }
+                                span class=(name_class(person.id)) { (person.display_name) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A message's reactions for a poll answer, put in place of the ones shown.
+pub fn reactions_update(lang: Lang, message: &Message) -> Markup {
+    html! {
+        div id={ "reactions-" (message.id) } hx-swap-oob="innerHTML" { (reaction_chips(lang, message)) }
+    }
+}
+
+/// "React": a small menu of the offered reactions, each one button of one form.
+fn reaction_picker(lang: Lang, message: &Message) -> Markup {
+    let action = paths::reactions(message.conversation, message.id);
+    html! {
+        details.react {
+            summary { (lang.t("reaction-add")) }
+            form.react-picker method="post" action=(action) hx-post=(action) hx-swap="none" {
+                @for kind in ReactionKind::ALL {
+                    @let label = lang.t_args("reaction-pick", &[("name", reaction_name(lang, kind).into())]);
+                    button type="submit" name="reaction" value=(kind.code()) title=(label) {
+                        span aria-hidden="true" { (reaction_emoji(kind)) }
+                        span.visually-hidden { (label) }
+                    }
                 }
             }
         }
@@ -818,6 +914,7 @@ mod tests {
             deleted: false,
             continued: false,
             attachments: Vec::new(),
+            reactions: Vec::new(),
         }
     }
 

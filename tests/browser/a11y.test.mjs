@@ -74,7 +74,13 @@ for (const lang of ["en", "fr"]) {
     await page.locator("#files").setInputFiles(TINY_PNG);
     await page.locator("#composer button[type=submit]").click();
     await page.locator("#log img").first().waitFor({ timeout: 10_000 });
+    const hello = page.locator("#log li", { hasText: "hello" }).first();
+    await hello.locator("details.react summary").click();
+    await hello.locator(".react-picker button").first().click();
+    await hello.locator(".reaction").waitFor({ timeout: 10_000 });
     await page.reload();
+    await hello.locator("details.react summary").click();
+    await hello.locator("details.reacted-by summary").click();
     await page.locator("details.members-panel summary").click();
     await audit(page, "a busy conversation, members panel open");
     await page.locator("#composer button[type=submit]").click();
@@ -156,7 +162,7 @@ async function sideways(page) {
 
 // What a screen reader meets in a conversation, read from Chromium's accessibility tree: the
 // log exists before any message, days, the unread line and authors are headings, times and avatars are not
-// read, one's own messages offer a closed "Message actions" group and nothing more, and a
+// read, messages offer a closed "React" group and one's own a "Message actions" one too, and a
 // message that arrives live adds one entry at the end of the log and changes nothing above it.
 test("a conversation's accessibility tree reads as a chat log", async () => {
   const base = env.server.base;
@@ -190,10 +196,12 @@ test("a conversation's accessibility tree reads as a chat log", async () => {
     "    - listitem:",
     '      - heading "Ann Snap" [level=4]',
     "      - text: Hello Ben",
+    "      - group: React",
     "    - listitem:",
     '      - heading "Ann Snap" [level=4]',
     "      - text: Are you there?",
-  ].join("\n"), "Ben reads Ann's messages, new to him, each under her name, with no controls and no times");
+    "      - group: React",
+  ].join("\n"), "Ben reads Ann's messages, new to him, each under her name, with a closed reactions menu and no times");
 
   // Registered after the page's own observer, so it sees each entry as the browser's next
   // accessibility update will.
@@ -209,12 +217,12 @@ test("a conversation's accessibility tree reads as a chat log", async () => {
   });
   await ann.page.locator("#body").fill("Still here?");
   await ann.page.locator("#body").press("Enter");
-  await ben.page.locator("#log li", { hasText: "Still here?" }).waitFor({ timeout: 10_000 });
+  await ben.page.locator("#log li", { hasText: "Still here?" }).locator("details.react").waitFor({ timeout: 10_000 });
   await ann.page.locator("#log li", { hasText: "Still here?" }).getByText("Message actions").waitFor({ timeout: 10_000 });
   const entered = await ann.page.evaluate(() => window.entered);
   assert.ok(entered.length >= 1, "her message entered her log");
   for (const text of entered) {
-    assert.doesNotMatch(text, /Message actions/, `her new message enters the log without its button: ${JSON.stringify(text)}`);
+    assert.doesNotMatch(text, /Message actions|React/, `her new message enters the log without its buttons: ${JSON.stringify(text)}`);
   }
   // Then the button joins it inside a region that says its arrivals are not to be announced
   // (ARIA takes the politeness of the nearest ancestor that sets one).
@@ -222,10 +230,10 @@ test("a conversation's accessibility tree reads as a chat log", async () => {
     .evaluate((summary) => summary.closest("[aria-live]").getAttribute("aria-live"));
   assert.equal(politeness, "off", "her message's button is not announced when it arrives");
   const after = await ben.page.locator("#log").ariaSnapshot();
-  assert.equal(after, `${before}\n    - listitem:\n      - heading "Ann Snap" [level=4]\n      - text: Still here?`, "one entry added at the end");
+  assert.equal(after, `${before}\n    - listitem:\n      - heading "Ann Snap" [level=4]\n      - text: Still here?\n      - group: React`, "one entry added at the end");
 
   const own = await ann.page.locator("#log li", { hasText: "Still here?" }).ariaSnapshot();
-  assert.equal(own, '- listitem:\n  - heading "Ann Snap" [level=4]\n  - text: Still here?\n  - group: Message actions', "her own copy: the closed menu, not its edit and delete");
+  assert.equal(own, '- listitem:\n  - heading "Ann Snap" [level=4]\n  - text: Still here?\n  - group: React\n  - group: Message actions', "her own copy: the closed menus, not their buttons");
   await ann.context.close();
   await ben.context.close();
 });

@@ -114,6 +114,46 @@ test("a group of three, with an edit seen live and the log announced politely", 
   for (const p of [carol, dave, erin]) await p.context.close();
 });
 
+test("a reaction arrives live in the other browser, in place, and a second click takes it back", async () => {
+  const rita = await person("rita", "Rita");
+  const sam = await person("sam", "Sam");
+  await rita.page.goto(`${env.server.base}/u/sam`);
+  await rita.page.getByRole("button", { name: "Message Sam" }).click();
+  await rita.page.waitForURL(/\/c\/\d+$/);
+  await send(rita.page, "Pizza tonight?");
+  await sam.page.goto(rita.page.url());
+  const message = sam.page.locator("#log li", { hasText: "Pizza tonight?" });
+  await message.waitFor();
+  const entries = await rita.page.locator("#messages > li").count();
+  // Every change of the log counted from here: a reaction must change none of its entries.
+  await rita.page.evaluate(() => {
+    window.logChanges = 0;
+    new MutationObserver((changes) => {
+      for (const change of changes) {
+        for (const node of change.addedNodes) if (node instanceof Element && node.matches("li")) window.logChanges += 1;
+      }
+    }).observe(document.getElementById("messages"), { childList: true });
+  });
+
+  await message.getByText("React", { exact: true }).click();
+  await message.getByRole("button", { name: "React with thumbs up" }).click();
+  const ritas = rita.page.locator("#log li", { hasText: "Pizza tonight?" });
+  const chip = ritas.getByRole("button", { name: "One person reacted with thumbs up" });
+  await chip.waitFor({ timeout: 2000 });
+  assert.equal(await chip.getAttribute("title"), "Sam", "who reacted, on hover");
+  assert.equal(await message.locator("details.react").getAttribute("open"), null, "the picker closed once a reaction was chosen");
+  assert.equal(await rita.page.locator("#messages > li").count(), entries, "no new entry in her log");
+  assert.equal(await rita.page.evaluate(() => window.logChanges), 0, "and no entry drawn again");
+  await ritas.getByText("Who reacted").click();
+  assert.match(await ritas.locator("details.reacted-by").innerText(), /thumbs up: Sam/);
+
+  await message.getByRole("button", { name: "One person reacted with thumbs up" }).click();
+  await chip.waitFor({ state: "detached", timeout: 2000 });
+  assert.equal(await ritas.locator(".reaction").count(), 0, "taken back, for her too");
+  await rita.context.close();
+  await sam.context.close();
+});
+
 test("day headings fall on the reader's own days, put right by the page and then by the server", async () => {
   // A zone where today is another date than in UTC, whatever the hour of the run.
   const utcHour = new Date().getUTCHours();
@@ -213,7 +253,14 @@ test("without JavaScript, sending works and a link checks for new messages", asy
   await send(helper.page, "Reply from Hank");
   await helper.page.locator("#log li", { hasText: "Reply from Hank" }).waitFor({ timeout: 2000 });
   await page.getByRole("link", { name: "Check for new messages" }).click();
-  await page.locator("#log li", { hasText: "Reply from Hank" }).waitFor();
+  const reply = page.locator("#log li", { hasText: "Reply from Hank" });
+  await reply.waitFor();
+  // Reacting is a form too: the page comes back with the reaction on the message.
+  await reply.getByText("React", { exact: true }).click();
+  await reply.getByRole("button", { name: "React with heart" }).click();
+  await page.waitForURL(/\/c\/\d+#m\d+$/);
+  await page.locator("#log li", { hasText: "Reply from Hank" })
+    .getByRole("button", { name: "One person reacted with heart" }).waitFor();
   await helper.context.close();
   await context.close();
 });

@@ -13,6 +13,7 @@ mod messaging;
 mod operators;
 mod pages;
 mod people;
+mod reactions;
 mod reliability;
 mod search;
 mod security;
