@@ -234,6 +234,32 @@ document.addEventListener("toggle", (event) => {
   if (hidden > 0) window.scrollBy({ top: hidden + 8 });
 }, true);
 
+// "Reply" and "Cancel reply" redraw the composer: what was typed stays, and typing goes on.
+let keptDraft = null;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const link = event.detail.requestConfig && event.detail.requestConfig.elt;
+  if (!link || !link.classList || !link.classList.contains("reply-link")) return;
+  const box = document.getElementById("body");
+  keptDraft = box ? box.value : "";
+});
+document.addEventListener("htmx:afterSwap", () => {
+  if (keptDraft === null) return;
+  const box = document.getElementById("body");
+  if (box) {
+    if (!box.value) box.value = keptDraft;
+    box.focus();
+  }
+  keptDraft = null;
+});
+
+// A quote of a message already on the page goes to it there, rather than loading its history.
+document.addEventListener("click", (event) => {
+  const quote = event.target.closest && event.target.closest("a.reply-quote");
+  if (!quote || !document.getElementById(`m${quote.dataset.message}`)) return;
+  event.preventDefault();
+  location.hash = `m${quote.dataset.message}`;
+});
+
 // A reaction chosen: the picker closes and focus goes back to its button, as a menu's does.
 document.addEventListener("htmx:afterRequest", (event) => {
   const picker = event.detail.elt.closest && event.detail.elt.closest(".react-picker");

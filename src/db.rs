@@ -50,6 +50,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_reactions.sql",
         include_str!("../migrations/0008_reactions.sql"),
     ),
+    (
+        "0009_replies.sql",
+        include_str!("../migrations/0009_replies.sql"),
+    ),
 ];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode

@@ -34,6 +34,11 @@ pub fn conversation_before(id: ConversationId, before: MessageId) -> String {
     format!("/c/{id}?before={before}")
 }
 
+/// The conversation's page with its composer answering `message`.
+pub fn reply(id: ConversationId, message: MessageId) -> String {
+    format!("/c/{id}?reply={message}#body")
+}
+
 /// A message in its conversation's page.
 pub fn message(id: ConversationId, message: MessageId) -> String {
     format!("/c/{id}#m{message}")

@@ -13,7 +13,7 @@ use crate::db;
 use crate::error::{AppError, is_htmx};
 use crate::forms::Form;
 use crate::model::conversation::{self, Member};
-use crate::model::message::{self, Message};
+use crate::model::message::{self, Message, Quote};
 use crate::model::{ConversationId, FieldError, MessageId, UserId, user};
 use crate::paths;
 use crate::state::AppState;
@@ -25,6 +25,17 @@ use crate::views::conversation::{
 #[serde(default)]
 pub struct BeforeQuery {
     before: Option<i64>,
+    /// The message to answer ("Reply"): the composer quotes it.
+    reply: Option<i64>,
+}
+
+/// What the composer shows as the page is drawn: what was typed, the message it answers, and
+/// what was wrong with it.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Drafted<'a> {
+    pub draft: &'a str,
+    pub reply: Option<&'a Quote>,
+    pub errors: &'a [FieldError],
 }
 
 /// Draws the conversation page, with the composer's draft and any problems kept.
@@ -33,10 +44,14 @@ pub(super) async fn render_page(
     state: &AppState,
     id: ConversationId,
     before: Option<MessageId>,
-    draft: &str,
-    composer_errors: &[FieldError],
+    drafted: Drafted<'_>,
     panel_errors: &[FieldError],
 ) -> Result<HttpResponse, AppError> {
+    let Drafted {
+        draft,
+        reply,
+        errors: composer_errors,
+    } = drafted;
     let user = me.user.id;
     let seen = state
         .readers
@@ -71,6 +86,7 @@ pub(super) async fn render_page(
             composer: Composer {
                 conversation: id,
                 draft,
+                reply,
                 errors: composer_errors,
                 uploads: &state.media.rules,
             },
@@ -92,8 +108,19 @@ pub async fn show(
     id: web::Path<i64>,
     query: web::Query<BeforeQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let before = query.before.map(MessageId);
-    render_page(&me, &state, ConversationId(*id), before, "", &[], &[]).await
+    let (id, before) = (ConversationId(*id), query.before.map(MessageId));
+    // A message that cannot be answered any more (deleted, or never here) only goes unquoted.
+    let reply = match query.reply {
+        Some(original) => state
+            .readers
+            .read(|conn| message::reply_target(conn, id, MessageId(original)))?,
+        None => None,
+    };
+    let drafted = Drafted {
+        reply: reply.as_ref(),
+        ..Drafted::default()
+    };
+    render_page(&me, &state, id, before, drafted, &[]).await
 }
 
 /// "Load earlier messages": a fragment for htmx, the older page itself otherwise.
@@ -300,7 +327,7 @@ pub async fn add_members(
     .await?;
     match outcome {
         Ok(()) => Ok(see_other(&paths::conversation(id))),
-        Err(error) => render_page(&me, &state, id, None, "", &[], &[error]).await,
+        Err(error) => render_page(&me, &state, id, None, Drafted::default(), &[error]).await,
     }
 }
 
@@ -319,7 +346,9 @@ pub async fn rename(
     let (id, user) = (ConversationId(*id), me.user.id);
     let title = match conversation::check_title(&fields.title) {
         Ok(title) => title,
-        Err(error) => return render_page(&me, &state, id, None, "", &[], &[error]).await,
+        Err(error) => {
+            return render_page(&me, &state, id, None, Drafted::default(), &[error]).await;
+        }
     };
     write_and_publish(&state, move |conn| {
         conversation::rename(conn, id, user, &title)

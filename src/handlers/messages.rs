@@ -4,13 +4,14 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::conversations::{member_message, render_page};
+use super::conversations::{Drafted, member_message, render_page};
 use super::{html, load_frame, ok_html, see_other, shell, write_and_publish};
 use crate::auth::SignedIn;
 use crate::error::{AppError, is_htmx};
 use crate::forms::{self, Form, MultipartLimits};
 use crate::media::sniff;
 use crate::model::attachment::{self, NewAttachment};
+use crate::model::message::Quote;
 use crate::model::reaction::{self, ReactionKind};
 use crate::model::{ConversationId, FieldError, MessageId, conversation, message};
 use crate::paths;
@@ -21,6 +22,13 @@ use crate::views::conversation::{Composer, composer, edit_message_page};
 #[serde(default)]
 pub struct MessageFields {
     body: String,
+    /// The id of the message answered, if any.
+    reply_to: String,
+}
+
+/// A reply's field as sent: anything but a message id is no reply.
+fn reply_id(field: &str) -> Option<MessageId> {
+    field.trim().parse().ok().map(MessageId)
 }
 
 /// Sends a message, with files when the form is multipart. The sender sees it arrive through
@@ -33,15 +41,17 @@ pub async fn post(
     id: web::Path<i64>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let sending = Sending {
+    let mut sending = Sending {
         req: &req,
         me: &me,
         state: &state,
         id: ConversationId(*id),
+        reply_to: None,
     };
     if !forms::is_multipart(&req) {
         let Form(fields) =
             Form::<MessageFields>::from_request(&req, &mut payload.into_inner()).await?;
+        sending.reply_to = reply_id(&fields.reply_to);
         return sending.send(&fields.body, Vec::new()).await;
     }
     let user = me.user.id;
@@ -60,10 +70,12 @@ pub async fn post(
         Ok(received) => received,
         Err(refused) => {
             let draft = refused.received.text("body");
+            sending.reply_to = reply_id(refused.received.text("reply_to"));
             return sending.refuse(draft, refused.error, refused.status).await;
         }
     };
     let draft = received.text("body").to_owned();
+    sending.reply_to = reply_id(received.text("reply_to"));
     // Before any file is looked at: a message too long is refused without decoding photos.
     if let Err(error) = message::check_body(&draft, !received.files.is_empty()) {
         return sending.refuse(&draft, error, UNPROCESSABLE).await;
@@ -111,19 +123,25 @@ struct Sending<'a> {
     me: &'a SignedIn,
     state: &'a AppState,
     id: ConversationId,
+    /// The message it answers, as the form said.
+    reply_to: Option<MessageId>,
 }
 
 impl Sending<'_> {
     async fn send(&self, draft: &str, files: Vec<NewAttachment>) -> Result<HttpResponse, AppError> {
-        let (id, user) = (self.id, self.me.user.id);
+        let (id, user, reply_to) = (self.id, self.me.user.id, self.reply_to);
         let body = match message::check_body(draft, !files.is_empty()) {
             Ok(body) => body,
             Err(error) => return self.refuse(draft, error, UNPROCESSABLE).await,
         };
+        if self.quote()?.is_none() && reply_to.is_some() {
+            let error = FieldError::new("body", "error-reply-gone");
+            return self.refuse(draft, error, UNPROCESSABLE).await;
+        }
         let keys: Vec<String> = files.iter().map(|a| a.stored_as.clone()).collect();
         let quota = self.state.media.rules.quota;
         let written = write_and_publish(self.state, move |conn| {
-            message::post(conn, id, user, &body, &files, quota)
+            message::post(conn, id, user, &body, &files, quota, reply_to)
         })
         .await;
         let message_id = match written {
@@ -139,12 +157,23 @@ impl Sending<'_> {
                 &Composer {
                     conversation: id,
                     draft: "",
+                    reply: None,
                     errors: &[],
                     uploads: &self.state.media.rules,
                 },
             )));
         }
         Ok(see_other(&paths::message(id, message_id)))
+    }
+
+    /// The message answered, while it can be: a composer that quotes it keeps doing so.
+    fn quote(&self) -> Result<Option<Quote>, AppError> {
+        let Some(original) = self.reply_to else {
+            return Ok(None);
+        };
+        self.state
+            .readers
+            .read(|conn| message::reply_target(conn, self.id, original))
     }
 
     /// An unacceptable message comes back in the composer with the draft kept, to members only.
@@ -155,6 +184,7 @@ impl Sending<'_> {
         status: StatusCode,
     ) -> Result<HttpResponse, AppError> {
         let (id, user) = (self.id, self.me.user.id);
+        let reply = self.quote()?;
         if is_htmx(self.req) {
             self.state
                 .readers
@@ -166,13 +196,20 @@ impl Sending<'_> {
                 &Composer {
                     conversation: id,
                     draft,
+                    reply: reply.as_ref(),
                     errors: &errors,
                     uploads: &self.state.media.rules,
                 },
             );
             return Ok(html(status, form));
         }
-        let mut page = render_page(self.me, self.state, id, None, draft, &[error], &[]).await?;
+        let errors = [error];
+        let drafted = Drafted {
+            draft,
+            reply: reply.as_ref(),
+            errors: &errors,
+        };
+        let mut page = render_page(self.me, self.state, id, None, drafted, &[]).await?;
         *page.status_mut() = status;
         Ok(page)
     }

@@ -716,9 +716,9 @@ mod tests {
         let mut conn = db::memory();
         let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
         let id = create_group(&mut conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
-        message::post(&mut conn, id, bob.id, "mine", &[], 0).unwrap();
-        message::post(&mut conn, id, ann.id, "one", &[], 0).unwrap();
-        let two = message::post(&mut conn, id, ann.id, "two", &[], 0).unwrap();
+        message::post(&mut conn, id, bob.id, "mine", &[], 0, None).unwrap();
+        message::post(&mut conn, id, ann.id, "one", &[], 0, None).unwrap();
+        let two = message::post(&mut conn, id, ann.id, "two", &[], 0, None).unwrap();
         assert_eq!(summary_for(&conn, bob.id, id).unwrap().unwrap().unread, 2);
         assert_eq!(
             summary_for(&conn, ann.id, id).unwrap().unwrap().unread,
@@ -759,13 +759,13 @@ mod tests {
         let mut conn = db::memory();
         let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
         let id = create_group(&mut conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
-        message::post(&mut conn, id, ann.id, "one", &[], 0).unwrap();
+        message::post(&mut conn, id, ann.id, "one", &[], 0, None).unwrap();
         assert!(mark_read(&conn, id, bob.id, MessageId(9_000_000_000_000)).unwrap());
         assert!(
             !mark_read(&conn, id, bob.id, MessageId(9_000_000_000_001)).unwrap(),
             "already at the latest message"
         );
-        message::post(&mut conn, id, ann.id, "two", &[], 0).unwrap();
+        message::post(&mut conn, id, ann.id, "two", &[], 0, None).unwrap();
         assert_eq!(
             summary_for(&conn, bob.id, id).unwrap().unwrap().unread,
             1,
@@ -781,7 +781,7 @@ mod tests {
         leave(&mut conn, id, bob.id).unwrap();
         assert!(find_for_member(&conn, id, bob.id).unwrap().is_none());
         assert!(matches!(
-            message::post(&mut conn, id, bob.id, "hi", &[], 0),
+            message::post(&mut conn, id, bob.id, "hi", &[], 0, None),
             Err(AppError::NotFound)
         ));
         assert_eq!(members(&conn, id).unwrap(), vec![ann]);

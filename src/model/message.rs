@@ -91,12 +91,27 @@ pub struct Message {
     pub continued: bool,
     pub attachments: Vec<Attachment>,
     pub reactions: Vec<Reaction>,
+    /// The message this one answers.
+    pub reply: Option<Quote>,
+}
+
+/// What a reply shows of the message it answers: who wrote it and how it began (the first
+/// 140 characters), or that it was deleted since.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Quote {
+    pub id: MessageId,
+    /// None for an account since deleted.
+    pub author: Option<(UserId, String)>,
+    pub excerpt: String,
+    pub deleted: bool,
 }
 
 const SELECT: &str = "SELECT m.id, m.conversation_id, m.author_id, u.username, u.display_name,
         m.kind, m.body, m.created_at, m.edited_at IS NOT NULL, m.deleted_at IS NOT NULL,
-        m.files, u.avatar, m.reactions
-    FROM messages m LEFT JOIN users u ON u.id = m.author_id";
+        m.files, u.avatar, m.reactions,
+        q.id, q.author_id, qu.display_name, substr(q.body, 1, 140), q.deleted_at IS NOT NULL
+    FROM messages m LEFT JOIN users u ON u.id = m.author_id
+        LEFT JOIN messages q ON q.id = m.reply_to LEFT JOIN users qu ON qu.id = q.author_id";
 
 /// A message as read, and what it has to look up (`with_details`).
 struct Loaded {
@@ -130,6 +145,18 @@ impl Message {
             continued: false,
             attachments: Vec::new(),
             reactions: Vec::new(),
+            reply: match row.get::<_, Option<MessageId>>(13)? {
+                Some(id) => Some(Quote {
+                    id,
+                    author: match (row.get(14)?, row.get(15)?) {
+                        (Some(id), Some(name)) => Some((id, name)),
+                        _ => None,
+                    },
+                    excerpt: row.get(16)?,
+                    deleted: row.get(17)?,
+                }),
+                None => None,
+            },
         };
         Ok(Loaded {
             message,
@@ -206,10 +233,16 @@ pub fn post(
     body: &str,
     files: &[NewAttachment],
     quota: u64,
+    reply_to: Option<MessageId>,
 ) -> Result<MessageId, AppError> {
     let tx = write_tx(conn)?;
     if !super::conversation::is_member(&tx, conversation, author)? {
         return Err(AppError::NotFound);
+    }
+    if let Some(original) = reply_to
+        && reply_target(&tx, conversation, original)?.is_none()
+    {
+        return Err(AppError::BadRequest("error-reply-gone"));
     }
     if !files.is_empty() {
         let adding: u64 = files.iter().map(|f| f.size).sum();
@@ -218,6 +251,10 @@ pub fn post(
         }
     }
     let id = insert(&tx, conversation, Some(author), MessageKind::Text, body)?;
+    if let Some(original) = reply_to {
+        tx.prepare_cached("UPDATE messages SET reply_to = ?2 WHERE id = ?1")?
+            .execute(params![id, original])?;
+    }
     if !files.is_empty() {
         attachment::insert(&tx, id, author, files)?;
     }
@@ -227,6 +264,28 @@ pub fn post(
     tx.commit()?;
     Ok(id)
 }
+
+/// The message of the conversation that a reply may answer, as its quote: what people wrote,
+/// while it is there. None otherwise (a notice, a deleted message, one of another
+/// conversation, none at all).
+pub fn reply_target(
+    conn: &Connection,
+    conversation: ConversationId,
+    id: MessageId,
+) -> Result<Option<Quote>, AppError> {
+    let found = find(conn, conversation, id)?;
+    Ok(found
+        .filter(|m| m.kind == MessageKind::Text && !m.deleted)
+        .map(|m| Quote {
+            id: m.id,
+            author: m.author.map(|a| (a.id, a.display_name)),
+            excerpt: m.body.chars().take(QUOTE_CHARS).collect(),
+            deleted: false,
+        }))
+}
+
+/// How much of the answered message a reply quotes (the SQL's `substr` says the same).
+const QUOTE_CHARS: usize = 140;
 
 /// Marks each message that continues its predecessor; `previous` is the message just before
 /// the first one, if any.

@@ -178,6 +178,7 @@ mod tests {
                 continued: false,
                 attachments: Vec::new(),
                 reactions: Vec::new(),
+                reply: None,
             },
             info,
             members.to_vec(),

@@ -16,7 +16,7 @@ use crate::i18n::{Lang, ReaderOffset};
 use crate::media::UploadRules;
 use crate::model::attachment::{Attachment, FileKind};
 use crate::model::conversation::{Conversation, Kind, Member, Summary, UNREAD_COUNTED};
-use crate::model::message::{BODY_MAX, Message, MessageKind, Page};
+use crate::model::message::{BODY_MAX, Message, MessageKind, Page, Quote};
 use crate::model::reaction::ReactionKind;
 use crate::model::user::User;
 use crate::model::{ConversationId, FieldError, MessageId, UserId};
@@ -151,6 +151,12 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
                 @if message.deleted {
                     p.tombstone { (lang.t("message-deleted")) }
                 } @else {
+                    @if let Some(quote) = &message.reply {
+                        a.reply-quote href=(paths::message_in_context(message.conversation, quote.id))
+                            data-message=(quote.id) {
+                            (quote_text(lang, quote, "reply-to", "reply-to-unknown"))
+                        }
+                    }
                     @if !message.body.is_empty() {
                         div.msg-body { (message_text(&message.body)) }
                     }
@@ -176,6 +182,7 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
                     // adds it to a live message only after the message itself, so that a
                     // screen reader announces what was written, not the button.
                     div.message-tools aria-live="off" {
+                        (reply_link(paths::reply(message.conversation, message.id), lang.t("message-reply")))
                         (reaction_picker(lang, message))
                         details.mine {
                             summary { (lang.t("message-actions")) }
@@ -198,6 +205,31 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// Who wrote the answered message and how it began (`heading` names them, `unknown` when
+/// their account is gone), or that it was deleted.
+fn quote_text(lang: Lang, quote: &Quote, heading: &str, unknown: &str) -> Markup {
+    let heading = match &quote.author {
+        Some((_, name)) => lang.t_args(heading, &[("name", name.clone().into())]),
+        None => lang.t(unknown),
+    };
+    html! {
+        span.reply-author { (heading) }
+        " "
+        span.reply-excerpt {
+            @if quote.deleted { (lang.t("reply-deleted")) } @else { (quote.excerpt) }
+        }
+    }
+}
+
+/// "Reply" and "Cancel reply": a plain link to the page with the composer as it should be,
+/// which htmx takes only the composer of.
+fn reply_link(href: String, text: String) -> Markup {
+    html! {
+        a.reply-link href=(href) hx-get=(href) hx-select="#composer" hx-target="#composer"
+            hx-swap="outerHTML" { (text) }
     }
 }
 
@@ -571,6 +603,8 @@ fn first_unread(view: &ConversationView<'_>) -> Option<(MessageId, usize)> {
 pub struct Composer<'a> {
     pub conversation: ConversationId,
     pub draft: &'a str,
+    /// The message being answered.
+    pub reply: Option<&'a Quote>,
     pub errors: &'a [FieldError],
     pub uploads: &'a UploadRules,
 }
@@ -597,6 +631,13 @@ pub fn composer(lang: Lang, composer: &Composer<'_>) -> Markup {
             hx-swap="outerHTML" enctype="multipart/form-data" novalidate
             data-max-file=(rules.max_file) data-max-files=(crate::model::attachment::MAX_PER_MESSAGE)
             data-too-large=(lang.t("composer-file-too-large")) {
+            @if let Some(quote) = composer.reply {
+                div.replying {
+                    p { (quote_text(lang, quote, "reply-composing", "reply-composing-unknown")) }
+                    (reply_link(format!("{}#body", paths::conversation(composer.conversation)), lang.t("reply-cancel")))
+                    input type="hidden" name="reply_to" value=(quote.id);
+                }
+            }
             (Field {
                 name: "body", label: lang.t("composer-label"), value: composer.draft,
                 kind: FieldKind::TextArea, hint: Some(lang.t("composer-hint")),
@@ -915,6 +956,7 @@ mod tests {
             continued: false,
             attachments: Vec::new(),
             reactions: Vec::new(),
+            reply: None,
         }
     }
 

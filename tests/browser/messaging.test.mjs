@@ -154,6 +154,37 @@ test("a reaction arrives live in the other browser, in place, and a second click
   await sam.context.close();
 });
 
+test("a reply quotes the message it answers, live, and its quote leads back to it", async () => {
+  const uma = await person("uma", "Uma");
+  const vic = await person("vic", "Vic");
+  await uma.page.goto(`${env.server.base}/u/vic`);
+  await uma.page.getByRole("button", { name: "Message Vic" }).click();
+  await uma.page.waitForURL(/\/c\/\d+$/);
+  await send(uma.page, "Who brings the cake?");
+  await vic.page.goto(uma.page.url());
+  const original = vic.page.locator("#log li", { hasText: "Who brings the cake?" });
+  await original.waitFor();
+  const box = vic.page.getByLabel("Message", { exact: true });
+  await box.fill("Me");
+  await original.getByRole("link", { name: "Reply" }).click();
+  await vic.page.locator("#composer .replying", { hasText: "Replying to Uma: Who brings the cake?" }).waitFor({ timeout: 2000 });
+  assert.equal(await box.inputValue(), "Me", "what was typed stays");
+  assert.equal(await vic.page.evaluate(() => document.activeElement.id), "body", "typing goes on in the composer");
+  await box.fill("I do!");
+  await box.press("Enter");
+  await vic.page.waitForFunction(() => !document.querySelector("#composer .replying"), null, { timeout: 2000 });
+
+  const reply = uma.page.locator("#log li", { hasText: "I do!" });
+  await reply.waitFor({ timeout: 2000 });
+  const quote = reply.getByRole("link", { name: "In reply to Uma: Who brings the cake?" });
+  await quote.waitFor();
+  await quote.click();
+  await uma.page.waitForFunction(() => /#m\d+$/.test(location.hash) && document.querySelector(".msg:target"), null, { timeout: 2000 });
+  assert.match(await uma.page.locator(".msg:target").innerText(), /Who brings the cake\?/, "the quote leads to the original on the page");
+  await uma.context.close();
+  await vic.context.close();
+});
+
 test("day headings fall on the reader's own days, put right by the page and then by the server", async () => {
   // A zone where today is another date than in UTC, whatever the hour of the run.
   const utcHour = new Date().getUTCHours();

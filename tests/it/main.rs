@@ -15,6 +15,7 @@ mod pages;
 mod people;
 mod reactions;
 mod reliability;
+mod replies;
 mod search;
 mod security;
 mod support;
