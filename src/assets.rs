@@ -74,7 +74,8 @@ pub async fn serve(file: web::Path<String>) -> Result<HttpResponse, AppError> {
 /// the user id: public, and cached for good.
 const VIEWER_CSS: &str = ".msg[data-author=\"{id}\"] .mine { display: block; }\n\
     .msg[data-author=\"{id}\"] { --own: 1; }\n\
-    .reaction[data-by~=\"{id}\"] { border-color: var(--accent); outline: 1px solid var(--accent); }\n";
+    .reaction[data-by~=\"{id}\"] { border-color: var(--accent); outline: 1px solid var(--accent); }\n\
+    .msg[data-mentions~=\"{id}\"], .msg[data-mentions~=\"everyone\"]:not([data-author=\"{id}\"]) { background: var(--mention); box-shadow: inset 3px 0 0 var(--accent); }\n";
 
 pub fn viewer_css_url(user: crate::model::UserId) -> String {
     let mut hasher = DefaultHasher::new();

@@ -54,6 +54,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_replies.sql",
         include_str!("../migrations/0009_replies.sql"),
     ),
+    (
+        "0010_mentions.sql",
+        include_str!("../migrations/0010_mentions.sql"),
+    ),
 ];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode

@@ -364,6 +364,7 @@ fn summary_of_open(user: UserId, published: &Published) -> Summary {
             files: message.attachments.len() as i64,
         }),
         unread: 0,
+        mentions: 0,
     }
 }
 

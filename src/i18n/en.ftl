@@ -41,6 +41,13 @@ unread-count = { $count ->
    *[other] { $count } unread messages
 }
 
+unread-count-mentions = { $count ->
+    [one] { $count } unread message
+   *[other] { $count } unread messages
+}, { $mentions ->
+    [one] { $mentions } mention of you
+   *[other] { $mentions } mentions of you
+}
 unread-count-many = More than { $count } unread messages
 
 ## Home

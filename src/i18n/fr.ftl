@@ -41,6 +41,13 @@ unread-count = { $count ->
    *[other] { $count } messages non lus
 }
 
+unread-count-mentions = { $count ->
+    [one] { $count } message non lu
+   *[other] { $count } messages non lus
+}, dont { $mentions ->
+    [one] { $mentions } qui vous mentionne
+   *[other] { $mentions } qui vous mentionnent
+}
 unread-count-many = Plus de { $count } messages non lus
 
 ## Accueil

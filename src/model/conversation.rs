@@ -28,7 +28,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn from_code(code: &str) -> Kind {
+    pub(crate) fn from_code(code: &str) -> Kind {
         if code == "direct" {
             Kind::Direct
         } else {
@@ -394,6 +394,8 @@ pub struct Summary {
     pub picture: Option<String>,
     pub preview: Option<Preview>,
     pub unread: i64,
+    /// Of the unread messages, those that mention the reader.
+    pub mentions: i64,
     /// Lower-cased title and member names, for the list's filter box.
     pub filter_text: String,
 }
@@ -445,7 +447,10 @@ fn summary_sql(tail: &str) -> String {
         (SELECT group_concat(name, char(31)) FROM (SELECT u.display_name AS name
          FROM memberships mm JOIN users u ON u.id = mm.user_id
          WHERE mm.conversation_id = c.id ORDER BY mm.user_id LIMIT {FILTER_MEMBERS})),
-        other.avatar, last.files
+        other.avatar, last.files,
+        (SELECT count(*) FROM (SELECT 1 FROM mentions mn
+         WHERE mn.user_id = ?1 AND mn.conversation_id = c.id
+           AND mn.message_id > mine.last_read_message_id LIMIT {UNREAD_COUNTED}))
     FROM memberships mine
     JOIN conversations c ON c.id = mine.conversation_id
     -- As a subquery with LIMIT 1: a join on the memberships visited every member of a group
@@ -499,6 +504,7 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
         },
         preview,
         unread: row.get(10)?,
+        mentions: row.get(14)?,
     })
 }
 
@@ -578,6 +584,7 @@ fn snapshot(
     let opens_latest = before.is_none();
     if opens_latest && let Some(entry) = list.iter_mut().find(|s| s.id == id) {
         entry.unread = 0;
+        entry.mentions = 0;
     }
     let other = other_person(&members, user).map(|m| m.display_name.as_str());
     let title = title_seen(conversation.kind, &conversation.title, other).to_owned();

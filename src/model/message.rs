@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::attachment::{self, Attachment, NewAttachment};
 use super::event::{self, EventKind};
+use super::mention::{self, Mentioned};
 use super::reaction::{self, Reaction};
 use super::{ConversationId, FieldError, MessageId, UserId, now};
 use crate::db::write_tx;
@@ -93,6 +94,7 @@ pub struct Message {
     pub reactions: Vec<Reaction>,
     /// The message this one answers.
     pub reply: Option<Quote>,
+    pub mentioned: Mentioned,
 }
 
 /// What a reply shows of the message it answers: who wrote it and how it began (the first
@@ -109,7 +111,8 @@ pub struct Quote {
 const SELECT: &str = "SELECT m.id, m.conversation_id, m.author_id, u.username, u.display_name,
         m.kind, m.body, m.created_at, m.edited_at IS NOT NULL, m.deleted_at IS NOT NULL,
         m.files, u.avatar, m.reactions,
-        q.id, q.author_id, qu.display_name, substr(q.body, 1, 140), q.deleted_at IS NOT NULL
+        q.id, q.author_id, qu.display_name, substr(q.body, 1, 140), q.deleted_at IS NOT NULL,
+        m.mentioned
     FROM messages m LEFT JOIN users u ON u.id = m.author_id
         LEFT JOIN messages q ON q.id = m.reply_to LEFT JOIN users qu ON qu.id = q.author_id";
 
@@ -157,6 +160,7 @@ impl Message {
                 }),
                 None => None,
             },
+            mentioned: Mentioned::from_column(&row.get::<_, String>(18)?),
         };
         Ok(Loaded {
             message,
@@ -255,6 +259,7 @@ pub fn post(
         tx.prepare_cached("UPDATE messages SET reply_to = ?2 WHERE id = ?1")?
             .execute(params![id, original])?;
     }
+    mention::record(&tx, conversation, id, author, body)?;
     if !files.is_empty() {
         attachment::insert(&tx, id, author, files)?;
     }
@@ -490,6 +495,7 @@ pub fn edit(
         "UPDATE messages SET body = ?2, edited_at = ?3 WHERE id = ?1",
         params![id, body, now()],
     )?;
+    mention::record(&tx, conversation, id, user, body)?;
     event::record(&tx, conversation, EventKind::Edit, id)?;
     tx.commit()?;
     Ok(())
@@ -510,6 +516,7 @@ pub fn delete(
         "UPDATE messages SET body = '', deleted_at = ?2 WHERE id = ?1",
         params![id, now()],
     )?;
+    mention::forget(&tx, id)?;
     event::record(&tx, conversation, EventKind::Delete, id)?;
     tx.commit()?;
     Ok(files)

@@ -9,6 +9,7 @@ pub mod conversation;
 pub mod event;
 pub mod invalidation;
 pub mod invite;
+pub mod mention;
 pub mod message;
 pub mod reaction;
 pub mod search;

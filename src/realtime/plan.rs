@@ -179,6 +179,7 @@ mod tests {
                 attachments: Vec::new(),
                 reactions: Vec::new(),
                 reply: None,
+                mentioned: Default::default(),
             },
             info,
             members.to_vec(),

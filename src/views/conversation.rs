@@ -16,6 +16,7 @@ use crate::i18n::{Lang, ReaderOffset};
 use crate::media::UploadRules;
 use crate::model::attachment::{Attachment, FileKind};
 use crate::model::conversation::{Conversation, Kind, Member, Summary, UNREAD_COUNTED};
+use crate::model::mention::{self, Mentioned};
 use crate::model::message::{BODY_MAX, Message, MessageKind, Page, Quote};
 use crate::model::reaction::ReactionKind;
 use crate::model::user::User;
@@ -108,7 +109,7 @@ fn shortened(text: &str) -> String {
 
 /// Plain text with line breaks kept (by CSS) and web addresses made into links. Everything else
 /// is escaped: a message can never become markup.
-pub fn message_text(text: &str) -> Markup {
+pub fn message_text(text: &str, mentioned: &Mentioned) -> Markup {
     let finder = {
         let mut finder = linkify::LinkFinder::new();
         finder.kinds(&[linkify::LinkKind::Url]);
@@ -120,10 +121,69 @@ pub fn message_text(text: &str) -> Markup {
             @if span.kind().is_some() && (piece.starts_with("https://") || piece.starts_with("http://")) {
                 a href=(piece) rel="noopener noreferrer nofollow" target="_blank" { (piece) }
             } @else {
-                (piece)
+                @for part in with_mentions(piece, mentioned) {
+                    @match part {
+                        Part::Text(text) => (text),
+                        Part::Person(written, username) => {
+                            a href=(paths::profile_of(username)) class="mention" { (written) }
+                        }
+                        Part::Everyone(written) => span.mention { (written) },
+                    }
+                }
             }
         }
     }
+}
+
+/// Who the message mentions, for the reader's stylesheet to make it stand out for them.
+fn mentions_attribute(mentioned: &Mentioned) -> Option<String> {
+    if mentioned.is_empty() {
+        return None;
+    }
+    let everyone = mentioned.everyone.then_some(mention::EVERYONE.to_owned());
+    let ids = mentioned.people.iter().map(|(id, _)| id.to_string());
+    Some(format!(
+        " {} ",
+        everyone
+            .into_iter()
+            .chain(ids)
+            .collect::<Vec<_>>()
+            .join(" ")
+    ))
+}
+
+enum Part<'a> {
+    Text(&'a str),
+    /// `@name` as written, and the member's username.
+    Person(&'a str, &'a str),
+    Everyone(&'a str),
+}
+
+/// Splits text at the mentions the message was found to make (`model::mention::record`).
+fn with_mentions<'a>(text: &'a str, mentioned: &'a Mentioned) -> Vec<Part<'a>> {
+    if mentioned.is_empty() {
+        return vec![Part::Text(text)];
+    }
+    let mut parts = Vec::new();
+    let mut done = 0;
+    for (range, name) in mention::candidates(text) {
+        if range.start < done {
+            continue;
+        }
+        let written = &text[range.start - 1..range.end];
+        let part = if name == mention::EVERYONE && mentioned.everyone {
+            Part::Everyone(written)
+        } else if let Some((_, username)) = mentioned.people.iter().find(|(_, n)| *n == name) {
+            Part::Person(written, username)
+        } else {
+            continue;
+        };
+        parts.push(Part::Text(&text[done..range.start - 1]));
+        parts.push(part);
+        done = range.end;
+    }
+    parts.push(Part::Text(&text[done..]));
+    parts
 }
 
 /// One message as every member sees it. What differs per reader (one's own messages get edit
@@ -137,7 +197,8 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
     let is_text = message.kind == MessageKind::Text;
     html! {
         li id=(id) .msg .notice[!is_text] .continued[message.continued] .deleted[message.deleted]
-            data-author=[author_id] aria-describedby=(time_id)
+            data-author=[author_id] data-mentions=[mentions_attribute(&message.mentioned)]
+            aria-describedby=(time_id)
             hx-swap-oob=[replace.then_some("outerHTML")] {
             @if is_text {
                 div.msg-head {
@@ -158,7 +219,7 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
                         }
                     }
                     @if !message.body.is_empty() {
-                        div.msg-body { (message_text(&message.body)) }
+                        div.msg-body { (message_text(&message.body, &message.mentioned)) }
                     }
                     @if !message.attachments.is_empty() {
                         ul.attachments aria-label=(lang.t_args("attachments-label", &[("count", message.attachments.len().into())])) {
@@ -450,12 +511,15 @@ fn entry(lang: Lang, summary: &Summary, open: Option<ConversationId>, in_place: 
                         }
                     }
                     @if summary.unread > 0 {
-                        span.unread {
+                        span.unread .mentioned[summary.mentions > 0] {
                             span aria-hidden="true" {
+                                @if summary.mentions > 0 { "@ " }
                                 @if summary.unread >= UNREAD_COUNTED { (UNREAD_COUNTED - 1) "+" } @else { (summary.unread) }
                             }
                             span.visually-hidden {
-                                @if summary.unread >= UNREAD_COUNTED {
+                                @if summary.mentions > 0 {
+                                    (lang.t_args("unread-count-mentions", &[("count", summary.unread.min(UNREAD_COUNTED - 1).into()), ("mentions", summary.mentions.min(UNREAD_COUNTED - 1).into())]))
+                                } @else if summary.unread >= UNREAD_COUNTED {
                                     (lang.t_args("unread-count-many", &[("count", (UNREAD_COUNTED - 1).into())]))
                                 } @else {
                                     (lang.t_args("unread-count", &[("count", summary.unread.into())]))
@@ -919,14 +983,21 @@ mod tests {
         }
         kept.push_str(rest);
         kept.replace("</a>", "")
+            .replace(r#"<span class="mention">"#, "")
+            .replace("</span>", "")
     }
 
-    // Whatever is sent, the only markup in it is our links, and its text is shown as sent.
+    // Whatever is sent, the only markup in it is our links and mentions, and its text is shown
+    // as sent.
     #[test]
     fn any_message_text_is_shown_as_sent_with_no_markup_but_links() {
-        let mixed = "(https?://[a-z<>\"'&./:?=#]{0,20}|[<>&\"' a-z/:]|\n){0,30}";
+        let mixed = "(https?://[a-z<>\"'&./:?=#]{0,20}|@(ann|Ann|everyone|bob)[.]?|[<>&\"' a-z/:@]|\n){0,30}";
+        let mentioned = Mentioned {
+            everyone: true,
+            people: vec![(UserId(2), "ann".into())],
+        };
         proptest::proptest!(|(text in proptest::prop_oneof![proptest::arbitrary::any::<String>(), mixed])| {
-            let html = message_text(&text).into_string();
+            let html = message_text(&text, &mentioned).into_string();
             let plain = without_links(&html);
             proptest::prop_assert!(!plain.contains('<') && !plain.contains('>'), "{html}");
             let shown = plain
@@ -957,6 +1028,7 @@ mod tests {
             attachments: Vec::new(),
             reactions: Vec::new(),
             reply: None,
+            mentioned: Default::default(),
         }
     }
 

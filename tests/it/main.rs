@@ -9,6 +9,7 @@ mod cli;
 mod encryption;
 mod hosting;
 mod launcher;
+mod mentions;
 mod messaging;
 mod operators;
 mod pages;
