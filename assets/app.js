@@ -278,6 +278,113 @@ document.addEventListener("keydown", (event) => {
   menu.querySelector("summary").focus();
 });
 
+// --- Mentions: "@" and the start of a name offer the conversation's members (those of its
+// members panel) in a list under the composer: arrows choose, Enter or Tab takes, Escape
+// closes. Without this, "@username" typed in full works the same.
+const MOST_OFFERED = 8;
+let offered = [];
+let chosen = 0;
+
+function mentionTyped(box) {
+  const before = box.value.slice(0, box.selectionStart);
+  const match = /(^|[^a-z0-9_.@-])@([a-z0-9_.-]*)$/i.exec(before);
+  return match ? { start: before.length - match[2].length, typed: match[2].toLowerCase() } : null;
+}
+
+function mentionList(box) {
+  let list = document.getElementById("mention-options");
+  if (!list) {
+    list = document.createElement("ul");
+    list.id = "mention-options";
+    list.className = "mention-options";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", box.form.dataset.mentionLabel || "");
+    box.insertAdjacentElement("afterend", list);
+    box.setAttribute("aria-controls", list.id);
+    box.setAttribute("aria-autocomplete", "list");
+  }
+  return list;
+}
+
+function closeMentions(box) {
+  offered = [];
+  const list = document.getElementById("mention-options");
+  if (list) list.replaceChildren();
+  if (box) box.removeAttribute("aria-activedescendant");
+}
+
+function showMentions(box) {
+  const typed = mentionTyped(box);
+  const people = [...document.querySelectorAll(".members-panel a.person")].map((a) => ({
+    username: (a.querySelector(".person-handle") || a).textContent.trim().replace(/^@/, ""),
+    name: (a.querySelector(".person-name") || a).textContent.trim(),
+  }));
+  offered = typed
+    ? people
+      .filter((p) => p.username.startsWith(typed.typed) || p.name.toLowerCase().startsWith(typed.typed))
+      .slice(0, MOST_OFFERED)
+    : [];
+  if (offered.length === 0) return closeMentions(box);
+  chosen = Math.min(chosen, offered.length - 1);
+  const list = mentionList(box);
+  list.replaceChildren(...offered.map((person, i) => {
+    const option = document.createElement("li");
+    option.id = `mention-option-${i}`;
+    option.setAttribute("role", "option");
+    option.setAttribute("aria-selected", String(i === chosen));
+    option.textContent = `${person.name} (@${person.username})`;
+    option.addEventListener("mousedown", (event) => {
+      event.preventDefault();
+      takeMention(box, i);
+    });
+    return option;
+  }));
+  box.setAttribute("aria-activedescendant", `mention-option-${chosen}`);
+}
+
+function takeMention(box, i) {
+  const typed = mentionTyped(box);
+  if (!typed || !offered[i]) return;
+  const after = box.value.slice(box.selectionStart);
+  const inserted = `${offered[i].username} `;
+  box.value = box.value.slice(0, typed.start) + inserted + after;
+  const caret = typed.start + inserted.length;
+  box.setSelectionRange(caret, caret);
+  closeMentions(box);
+}
+
+document.addEventListener("input", (event) => {
+  if (event.target.id !== "body" || !event.target.closest("#composer")) return;
+  chosen = 0;
+  showMentions(event.target);
+});
+document.addEventListener("focusout", (event) => {
+  if (event.target.id === "body") closeMentions(event.target);
+});
+// Before the composer's own keys (Enter sends): while names are offered, these keys are theirs.
+document.addEventListener("keydown", (event) => {
+  const box = event.target;
+  if (box.id !== "body" || offered.length === 0) return;
+  // A name typed in full is taken as it is: Enter sends.
+  const typed = mentionTyped(box);
+  if (event.key === "Enter" && typed && offered.some((p) => p.username === typed.typed)) {
+    closeMentions(box);
+    return;
+  }
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    chosen = (chosen + (event.key === "ArrowDown" ? 1 : offered.length - 1)) % offered.length;
+    showMentions(box);
+  } else if ((event.key === "Enter" && !event.shiftKey) || event.key === "Tab") {
+    takeMention(box, chosen);
+  } else if (event.key === "Escape") {
+    closeMentions(box);
+  } else {
+    return;
+  }
+  event.preventDefault();
+  event.stopImmediatePropagation();
+}, true);
+
 // Enter sends, Shift+Enter adds a line.
 document.addEventListener("keydown", (event) => {
   const field = event.target;

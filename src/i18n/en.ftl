@@ -178,6 +178,7 @@ message-delete = Delete
 message-delete-confirm = Delete this message for everyone?
 message-deleted = Message deleted
 message-edited = (edited)
+mention-options = People to mention
 message-reply = Reply
 reply-to = In reply to { $name }:
 reply-to-unknown = In reply to a message:

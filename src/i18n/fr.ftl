@@ -178,6 +178,7 @@ message-delete = Supprimer
 message-delete-confirm = Supprimer ce message pour tout le monde ?
 message-deleted = Message supprimé
 message-edited = (modifié)
+mention-options = Personnes à mentionner
 message-reply = Répondre
 reply-to = En réponse à { $name } :
 reply-to-unknown = En réponse à un message :

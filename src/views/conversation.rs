@@ -694,7 +694,8 @@ pub fn composer(lang: Lang, composer: &Composer<'_>) -> Markup {
         form #composer method="post" action=(action) hx-post=(action) hx-target="this"
             hx-swap="outerHTML" enctype="multipart/form-data" novalidate
             data-max-file=(rules.max_file) data-max-files=(crate::model::attachment::MAX_PER_MESSAGE)
-            data-too-large=(lang.t("composer-file-too-large")) {
+            data-too-large=(lang.t("composer-file-too-large"))
+            data-mention-label=(lang.t("mention-options")) {
             @if let Some(quote) = composer.reply {
                 div.replying {
                     p { (quote_text(lang, quote, "reply-composing", "reply-composing-unknown")) }

@@ -66,7 +66,7 @@ for (const lang of ["en", "fr"]) {
     await page.locator("form.stack > button[type=submit]").last().click();
     await page.waitForURL(/\/c\/\d+$/);
     const box = page.locator("#body");
-    for (const text of ["hello", "a long line ".repeat(60), "to be edited", "to be deleted"]) {
+    for (const text of ["hello", "a long line ".repeat(60), `ping @friend${lang}`, "to be edited", "to be deleted"]) {
       await box.fill(text);
       await box.press("Enter");
       await page.locator("#log li", { hasText: text.slice(0, 12) }).first().waitFor({ timeout: 10_000 });
@@ -92,6 +92,16 @@ for (const lang of ["en", "fr"]) {
     await page.locator("#composer button[type=submit]").click();
     await page.locator("#composer .error").first().waitFor();
     await audit(page, "composer with an error");
+    await page.locator("#body").pressSequentially("@fri");
+    await page.getByRole("option").first().waitFor({ timeout: 10_000 });
+    await audit(page, "composer offering people to mention");
+    await page.locator("#body").fill("");
+    await friend.page.goto(`${base}/`);
+    await friend.page.locator(".unread.mentioned").waitFor({ timeout: 10_000 });
+    await audit(friend.page, "a list with an unread mention");
+    await friend.page.getByRole("link", { name: /Team/ }).click();
+    await friend.page.locator(".msg[data-mentions]").waitFor();
+    await audit(friend.page, "a conversation where one is mentioned");
 
     for (const path of ["/profile", "/users?q=friend", "/search?q=hello", "/usage", "/admin", "/admin/people"]) {
       await page.goto(`${base}${path}`);

@@ -185,6 +185,33 @@ test("a reply quotes the message it answers, live, and its quote leads back to i
   await vic.context.close();
 });
 
+test("@ and a name's start offer the members; the one mentioned sees the message stand out", async () => {
+  const tara = await person("tara", "Tara");
+  const will = await person("will", "Will");
+  await will.page.goto(`${env.server.base}/u/tara`);
+  await will.page.getByRole("button", { name: "Message Tara" }).click();
+  await will.page.waitForURL(/\/c\/\d+$/);
+  const box = will.page.getByLabel("Message", { exact: true });
+  await box.pressSequentially("Ready, @ta");
+  const option = will.page.getByRole("option", { name: "Tara (@tara)" });
+  await option.waitFor({ timeout: 2000 });
+  assert.equal(await option.getAttribute("aria-selected"), "true");
+  await box.press("Enter");
+  assert.equal(await box.inputValue(), "Ready, @tara ", "Enter takes the name rather than sending");
+  await box.pressSequentially("?");
+  await box.press("Enter");
+
+  await tara.page.goto(will.page.url());
+  const message = tara.page.locator("#log li", { hasText: "Ready, @tara ?" });
+  await message.waitFor();
+  assert.equal(await message.getByRole("link", { name: "@tara" }).getAttribute("href"), "/u/tara");
+  const stands = (li) => li.evaluate((el) => getComputedStyle(el).boxShadow.includes("inset"));
+  assert.equal(await stands(message), true, "it stands out for Tara");
+  assert.equal(await stands(will.page.locator("#log li", { hasText: "Ready, @tara ?" })), false, "not for the one who wrote it");
+  await tara.context.close();
+  await will.context.close();
+});
+
 test("day headings fall on the reader's own days, put right by the page and then by the server", async () => {
   // A zone where today is another date than in UTC, whatever the hour of the run.
   const utcHour = new Date().getUTCHours();
