@@ -485,6 +485,115 @@ document.addEventListener("submit", (event) => {
   }
 });
 
+// --- Attention: the tab's title counts what asks for it (each list entry says how much, by its
+// conversation's notification level), and, with the person's leave, the browser tells of
+// direct messages and mentions while the tab is in the background. ---
+const TITLE_COUNT = /^\(\d+\) /;
+let unseenHere = 0;
+const seenMessages = new Set();
+const entriesAsked = new Map();
+let listSeen = false;
+
+const myId = () => document.body.dataset.me;
+
+function mentionsMe(message) {
+  const mentioned = message.dataset.mentions || "";
+  return mentioned.includes(` ${myId()} `) || (mentioned.includes(" everyone ") && message.dataset.author !== myId());
+}
+
+function updateTitle() {
+  let count = unseenHere;
+  for (const entry of document.querySelectorAll("#conversation-list > li[data-attention]")) {
+    count += Number(entry.dataset.attention) || 0;
+  }
+  const base = document.title.replace(TITLE_COUNT, "");
+  const wanted = count > 0 ? `(${count}) ${base}` : base;
+  if (document.title !== wanted) document.title = wanted;
+}
+
+function tell(title, body, href) {
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  const note = new Notification(title, { body, tag: href });
+  note.onclick = () => {
+    window.focus();
+    location.href = href;
+  };
+}
+
+// A new message in the open conversation while the tab is hidden: counted, and told of when
+// it is direct or mentions the reader, as the conversation's level allows.
+function arrivedHere(message) {
+  const log = document.getElementById("log");
+  if (!log || !document.hidden || message.classList.contains("notice") || message.dataset.author === myId()) return;
+  const chosen = document.querySelector('input[name="notify"]:checked');
+  const level = chosen ? chosen.value : "all";
+  const mentioned = mentionsMe(message);
+  if (level === "none" || (level === "mentions" && !mentioned)) return;
+  unseenHere += 1;
+  updateTitle();
+  if (log.dataset.kind === "direct" || mentioned) {
+    const author = message.querySelector(".author");
+    const text = message.querySelector(".msg-body");
+    const heading = document.getElementById("page-title");
+    tell(heading ? heading.textContent : document.title, `${author ? `${author.textContent}: ` : ""}${text ? text.textContent : ""}`, location.pathname);
+  }
+}
+
+function watchMessages(log) {
+  for (const message of log.querySelectorAll("li.msg")) seenMessages.add(message.id);
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      for (const node of change.addedNodes) {
+        if (!(node instanceof Element) || !node.matches("li.msg") || seenMessages.has(node.id)) continue;
+        seenMessages.add(node.id);
+        arrivedHere(node);
+      }
+    }
+  }).observe(log, { childList: true, subtree: true });
+}
+
+// Entries of other conversations redrawn by a poll: told of when a direct one, or a mention,
+// asks for more attention than before.
+function entriesChanged() {
+  for (const entry of document.querySelectorAll("#conversation-list > li[data-attention]")) {
+    const now = { asking: Number(entry.dataset.attention) || 0, mentioned: Number(entry.dataset.mentioned) || 0 };
+    // A conversation new to the list asked for nothing before, once the list was first seen.
+    const before = entriesAsked.get(entry.id) || (listSeen ? { asking: 0, mentioned: 0 } : null);
+    entriesAsked.set(entry.id, now);
+    if (!before || !document.hidden || now.asking <= before.asking) continue;
+    if (entry.dataset.kind === "direct" || now.mentioned > before.mentioned) {
+      const link = entry.querySelector("a");
+      const title = entry.querySelector(".conv-title");
+      const preview = entry.querySelector(".conv-preview");
+      tell(title ? title.textContent : "", preview ? preview.textContent : "", link ? link.getAttribute("href") : "/");
+    }
+  }
+  listSeen = true;
+  updateTitle();
+}
+
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState !== "visible") return;
+  unseenHere = 0;
+  updateTitle();
+});
+
+document.addEventListener("click", (event) => {
+  if (event.target.id !== "allow-notifications") return;
+  Notification.requestPermission().then(() => {
+    event.target.hidden = true;
+  });
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  const allow = document.getElementById("allow-notifications");
+  if (allow && "Notification" in window && Notification.permission === "default") allow.hidden = false;
+  const log = document.getElementById("log");
+  if (log) watchMessages(log);
+  entriesChanged();
+});
+document.addEventListener("htmx:load", entriesChanged);
+
 document.addEventListener("DOMContentLoaded", () => {
   localiseTimes(document);
   placeDaySeparators();

@@ -99,6 +99,7 @@ pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
         route!(POST "/c/{id}/messages/{message}/delete" => messages::delete),
         route!(POST "/c/{id}/messages/{message}/reactions" => messages::react),
         route!(POST "/c/{id}/members" => conversations::add_members),
+        route!(POST "/c/{id}/notify" => conversations::set_notify),
         route!(POST "/c/{id}/title" => conversations::rename),
         route!(POST "/c/{id}/leave" => conversations::leave),
     ]

@@ -58,6 +58,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_mentions.sql",
         include_str!("../migrations/0010_mentions.sql"),
     ),
+    (
+        "0011_notification_levels.sql",
+        include_str!("../migrations/0011_notification_levels.sql"),
+    ),
 ];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode

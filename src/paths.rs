@@ -141,6 +141,11 @@ pub fn history_before(id: ConversationId, before: MessageId) -> String {
     format!("/c/{id}/history?before={before}")
 }
 
+/// Where a member sets what the conversation may ask their attention for.
+pub fn notify(id: ConversationId) -> String {
+    format!("/c/{id}/notify")
+}
+
 pub fn members(id: ConversationId) -> String {
     format!("/c/{id}/members")
 }

@@ -12,7 +12,7 @@ use crate::auth::{self, SignedIn};
 use crate::db;
 use crate::error::{AppError, is_htmx};
 use crate::forms::Form;
-use crate::model::conversation::{self, Member};
+use crate::model::conversation::{self, Member, Notify};
 use crate::model::message::{self, Message, Quote};
 use crate::model::{ConversationId, FieldError, MessageId, UserId, user};
 use crate::paths;
@@ -380,4 +380,31 @@ pub(super) async fn member_message(
         message::find(conn, id, message_id)?.ok_or(AppError::NotFound)
     })
     .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NotifyFields {
+    notify: String,
+}
+
+/// What the conversation may ask the member's attention for.
+pub async fn set_notify(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    Form(fields): Form<NotifyFields>,
+) -> Result<HttpResponse, AppError> {
+    let (id, user) = (ConversationId(*id), me.user.id);
+    state
+        .readers
+        .read(|conn| conversation::find_for_member(conn, id, user))?
+        .ok_or(AppError::NotFound)?;
+    let notify =
+        Notify::from_code(&fields.notify).ok_or(AppError::BadRequest("error-notify-unknown"))?;
+    db::run(&state.pool, move |conn| {
+        conversation::set_notify(conn, id, user, notify)
+    })
+    .await?;
+    Ok(see_other(&paths::conversation(id)))
 }

@@ -17,7 +17,7 @@ use crate::auth::{SignedIn, is_cross_site};
 use crate::config::SHORT_POLL_DELAY_MS;
 use crate::db;
 use crate::error::AppError;
-use crate::model::conversation::{self, Kind, Preview, Summary};
+use crate::model::conversation::{self, Kind, Notify, Preview, Summary};
 use crate::model::user;
 use crate::model::{ConversationId, EventId, MessageId, UserId};
 use crate::paths;
@@ -365,6 +365,8 @@ fn summary_of_open(user: UserId, published: &Published) -> Summary {
         }),
         unread: 0,
         mentions: 0,
+        // Nothing unread asks for attention: the level does not matter to the entry.
+        notify: Notify::default(),
     }
 }
 
@@ -411,6 +413,12 @@ async fn answer(
         })
         .await?
     };
+    // The open conversation is being read: its entry counts nothing, as the page drew it,
+    // though its read mark may reach the database only at the watcher's next round.
+    if let Some(entry) = open.and_then(|open| summaries.get_mut(&open)) {
+        entry.unread = 0;
+        entry.mentions = 0;
+    }
     // A direct conversation is named after the other person: their new name is the page's.
     let retitled = open
         .and_then(|open| summaries.get(&open))

@@ -28,6 +28,13 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Direct => "direct",
+            Kind::Group => "group",
+        }
+    }
+
     pub(crate) fn from_code(code: &str) -> Kind {
         if code == "direct" {
             Kind::Direct
@@ -44,6 +51,62 @@ pub struct Conversation {
     pub title: String,
     /// The asking member's read mark (0 when not looked up through a membership).
     pub last_read: MessageId,
+    /// What the asking member lets it ask their attention for.
+    pub notify: Notify,
+}
+
+/// What a conversation may ask its member's attention for (the tab's title, the browser's
+/// notifications): every new message, only those that mention them, or nothing. Unread counts
+/// are kept whatever it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Notify {
+    #[default]
+    All,
+    Mentions,
+    Nothing,
+}
+
+impl Notify {
+    pub const ALL: [Notify; 3] = [Notify::All, Notify::Mentions, Notify::Nothing];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Notify::All => "all",
+            Notify::Mentions => "mentions",
+            Notify::Nothing => "none",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Notify> {
+        Notify::ALL.into_iter().find(|n| n.code() == code)
+    }
+
+    /// How many of a conversation's unread messages ask for attention.
+    pub fn asking(self, unread: i64, mentions: i64) -> i64 {
+        match self {
+            Notify::All => unread,
+            Notify::Mentions => mentions,
+            Notify::Nothing => 0,
+        }
+    }
+}
+
+/// Sets what the conversation may ask `user`'s attention for. Members only.
+pub fn set_notify(
+    conn: &Connection,
+    id: ConversationId,
+    user: UserId,
+    notify: Notify,
+) -> Result<(), AppError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE memberships SET notify = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
+        )?
+        .execute(params![id, user, notify.code()])?;
+    if changed == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
 }
 
 /// The title `viewer` sees: in a direct conversation the other person's name, in a group its
@@ -144,7 +207,7 @@ pub fn find_for_member(
 ) -> Result<Option<Conversation>, AppError> {
     Ok(conn
         .prepare_cached(
-            "SELECT c.id, c.kind, c.title, m.last_read_message_id FROM conversations c
+            "SELECT c.id, c.kind, c.title, m.last_read_message_id, m.notify FROM conversations c
              JOIN memberships m ON m.conversation_id = c.id AND m.user_id = ?2
              WHERE c.id = ?1",
         )?
@@ -155,6 +218,7 @@ pub fn find_for_member(
                 kind: Kind::from_code(&kind),
                 title: r.get(2)?,
                 last_read: r.get(3)?,
+                notify: Notify::from_code(&r.get::<_, String>(4)?).unwrap_or_default(),
             })
         })
         .optional()?)
@@ -396,6 +460,7 @@ pub struct Summary {
     pub unread: i64,
     /// Of the unread messages, those that mention the reader.
     pub mentions: i64,
+    pub notify: Notify,
     /// Lower-cased title and member names, for the list's filter box.
     pub filter_text: String,
 }
@@ -450,7 +515,8 @@ fn summary_sql(tail: &str) -> String {
         other.avatar, last.files,
         (SELECT count(*) FROM (SELECT 1 FROM mentions mn
          WHERE mn.user_id = ?1 AND mn.conversation_id = c.id
-           AND mn.message_id > mine.last_read_message_id LIMIT {UNREAD_COUNTED}))
+           AND mn.message_id > mine.last_read_message_id LIMIT {UNREAD_COUNTED})),
+        mine.notify
     FROM memberships mine
     JOIN conversations c ON c.id = mine.conversation_id
     -- As a subquery with LIMIT 1: a join on the memberships visited every member of a group
@@ -505,6 +571,7 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
         preview,
         unread: row.get(10)?,
         mentions: row.get(14)?,
+        notify: Notify::from_code(&row.get::<_, String>(15)?).unwrap_or_default(),
     })
 }
 
@@ -639,6 +706,7 @@ pub fn find_unscoped(
                 kind: Kind::from_code(&kind),
                 title: r.get(2)?,
                 last_read: MessageId(0),
+                notify: Notify::default(),
             })
         })
         .optional()?)

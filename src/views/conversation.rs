@@ -15,7 +15,7 @@ use super::{
 use crate::i18n::{Lang, ReaderOffset};
 use crate::media::UploadRules;
 use crate::model::attachment::{Attachment, FileKind};
-use crate::model::conversation::{Conversation, Kind, Member, Summary, UNREAD_COUNTED};
+use crate::model::conversation::{Conversation, Kind, Member, Notify, Summary, UNREAD_COUNTED};
 use crate::model::mention::{self, Mentioned};
 use crate::model::message::{BODY_MAX, Message, MessageKind, Page, Quote};
 use crate::model::reaction::ReactionKind;
@@ -480,8 +480,11 @@ pub fn conversation_entry_in_place(
 fn entry(lang: Lang, summary: &Summary, open: Option<ConversationId>, in_place: bool) -> Markup {
     let current = (open == Some(summary.id)).then_some("page");
     let seed = summary.avatar_of.map_or(summary.id.0, |u| u.0);
+    // What the tab's title counts and the browser may notify of (app.js).
+    let asking = summary.notify.asking(summary.unread, summary.mentions);
     html! {
         li id={ "conv-" (summary.id) } .conv data-filter=(summary.filter_text)
+            data-kind=(summary.kind.code()) data-attention=(asking) data-mentioned=(summary.mentions)
             hx-swap-oob=[in_place.then_some("true")] {
             a href=(paths::conversation(summary.id)) aria-current=[current] {
                 (avatar_for(seed, &summary.title, summary.picture.as_deref(), AvatarSize::Small))
@@ -511,7 +514,7 @@ fn entry(lang: Lang, summary: &Summary, open: Option<ConversationId>, in_place: 
                         }
                     }
                     @if summary.unread > 0 {
-                        span.unread .mentioned[summary.mentions > 0] {
+                        span.unread .mentioned[summary.mentions > 0 && asking > 0] .quiet[asking == 0] {
                             span aria-hidden="true" {
                                 @if summary.mentions > 0 { "@ " }
                                 @if summary.unread >= UNREAD_COUNTED { (UNREAD_COUNTED - 1) "+" } @else { (summary.unread) }
@@ -548,6 +551,8 @@ pub fn conversation_list(
                 input #conversation-filter type="search" name="filter" value=(filter) autocomplete="off";
             }
             a.button href=(paths::NEW_GROUP) { (lang.t("conversations-new-group")) }
+            // Shown by app.js where the browser can notify and has not been asked yet.
+            button.link #allow-notifications type="button" hidden { (lang.t("notifications-allow")) }
         }
         @if conversations.is_empty() {
             p.empty { (lang.t("conversations-empty")) }
@@ -838,13 +843,15 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                     }
                 }
             }
+            (notify_panel(lang, view.conversation))
             @if view.before.is_some() {
                 p.history-note { (lang.t("conversation-history-note")) " "
                     a href=(paths::conversation(id)) { (lang.t("conversation-back-to-latest")) } }
             }
             (earlier_link(lang, id, if view.page.has_earlier { view.page.messages.first() } else { None }))
             ol #earlier .messages {}
-            div #log role="log" aria-labelledby="log-label" tabindex="-1" {
+            div #log role="log" aria-labelledby="log-label" tabindex="-1"
+                data-kind=(view.conversation.kind.code()) {
                 h2 #log-label .visually-hidden { (lang.t_args("conversation-log-label", &[("title", view.title.to_owned().into())])) }
                 @let first_unread = first_unread(view);
                 @if let Some(unread) = first_unread.filter(|(_, count)| *count >= JUMP_AFTER_UNREAD) {
@@ -872,6 +879,40 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
             }
         },
     )
+}
+
+/// What the conversation may ask the reader's attention for, said in its closed summary.
+fn notify_panel(lang: Lang, conversation: &Conversation) -> Markup {
+    let label = |notify: Notify| match notify {
+        Notify::All => lang.t("notify-all"),
+        Notify::Mentions => lang.t("notify-mentions"),
+        Notify::Nothing => lang.t("notify-none"),
+    };
+    let summary = match conversation.notify {
+        Notify::All => lang.t("notify-summary-all"),
+        Notify::Mentions => lang.t("notify-summary-mentions"),
+        Notify::Nothing => lang.t("notify-summary-none"),
+    };
+    html! {
+        details.notify-panel {
+            summary { (summary) }
+            form.stack method="post" action=(paths::notify(conversation.id)) {
+                fieldset.choices {
+                    legend { (lang.t("notify-legend")) }
+                    @for notify in Notify::ALL {
+                        @let id = format!("notify-{}", notify.code());
+                        div.choice {
+                            input type="radio" id=(id) name="notify" value=(notify.code())
+                                checked[notify == conversation.notify];
+                            label for=(id) { (label(notify)) }
+                        }
+                    }
+                }
+                p.hint { (lang.t("notify-hint")) }
+                button type="submit" { (lang.t("notify-save")) }
+            }
+        }
+    }
 }
 
 /// The name of a search result's checkbox on the new-group form, before the username.

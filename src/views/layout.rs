@@ -105,7 +105,8 @@ pub fn app_page(shell: &Shell<'_>, section: Section, title: &str, main: Markup) 
         (DOCTYPE)
         html lang=(lang.code()) {
             (head(title, Some(shell.me)))
-            body.app.is-home[section == Section::Home] data-reconnecting=(lang.t("connection-reconnecting")) {
+            body.app.is-home[section == Section::Home] data-reconnecting=(lang.t("connection-reconnecting"))
+                data-me=(shell.me.id) {
                 a.skip-link href="#main" { (lang.t("skip-to-content")) }
                 div.shell {
                     header.corner {

@@ -88,7 +88,8 @@ for (const lang of ["en", "fr"]) {
     await hello.locator("details.react summary").click();
     await hello.locator("details.reacted-by summary").click();
     await page.locator("details.members-panel summary").click();
-    await audit(page, "a busy conversation, members panel open");
+    await page.locator("details.notify-panel summary").click();
+    await audit(page, "a busy conversation, members and notification panels open");
     await page.locator("#composer button[type=submit]").click();
     await page.locator("#composer .error").first().waitFor();
     await audit(page, "composer with an error");

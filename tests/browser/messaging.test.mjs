@@ -212,6 +212,82 @@ test("@ and a name's start offer the members; the one mentioned sees the message
   await will.context.close();
 });
 
+// The tab in the background, and the browser's notifications, stood in for so that what the
+// page asks of them can be read back.
+async function inBackgroundTab(username, name) {
+  const context = await env.browser.newContext();
+  await context.addInitScript(() => {
+    let hidden = false;
+    window.told = [];
+    window.setHidden = (value) => {
+      hidden = value;
+      document.dispatchEvent(new Event("visibilitychange"));
+    };
+    Object.defineProperty(document, "hidden", { get: () => hidden });
+    Object.defineProperty(document, "visibilityState", { get: () => (hidden ? "hidden" : "visible") });
+    window.Notification = class {
+      static permission = "granted";
+      static requestPermission() { return Promise.resolve("granted"); }
+      constructor(title, options) { window.told.push({ title, body: options.body }); }
+    };
+  });
+  const page = await context.newPage();
+  await signUp(page, env.server.base, username, name);
+  return { context, page };
+}
+
+test("in a background tab the title counts what asks for attention, and direct messages and mentions notify", async () => {
+  const xena = await inBackgroundTab("xena", "Xena");
+  const yuri = await person("yuri", "Yuri");
+  const zed = await person("zed", "Zed");
+  await zed.page.goto(`${env.server.base}/c/new`);
+  await zed.page.getByLabel("Group name").fill("Crew");
+  await zed.page.getByLabel("Members").fill("xena");
+  await zed.page.getByRole("button", { name: "Create group" }).click();
+  await zed.page.getByRole("heading", { level: 1, name: "Crew" }).waitFor();
+  await yuri.page.goto(`${env.server.base}/u/xena`);
+  await yuri.page.getByRole("button", { name: "Message Xena" }).click();
+  await yuri.page.waitForURL(/\/c\/\d+$/);
+  await send(yuri.page, "hello there");
+
+  await xena.page.goto(zed.page.url());
+  await xena.page.getByRole("heading", { level: 1, name: "Crew" }).waitFor();
+  const title = () => xena.page.evaluate(() => document.title);
+  const told = () => xena.page.evaluate(() => window.told);
+  assert.match(await title(), /^\(1\) Crew/, "the unread direct message counts");
+  await xena.page.evaluate(() => window.setHidden(true));
+
+  await send(yuri.page, "psst");
+  await xena.page.waitForFunction(() => document.title.startsWith("(2) "), null, { timeout: 3000 });
+  await xena.page.waitForFunction(() => window.told.length === 1, null, { timeout: 3000 });
+  assert.deepEqual(await told(), [{ title: "Yuri", body: "Yuri: psst" }]);
+
+  await send(zed.page, "plain crew news");
+  await xena.page.waitForFunction(() => document.title.startsWith("(3) "), null, { timeout: 3000 });
+  assert.equal((await told()).length, 1, "a plain group message is counted, not notified");
+  await send(zed.page, "@xena your shift");
+  await xena.page.waitForFunction(() => window.told.length === 2, null, { timeout: 3000 });
+  assert.deepEqual((await told())[1], { title: "Crew", body: "Zed: @xena your shift" });
+  assert.match(await title(), /^\(4\) Crew/);
+
+  await xena.page.evaluate(() => window.setHidden(false));
+  await xena.page.waitForFunction(() => document.title.startsWith("(2) "), null, { timeout: 3000 });
+
+  // Muted: the direct conversation keeps its count, but asks for nothing.
+  await xena.page.getByRole("link", { name: /Yuri/ }).click();
+  await xena.page.getByText("Notifications: every message").click();
+  await xena.page.getByLabel("Nothing").check();
+  await xena.page.getByRole("button", { name: "Save" }).click();
+  await xena.page.getByText("Notifications: off").waitFor();
+  await xena.page.goto(zed.page.url());
+  await xena.page.evaluate(() => window.setHidden(true));
+  await send(yuri.page, "are you there?");
+  await xena.page.locator("#conversation-list li", { hasText: "are you there?" }).waitFor({ timeout: 3000 });
+  assert.equal((await told()).length, 0, "nothing told on this page");
+  assert.equal(await title(), "Crew · Bavard", "nothing counted");
+  for (const p of [xena, yuri, zed]) await p.context.close();
+});
+
 test("day headings fall on the reader's own days, put right by the page and then by the server", async () => {
   // A zone where today is another date than in UTC, whatever the hour of the run.
   const utcHour = new Date().getUTCHours();

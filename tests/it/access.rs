@@ -89,6 +89,8 @@ const RULES: &[(&str, &str, Row)] = &[
         "/c/{id}/messages/{message}/reactions",
         [303, 404, 400, 400, 404],
     ),
+    // Without a level to choose.
+    ("POST", "/c/{id}/notify", [303, 404, 400, 400, 404]),
     ("POST", "/c/{id}/members", [303, 404, 422, 422, 404]),
     ("POST", "/c/{id}/title", [303, 404, 422, 422, 404]),
     ("POST", "/c/{id}/leave", [303, 404, 303, 303, 404]),

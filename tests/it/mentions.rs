@@ -86,3 +86,76 @@ fn a_mention_links_to_the_member_and_counts_apart_until_read() {
 fn number_of(res: &crate::support::Response) -> u64 {
     crate::support::number_after(res.location(), "/c/")
 }
+
+fn attention(client: &Client, title: &str) -> (String, bool) {
+    let page = client.get("/");
+    let entry = page
+        .body
+        .split("<li ")
+        .find(|entry| entry.contains("class=\"conv\"") && entry.contains(title))
+        .unwrap_or_else(|| panic!("no entry {title}"))
+        .to_owned();
+    let asking = entry
+        .split("data-attention=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    (asking, entry.contains("quiet"))
+}
+
+#[test]
+fn a_conversation_asks_for_attention_as_its_member_chose_and_keeps_its_unread_count() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let mallory = server.signed_up("mallory", "Mallory");
+    let id = group(&alice, "Team", "bob");
+    let notify = format!("/c/{id}/notify");
+    send(&alice, id, "plain news");
+    assert_eq!(attention(&bob, "Team"), ("1".to_owned(), false));
+
+    let page = bob.get(&format!("/c/{id}"));
+    assert!(page.body.contains("Notifications: every message"));
+    assert_eq!(
+        bob.post_form(&notify, &[("notify", "mentions")]).status,
+        303
+    );
+    send(&alice, id, "more plain news");
+    assert_eq!(
+        attention(&bob, "Team"),
+        ("0".to_owned(), true),
+        "plain messages are no mentions: nothing asks, the count is shown quietly"
+    );
+    assert!(
+        badge(&bob, "Team").starts_with("1 unread message"),
+        "the count is kept"
+    );
+    send(&alice, id, "@bob your turn");
+    assert_eq!(attention(&bob, "Team"), ("1".to_owned(), false));
+    assert_eq!(badge(&bob, "Team"), "2 unread messages, 1 mention of you");
+
+    bob.post_form(&notify, &[("notify", "none")]);
+    assert_eq!(
+        attention(&bob, "Team"),
+        ("0".to_owned(), true),
+        "muted, even for a mention"
+    );
+    assert!(
+        bob.get(&format!("/c/{id}"))
+            .body
+            .contains("Notifications: off")
+    );
+    assert_eq!(
+        attention(&alice, "Team").0,
+        "0",
+        "Alice's own setting is her own (and she wrote everything)"
+    );
+
+    assert_eq!(bob.post_form(&notify, &[("notify", "loud")]).status, 400);
+    assert_eq!(
+        mallory.post_form(&notify, &[("notify", "all")]).status,
+        404,
+        "a conversation one is not in does not exist"
+    );
+}
