@@ -24,7 +24,7 @@ use crate::error::AppError;
 use crate::forms;
 use crate::handlers::{
     account, admin, conversations, error_pages, files, home, login, messages, people, poll, search,
-    signup,
+    signup, webhooks,
 };
 use crate::media::{self, Media};
 use crate::model;
@@ -100,6 +100,9 @@ pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
         route!(POST "/c/{id}/messages/{message}/reactions" => messages::react),
         route!(POST "/c/{id}/members" => conversations::add_members),
         route!(POST "/c/{id}/notify" => conversations::set_notify),
+        route!(POST "/c/{id}/webhooks" => webhooks::create),
+        route!(POST "/c/{id}/webhooks/{hook}/delete" => webhooks::remove),
+        route!(POST "/hooks/{hook}/{secret}" => webhooks::incoming),
         route!(POST "/c/{id}/title" => conversations::rename),
         route!(POST "/c/{id}/leave" => conversations::leave),
     ]
@@ -199,6 +202,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
         },
         registration: settings.registration,
         login_limiter: LoginLimiter::default(),
+        webhook_limiter: Default::default(),
         users,
         answers: SharedAnswers::default(),
         sessions: Arc::clone(&sessions),

@@ -62,6 +62,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_notification_levels.sql",
         include_str!("../migrations/0011_notification_levels.sql"),
     ),
+    (
+        "0012_webhooks.sql",
+        include_str!("../migrations/0012_webhooks.sql"),
+    ),
 ];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode

@@ -30,23 +30,51 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = web::Bytes::from_request(req, payload);
+        let body = body_of(req, payload);
         Box::pin(async move {
-            let bytes = body.await.map_err(|e| {
-                if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::PayloadTooLarge
-                } else if too_slow(&e) {
-                    AppError::TooSlow
-                } else {
-                    AppError::BadRequest("error-form-unreadable")
-                }
-            })?;
+            let bytes = body.await?;
             if !is_utf8_form(&bytes) {
                 return Err(AppError::BadRequest("error-form-encoding"));
             }
             serde_urlencoded::from_bytes(&bytes)
                 .map(Form)
                 .map_err(|_| AppError::BadRequest("error-form-unreadable"))
+        })
+    }
+}
+
+/// A JSON body, read within the same limits as a form.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = body_of(req, payload);
+        Box::pin(async move {
+            serde_json::from_slice(&body.await?)
+                .map(Json)
+                .map_err(|_| AppError::BadRequest("error-json-unreadable"))
+        })
+    }
+}
+
+/// The request's body, within the configured size and the time `bound_body_time` allows.
+fn body_of(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> impl Future<Output = Result<Bytes, AppError>> + use<> {
+    let body = web::Bytes::from_request(req, payload);
+    async move {
+        body.await.map_err(|e| {
+            if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge
+            } else if too_slow(&e) {
+                AppError::TooSlow
+            } else {
+                AppError::BadRequest("error-form-unreadable")
+            }
         })
     }
 }

@@ -141,6 +141,20 @@ pub fn history_before(id: ConversationId, before: MessageId) -> String {
     format!("/c/{id}/history?before={before}")
 }
 
+/// Where a group's members make webhooks.
+pub fn webhooks(id: ConversationId) -> String {
+    format!("/c/{id}/webhooks")
+}
+
+pub fn delete_webhook(id: ConversationId, hook: i64) -> String {
+    format!("/c/{id}/webhooks/{hook}/delete")
+}
+
+/// A webhook's secret address: a POST there posts into its conversation.
+pub fn incoming_webhook(hook: i64, secret: &str) -> String {
+    format!("/hooks/{hook}/{secret}")
+}
+
 /// Where a member sets what the conversation may ask their attention for.
 pub fn notify(id: ConversationId) -> String {
     format!("/c/{id}/notify")

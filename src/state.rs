@@ -22,6 +22,7 @@ pub struct AppState {
     pub poll: PollSettings,
     pub registration: Registration,
     pub login_limiter: LoginLimiter,
+    pub webhook_limiter: crate::auth::rate_limit::WebhookLimiter,
     pub users: Arc<UserCache>,
     pub answers: SharedAnswers,
     pub sessions: Arc<RecentSessions>,

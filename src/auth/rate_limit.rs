@@ -178,6 +178,26 @@ impl LoginLimiter {
     }
 }
 
+/// Posts one webhook may make: a burst of 10, then one every 2 seconds.
+pub struct WebhookLimiter(DefaultKeyedRateLimiter<i64>);
+
+impl WebhookLimiter {
+    pub fn allow(&self, webhook: i64) -> bool {
+        self.0.check_key(&webhook).is_ok()
+    }
+}
+
+impl Default for WebhookLimiter {
+    fn default() -> Self {
+        let burst = NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(Duration::from_secs(2)).map_or_else(
+            || Quota::per_second(NonZeroU32::MIN),
+            |q| q.allow_burst(burst),
+        );
+        WebhookLimiter(RateLimiter::keyed(quota))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,9 +12,9 @@ use crate::auth::{self, SignedIn};
 use crate::db;
 use crate::error::{AppError, is_htmx};
 use crate::forms::Form;
-use crate::model::conversation::{self, Member, Notify};
+use crate::model::conversation::{self, Kind, Member, Notify};
 use crate::model::message::{self, Message, Quote};
-use crate::model::{ConversationId, FieldError, MessageId, UserId, user};
+use crate::model::{ConversationId, FieldError, MessageId, UserId, user, webhook};
 use crate::paths;
 use crate::state::AppState;
 use crate::views::conversation::{
@@ -68,6 +68,12 @@ pub(super) async fn render_page(
     if reading.read_moved {
         state.hub.read_moved(user, id);
     }
+    let webhooks = match reading.conversation.kind {
+        Kind::Group => state
+            .readers
+            .read(|conn| webhook::of_conversation(conn, id))?,
+        Kind::Direct => Vec::new(),
+    };
     let frame = Frame {
         conversations: reading.list,
         cursor: reading.cursor,
@@ -91,6 +97,7 @@ pub(super) async fn render_page(
                 uploads: &state.media.rules,
             },
             panel_errors,
+            webhooks: &webhooks,
             drawn_at_ms: time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000,
         },
     );

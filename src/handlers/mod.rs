@@ -13,6 +13,7 @@ pub mod people;
 pub mod poll;
 pub mod search;
 pub mod signup;
+pub mod webhooks;
 
 use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};

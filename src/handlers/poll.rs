@@ -356,7 +356,11 @@ fn summary_of_open(user: UserId, published: &Published) -> Summary {
         picture: other.and_then(|m| m.avatar.clone()),
         title,
         preview: Some(Preview {
-            author: message.author.as_ref().map(|a| a.display_name.clone()),
+            author: message
+                .author
+                .as_ref()
+                .map(|a| a.display_name.clone())
+                .or_else(|| message.bot.clone()),
             kind: message.kind,
             body: message.body.clone(),
             deleted: message.deleted,

@@ -504,7 +504,7 @@ fn summary_sql(tail: &str) -> String {
     SELECT c.id, c.kind, c.title,
         other.id, other.display_name,
         last.kind, substr(last.body, 1, {PREVIEW_SOURCE_CHARS}), last.deleted_at IS NOT NULL,
-        last.created_at, author.display_name,
+        last.created_at, coalesce(author.display_name, last.bot),
         (SELECT count(*) FROM (SELECT 1 FROM messages unread
          WHERE unread.conversation_id = c.id AND unread.id > mine.last_read_message_id
            AND unread.kind = 'text' AND unread.deleted_at IS NULL

@@ -95,6 +95,8 @@ pub struct Message {
     /// The message this one answers.
     pub reply: Option<Quote>,
     pub mentioned: Mentioned,
+    /// The name of the webhook that posted it (`webhook::post`); its author is then None.
+    pub bot: Option<String>,
 }
 
 /// What a reply shows of the message it answers: who wrote it and how it began (the first
@@ -112,7 +114,7 @@ const SELECT: &str = "SELECT m.id, m.conversation_id, m.author_id, u.username, u
         m.kind, m.body, m.created_at, m.edited_at IS NOT NULL, m.deleted_at IS NOT NULL,
         m.files, u.avatar, m.reactions,
         q.id, q.author_id, qu.display_name, substr(q.body, 1, 140), q.deleted_at IS NOT NULL,
-        m.mentioned
+        m.mentioned, m.bot
     FROM messages m LEFT JOIN users u ON u.id = m.author_id
         LEFT JOIN messages q ON q.id = m.reply_to LEFT JOIN users qu ON qu.id = q.author_id";
 
@@ -161,6 +163,7 @@ impl Message {
                 None => None,
             },
             mentioned: Mentioned::from_column(&row.get::<_, String>(18)?),
+            bot: row.get(19)?,
         };
         Ok(Loaded {
             message,

@@ -16,6 +16,7 @@ pub mod search;
 pub mod secret;
 pub mod session;
 pub mod user;
+pub mod webhook;
 
 use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 

@@ -180,6 +180,7 @@ mod tests {
                 reactions: Vec::new(),
                 reply: None,
                 mentioned: Default::default(),
+                bot: None,
             },
             info,
             members.to_vec(),

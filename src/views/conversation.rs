@@ -20,6 +20,7 @@ use crate::model::mention::{self, Mentioned};
 use crate::model::message::{BODY_MAX, Message, MessageKind, Page, Quote};
 use crate::model::reaction::ReactionKind;
 use crate::model::user::User;
+use crate::model::webhook::Webhook;
 use crate::model::{ConversationId, FieldError, MessageId, UserId};
 use crate::paths;
 use crate::recent::Recent;
@@ -206,6 +207,9 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
                         (person_avatar(author.id, &author.display_name, author.avatar.as_deref(), AvatarSize::Small))
                         // A heading, so that a screen reader moves from one author to the next.
                         h4 class={ "author " (name_class(author.id)) } { (author.display_name) }
+                    } @else if let Some(bot) = &message.bot {
+                        (avatar_for(message.conversation.0, bot, None, AvatarSize::Small))
+                        h4.author { (bot) " " span.bot-tag { (lang.t("message-bot")) } }
                     }
                     (timestamp(lang, message.created_at, &time_id))
                 }
@@ -642,6 +646,8 @@ pub struct ConversationView<'a> {
     pub before: Option<MessageId>,
     pub composer: Composer<'a>,
     pub panel_errors: &'a [FieldError],
+    /// The group's incoming webhooks (none for a direct conversation).
+    pub webhooks: &'a [Webhook],
     /// When the page was drawn, in milliseconds (see the "Check for new messages" link).
     pub drawn_at_ms: i128,
 }
@@ -838,6 +844,7 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                         }.render(lang, view.panel_errors))
                         button type="submit" { (lang.t("conversation-rename-submit")) }
                     }
+                    (webhooks_section(lang, id, view.webhooks, view.panel_errors))
                     form method="post" action=(paths::leave(id)) data-confirm=(lang.t("conversation-leave-confirm")) {
                         button type="submit" { (lang.t("conversation-leave")) }
                     }
@@ -877,6 +884,70 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
             @if view.before.is_none() {
                 (composer(lang, &view.composer))
             }
+        },
+    )
+}
+
+/// A group's incoming webhooks: each posts as a named bot; any member makes or removes one.
+fn webhooks_section(
+    lang: Lang,
+    id: ConversationId,
+    webhooks: &[Webhook],
+    errors: &[FieldError],
+) -> Markup {
+    html! {
+        section.webhooks aria-labelledby="webhooks-heading" {
+            h3 #webhooks-heading { (lang.t("webhooks-title")) }
+            p.hint { (lang.t("webhooks-hint")) }
+            @if !webhooks.is_empty() {
+                ul.webhook-list {
+                    @for hook in webhooks {
+                        li {
+                            span { (hook.name) }
+                            " "
+                            form method="post" action=(paths::delete_webhook(id, hook.id))
+                                data-confirm=(lang.t("webhook-delete-confirm")) {
+                                button.link type="submit" aria-label=(lang.t_args("webhook-delete-label", &[("name", hook.name.clone().into())])) {
+                                    (lang.t("webhook-delete"))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form.stack method="post" action=(paths::webhooks(id)) novalidate {
+                (Field {
+                    name: "name", label: lang.t("webhook-name"), value: "",
+                    kind: FieldKind::Text, hint: None, autocomplete: "off", required: true,
+                    maxlength: Some(crate::model::webhook::NAME_MAX),
+                }.render(lang, errors))
+                button type="submit" { (lang.t("webhook-create")) }
+            }
+        }
+    }
+}
+
+/// A webhook just made: its secret address, shown this once.
+pub fn webhook_created_page(
+    shell: &Shell<'_>,
+    conversation: ConversationId,
+    title: &str,
+    address: &str,
+) -> Markup {
+    let lang = shell.lang;
+    app_page(
+        shell,
+        Section::Conversation,
+        &lang.t("webhook-created-title"),
+        html! {
+            p { (lang.t_args("webhook-created", &[("title", title.to_owned().into())])) }
+            p.temporary-password {
+                label for="webhook-address" { (lang.t("webhook-address")) }
+                input #webhook-address type="text" readonly value=(address);
+            }
+            p.hint { (lang.t("webhook-created-hint")) }
+            pre.example { code { "curl -d 'text=Hello from a script' " (address) } }
+            p { a href=(paths::conversation(conversation)) { (lang.t("webhook-back")) } }
         },
     )
 }
@@ -1071,6 +1142,7 @@ mod tests {
             reactions: Vec::new(),
             reply: None,
             mentioned: Default::default(),
+            bot: None,
         }
     }
 

@@ -89,6 +89,15 @@ const RULES: &[(&str, &str, Row)] = &[
         "/c/{id}/messages/{message}/reactions",
         [303, 404, 400, 400, 404],
     ),
+    // Without a name.
+    ("POST", "/c/{id}/webhooks", [303, 404, 422, 422, 404]),
+    (
+        "POST",
+        "/c/{id}/webhooks/{hook}/delete",
+        [303, 404, 404, 404, 404],
+    ),
+    // Known only by its secret: for everyone else it does not exist.
+    ("POST", "/hooks/{hook}/{secret}", [404, 404, 404, 404, 404]),
     // Without a level to choose.
     ("POST", "/c/{id}/notify", [303, 404, 400, 400, 404]),
     ("POST", "/c/{id}/members", [303, 404, 422, 422, 404]),

@@ -21,3 +21,4 @@ mod search;
 mod security;
 mod support;
 mod uploads;
+mod webhooks;
