@@ -23,8 +23,8 @@ use crate::db;
 use crate::error::AppError;
 use crate::forms;
 use crate::handlers::{
-    account, admin, conversations, error_pages, files, home, login, messages, people, poll, search,
-    signup, webhooks,
+    account, admin, api, conversations, error_pages, files, home, login, messages, people, poll,
+    search, signup, webhooks,
 };
 use crate::media::{self, Media};
 use crate::model;
@@ -103,6 +103,12 @@ pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
         route!(POST "/c/{id}/webhooks" => webhooks::create),
         route!(POST "/c/{id}/webhooks/{hook}/delete" => webhooks::remove),
         route!(POST "/hooks/{hook}/{secret}" => webhooks::incoming),
+        route!(GET "/api/conversations" => api::conversations),
+        route!(GET "/api/conversations/{id}/messages" => api::messages),
+        route!(POST "/api/conversations/{id}/messages" => api::send),
+        route!(GET "/profile/tokens" => account::tokens),
+        route!(POST "/profile/tokens" => account::create_token),
+        route!(POST "/profile/tokens/{token}/revoke" => account::revoke_token),
         route!(POST "/c/{id}/title" => conversations::rename),
         route!(POST "/c/{id}/leave" => conversations::leave),
     ]

@@ -66,6 +66,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_webhooks.sql",
         include_str!("../migrations/0012_webhooks.sql"),
     ),
+    (
+        "0013_api_tokens.sql",
+        include_str!("../migrations/0013_api_tokens.sql"),
+    ),
 ];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode

@@ -21,6 +21,8 @@ pub enum AppError {
     TooManyRequests(&'static str),
     /// The page needs a signed-in user; they are sent to the login page and back.
     LoginRequired,
+    /// An API request without a good token (`Authorization: Bearer …`).
+    TokenRequired,
     /// The disk (or the account's quota) is full: nothing was saved, and saying so tells the
     /// person that trying later can work. The text goes to the log for the operator.
     StorageFull(String),
@@ -62,6 +64,7 @@ impl AppError {
             AppError::PayloadTooLarge => "error-too-large",
             AppError::TooSlow => "error-too-slow",
             AppError::LoginRequired => "error-login-required",
+            AppError::TokenRequired => "error-token-required",
             AppError::StorageFull(_) => "error-storage-full",
             AppError::Internal(_) => "error-internal",
         }
@@ -89,7 +92,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooSlow => StatusCode::REQUEST_TIMEOUT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::LoginRequired => StatusCode::UNAUTHORIZED,
+            AppError::LoginRequired | AppError::TokenRequired => StatusCode::UNAUTHORIZED,
             AppError::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

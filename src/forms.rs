@@ -60,6 +60,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// Fields sent as JSON (`Content-Type: application/json`) or as a form, as scripts do either.
+pub async fn json_or_form<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<T, AppError> {
+    let is_json = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let mut payload = payload.into_inner();
+    if is_json {
+        Ok(Json::<T>::from_request(req, &mut payload).await?.0)
+    } else {
+        Ok(Form::<T>::from_request(req, &mut payload).await?.0)
+    }
+}
+
 /// The request's body, within the configured size and the time `bound_body_time` allows.
 fn body_of(
     req: &HttpRequest,

@@ -21,6 +21,9 @@ pub const ADMIN: &str = "/admin";
 pub const LANGUAGE: &str = "/language";
 pub const ADMIN_PEOPLE: &str = "/admin/people";
 pub const ADMIN_INVITES: &str = "/admin/invites";
+/// The token-authenticated API, under which errors are JSON.
+pub const API: &str = "/api/";
+pub const API_TOKENS: &str = "/profile/tokens";
 /// Where a new group is posted.
 pub const GROUPS: &str = "/c";
 pub const NEW_GROUP: &str = "/c/new";
@@ -195,4 +198,8 @@ pub fn login_returning_to(req: &HttpRequest) -> String {
         return LOGIN.to_owned();
     }
     login_then(wanted)
+}
+
+pub fn revoke_api_token(id: i64) -> String {
+    format!("{API_TOKENS}/{id}/revoke")
 }

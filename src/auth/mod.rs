@@ -97,6 +97,46 @@ pub struct SignedIn {
     pub session: Session,
 }
 
+/// Whoever an API request's token (`Authorization: Bearer …`) belongs to. No session and no
+/// cookie: a script's requests are not a browser's, so the cross-site rules do not concern it.
+pub struct ApiUser {
+    pub user: user::User,
+    pub lang: Lang,
+}
+
+impl FromRequest for ApiUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AuthContext>>().cloned();
+        let token = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|token| session_store::stored_key(token.trim()));
+        let lang = Lang::of_request(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::internal("no auth context"))?;
+            let hash = token.ok_or(AppError::TokenRequired)?;
+            let found = db::run(
+                &state.pool,
+                move |conn| match crate::model::api_token::user_of(conn, &hash)? {
+                    Some(id) => user::find(conn, id),
+                    None => Ok(None),
+                },
+            )
+            .await?;
+            let user = found
+                .filter(|u| !u.disabled)
+                .ok_or(AppError::TokenRequired)?;
+            let lang = user.language.unwrap_or(lang);
+            Ok(ApiUser { user, lang })
+        })
+    }
+}
+
 impl FromRequest for SignedIn {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;

@@ -5,15 +5,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{invalid_form, load_frame, ok_html, see_other, shell};
-use crate::auth::{self, SignedIn, password};
+use crate::auth::{self, SignedIn, password, session_store};
 use crate::db;
 use crate::error::AppError;
 use crate::forms::{self, Form, MultipartLimits};
 use crate::i18n::Lang;
-use crate::model::{FieldError, attachment, conversation, user};
+use crate::model::{FieldError, api_token, attachment, conversation, user};
 use crate::paths;
 use crate::state::AppState;
-use crate::views::account::{InstanceUsage, ProfileForm, UsageView, profile_page, usage_page};
+use crate::views::account::{
+    InstanceUsage, ProfileForm, UsageView, profile_page, tokens_page, usage_page,
+};
 
 pub async fn show(me: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     saved_profile(&me, &state, StatusCode::OK, &[], &[])
@@ -249,4 +251,72 @@ pub async fn usage(me: SignedIn, state: web::Data<AppState>) -> Result<HttpRespo
             instance: instance.as_ref(),
         },
     )))
+}
+
+pub async fn tokens(me: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    tokens_answer(&me, &state, StatusCode::OK, None, &[])
+}
+
+/// The tokens page, with a token just made or what was wrong with the name.
+fn tokens_answer(
+    me: &SignedIn,
+    state: &AppState,
+    status: StatusCode,
+    made: Option<&str>,
+    errors: &[FieldError],
+) -> Result<HttpResponse, AppError> {
+    let user = me.user.id;
+    let tokens = state.readers.read(|conn| api_token::of_user(conn, user))?;
+    let frame = load_frame(state, user)?;
+    let page = tokens_page(&shell(me, &frame, state, None, ""), &tokens, made, errors);
+    let mut response = super::html(status, page);
+    // A token is shown once: not for any cache.
+    response.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TokenFields {
+    name: String,
+}
+
+pub async fn create_token(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    Form(fields): Form<TokenFields>,
+) -> Result<HttpResponse, AppError> {
+    let name = match api_token::check_name(&fields.name) {
+        Ok(name) => name,
+        Err(error) => {
+            return tokens_answer(
+                &me,
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                &[error],
+            );
+        }
+    };
+    let token = session_store::new_key().map_err(|e| AppError::internal(e.to_string()))?;
+    let hash = session_store::stored_key(&token);
+    let user = me.user.id;
+    db::run(&state.pool, move |conn| {
+        api_token::create(conn, user, &name, &hash)
+    })
+    .await?;
+    tokens_answer(&me, &state, StatusCode::OK, Some(&token), &[])
+}
+
+pub async fn revoke_token(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (user, id) = (me.user.id, *id);
+    db::run(&state.pool, move |conn| api_token::revoke(conn, user, id)).await?;
+    Ok(see_other(paths::API_TOKENS))
 }

@@ -68,6 +68,13 @@ fn error_response_for(req: &HttpRequest, error: &AppError) -> HttpResponse {
     }
     let status = error.status_code();
     let message = lang.t(error.message_key());
+    if req.path().starts_with(paths::API) {
+        let mut response = HttpResponse::build(status);
+        if let AppError::TokenRequired = error {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        return response.json(serde_json::json!({ "error": message }));
+    }
     if htmx {
         // Fragments land in the page's alert region, whatever the request targeted.
         HttpResponse::build(status)

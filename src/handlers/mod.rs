@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod api;
 pub mod conversations;
 pub mod error_pages;
 pub mod files;

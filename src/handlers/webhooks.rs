@@ -2,7 +2,7 @@
 //! address posts into the group as a named bot.
 
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::conversations::{Drafted, render_page};
@@ -10,7 +10,7 @@ use super::{load_frame, ok_html, see_other, shell, write_and_publish};
 use crate::auth::{self, SignedIn, session_store};
 use crate::db;
 use crate::error::AppError;
-use crate::forms::{Form, Json};
+use crate::forms::{self, Form};
 use crate::model::{ConversationId, conversation, message, webhook};
 use crate::paths;
 use crate::state::AppState;
@@ -104,20 +104,7 @@ pub async fn incoming(
     if !state.webhook_limiter.allow(hook) {
         return Err(AppError::TooManyRequests("error-webhook-too-fast"));
     }
-    let is_json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    let text = if is_json {
-        let Json(fields) =
-            Json::<TextFields>::from_request(&req, &mut payload.into_inner()).await?;
-        fields.text
-    } else {
-        let Form(fields) =
-            Form::<TextFields>::from_request(&req, &mut payload.into_inner()).await?;
-        fields.text
-    };
+    let TextFields { text } = forms::json_or_form(&req, payload).await?;
     let body = message::check_body(&text, false).map_err(|e| AppError::BadRequest(e.message))?;
     let id = write_and_publish(&state, move |conn| {
         webhook::post(conn, conversation, &bot, &body)

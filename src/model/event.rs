@@ -105,3 +105,18 @@ pub fn after_for_member(
     let rows = stmt.query_map(params![user, cursor], Event::from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// Events after `cursor` in one conversation, oldest first (the API's reading by cursor).
+pub fn after_in(
+    conn: &Connection,
+    conversation: ConversationId,
+    cursor: EventId,
+    limit: usize,
+) -> Result<Vec<Event>, AppError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, conversation_id, kind, message_id FROM events
+         WHERE conversation_id = ?1 AND id > ?2 ORDER BY id LIMIT {limit}"
+    ))?;
+    let rows = stmt.query_map(params![conversation, cursor], Event::from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -4,6 +4,7 @@
 //! LIMITs are written into the SQL, never bound: SQLite prepares a statement again on every run
 //! when a bound parameter sets its LIMIT, and that once took 45 % of a page's time.
 
+pub mod api_token;
 pub mod attachment;
 pub mod conversation;
 pub mod event;

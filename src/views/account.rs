@@ -6,6 +6,7 @@ use super::layout::{Section, Shell, app_page, bare_page};
 use super::{AvatarSize, Field, FieldKind, avatar, title_with_errors};
 use crate::i18n::Lang;
 use crate::model::FieldError;
+use crate::model::api_token::{ApiToken, NAME_MAX as TOKEN_NAME_MAX};
 use crate::model::attachment::{Totals, Usage};
 use crate::model::user::{ABOUT_MAX, DISPLAY_NAME_MAX, PASSWORD_MAX};
 use crate::paths;
@@ -178,6 +179,7 @@ pub fn profile_page(shell: &Shell<'_>, form: &ProfileForm<'_>) -> Markup {
                 (avatar(me, AvatarSize::Large))
                 p { a href=(paths::profile_of(&me.username)) { (lang.t("profile-view-public")) } }
                 p { a href=(paths::USAGE) { (lang.t("usage-link")) } }
+                p { a href=(paths::API_TOKENS) { (lang.t("tokens-link")) } }
             }
             section aria-labelledby="avatar-heading" {
                 h2 #avatar-heading { (lang.t("profile-avatar")) }
@@ -320,6 +322,59 @@ pub fn usage_page(shell: &Shell<'_>, view: &UsageView<'_>) -> Markup {
                     }
                 }
             }
+        },
+    )
+}
+
+/// The person's API tokens: which exist, one just made (shown this once), and a form for more.
+pub fn tokens_page(
+    shell: &Shell<'_>,
+    tokens: &[ApiToken],
+    made: Option<&str>,
+    errors: &[FieldError],
+) -> Markup {
+    let lang = shell.lang;
+    let title = title_with_errors(lang, &lang.t("tokens-title"), errors);
+    app_page(
+        shell,
+        Section::Profile,
+        &title,
+        html! {
+            p { (lang.t("tokens-intro")) }
+            @if let Some(token) = made {
+                div.made-token role="status" {
+                    p { (lang.t("tokens-made")) }
+                    p.temporary-password {
+                        label for="new-token" { (lang.t("tokens-token")) }
+                        input #new-token type="text" readonly value=(token);
+                    }
+                }
+            }
+            @if !tokens.is_empty() {
+                ul.token-list {
+                    @for token in tokens {
+                        li {
+                            span { (token.name) } " "
+                            span.hint { (lang.t_args("tokens-made-on", &[("date", lang.date(token.created_at).into())])) } " "
+                            form method="post" action=(paths::revoke_api_token(token.id))
+                                data-confirm=(lang.t("tokens-revoke-confirm")) {
+                                button.link type="submit" aria-label=(lang.t_args("tokens-revoke-label", &[("name", token.name.clone().into())])) {
+                                    (lang.t("tokens-revoke"))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            form.stack method="post" action=(paths::API_TOKENS) novalidate {
+                (Field {
+                    name: "name", label: lang.t("tokens-name"), value: "",
+                    kind: FieldKind::Text, hint: None, autocomplete: "off", required: true,
+                    maxlength: Some(TOKEN_NAME_MAX),
+                }.render(lang, errors))
+                button.primary type="submit" { (lang.t("tokens-create")) }
+            }
+            p { a href=(paths::PROFILE) { (lang.t("tokens-back")) } }
         },
     )
 }

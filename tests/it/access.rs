@@ -98,6 +98,26 @@ const RULES: &[(&str, &str, Row)] = &[
     ),
     // Known only by its secret: for everyone else it does not exist.
     ("POST", "/hooks/{hook}/{secret}", [404, 404, 404, 404, 404]),
+    // Token-authenticated: a browser's session is no token.
+    ("GET", "/api/conversations", [401, 401, 401, 401, 401]),
+    (
+        "GET",
+        "/api/conversations/{id}/messages",
+        [401, 401, 401, 401, 401],
+    ),
+    (
+        "POST",
+        "/api/conversations/{id}/messages",
+        [401, 401, 401, 401, 401],
+    ),
+    ("GET", "/profile/tokens", [303, 200, 200, 200, 200]),
+    // Without a name.
+    ("POST", "/profile/tokens", [303, 422, 422, 422, 422]),
+    (
+        "POST",
+        "/profile/tokens/{token}/revoke",
+        [303, 404, 404, 404, 404],
+    ),
     // Without a level to choose.
     ("POST", "/c/{id}/notify", [303, 404, 400, 400, 404]),
     ("POST", "/c/{id}/members", [303, 404, 422, 422, 404]),
