@@ -70,6 +70,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_api_tokens.sql",
         include_str!("../migrations/0013_api_tokens.sql"),
     ),
+    (
+        "0014_last_seen.sql",
+        include_str!("../migrations/0014_last_seen.sql"),
+    ),
 ];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode

@@ -68,6 +68,12 @@ pub(super) async fn render_page(
     if reading.read_moved {
         state.hub.read_moved(user, id);
     }
+    let presence = match reading.members.iter().find(|m| m.id != user) {
+        Some(other) if reading.conversation.kind == Kind::Direct => {
+            super::presence_of(state, other.id)?
+        }
+        _ => None,
+    };
     let webhooks = match reading.conversation.kind {
         Kind::Group => state
             .readers
@@ -98,6 +104,7 @@ pub(super) async fn render_page(
             },
             panel_errors,
             webhooks: &webhooks,
+            presence,
             drawn_at_ms: time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000,
         },
     );

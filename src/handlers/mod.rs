@@ -112,3 +112,21 @@ where
     })
     .await
 }
+
+/// Whether `user` is there now, or when they were last: from their polls in this process, else
+/// from what was written (by any process).
+pub fn presence_of(
+    state: &AppState,
+    user: crate::model::UserId,
+) -> Result<Option<crate::model::user::Presence>, AppError> {
+    let stored = state
+        .readers
+        .read(|conn| crate::model::user::last_seen(conn, user))?;
+    let seen = stored.max(state.hub.last_poll(user));
+    let hold = i64::try_from(state.poll.hold.as_secs()).unwrap_or(i64::MAX);
+    Ok(crate::model::user::presence(
+        seen,
+        crate::model::now(),
+        hold,
+    ))
+}

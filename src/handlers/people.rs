@@ -71,9 +71,11 @@ pub async fn profile(
     })
     .await?;
     let user = found.ok_or(AppError::NotFound)?;
+    let presence = super::presence_of(&state, user.id)?;
     let frame = load_frame(&state, me.user.id)?;
     Ok(ok_html(views::profile_page(
         &shell(&me, &frame, &state, None, ""),
         &user,
+        presence,
     )))
 }

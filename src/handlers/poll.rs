@@ -261,6 +261,8 @@ async fn wait(
     names: u64,
     hold: Duration,
 ) -> Result<Waited, AppError> {
+    // Polling is being there: presence costs no request of its own.
+    state.hub.saw(user);
     let parked = Parked {
         hub: &state.hub,
         user,

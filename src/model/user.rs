@@ -457,3 +457,41 @@ mod tests {
         assert!(search(&conn, "%", 1).unwrap().users.is_empty());
     }
 }
+
+/// Notes, in the caller's transaction, that the person had Bavard open at `at`.
+pub(crate) fn saw(conn: &Connection, id: UserId, at: i64) -> Result<(), AppError> {
+    conn.prepare_cached(
+        "UPDATE users SET last_seen_at = max(coalesce(last_seen_at, 0), ?2) WHERE id = ?1",
+    )?
+    .execute(params![id, at])?;
+    Ok(())
+}
+
+/// When the person was last seen, as written (`saw`).
+pub fn last_seen(conn: &Connection, id: UserId) -> Result<Option<i64>, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT last_seen_at FROM users WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+/// Whether someone is there: online while their open page keeps polling (a poll comes at
+/// least once per hold), else when they were last seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    Online,
+    LastSeen(i64),
+}
+
+pub fn presence(last_seen: Option<i64>, now: i64, hold_seconds: i64) -> Option<Presence> {
+    let seen = last_seen?;
+    Some(if now - seen <= hold_seconds + ONLINE_MARGIN_SECONDS {
+        Presence::Online
+    } else {
+        Presence::LastSeen(seen)
+    })
+}
+
+/// Past a poll's hold, the time a page takes to poll again, with room for a slow network.
+const ONLINE_MARGIN_SECONDS: i64 = 30;

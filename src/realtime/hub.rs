@@ -195,10 +195,21 @@ pub struct Hub {
     rename_number: AtomicU64,
     /// Read marks waiting to be written in one batch: (conversation, user) → message.
     pending_reads: Mutex<HashMap<(ConversationId, UserId), MessageId>>,
+    /// When each person last polled, and when that was last written (`flush_presence`).
+    presence: Mutex<Presence>,
     /// Polls waiting right now (for `--max-held-polls`).
     parked: AtomicUsize,
     /// Set when the server is stopping: parked polls answer, new ones do not wait.
     closing: AtomicBool,
+}
+
+/// Seconds between two writes of one person's last-seen time.
+const SEEN_WRITTEN_EVERY: i64 = 60;
+
+#[derive(Default)]
+struct Presence {
+    polled: HashMap<UserId, i64>,
+    written: HashMap<UserId, i64>,
 }
 
 /// A poisoned lock only means another thread panicked while holding it; the data is still
@@ -225,6 +236,7 @@ impl Hub {
             renames: Mutex::new(Renames::default()),
             rename_number: AtomicU64::new(0),
             pending_reads: Mutex::new(HashMap::new()),
+            presence: Mutex::new(Presence::default()),
             parked: AtomicUsize::new(0),
             closing: AtomicBool::new(false),
         })
@@ -392,6 +404,48 @@ impl Hub {
     }
 
     /// Notes that `user` has seen the conversation up to `message`; written in the next batch.
+    /// Notes that `user` polled now: they have Bavard open.
+    pub fn saw(&self, user: UserId) {
+        lock(&self.presence)
+            .polled
+            .insert(user, crate::model::now());
+    }
+
+    /// When `user` last polled this process, if they did.
+    pub fn last_poll(&self, user: UserId) -> Option<i64> {
+        lock(&self.presence).polled.get(&user).copied()
+    }
+
+    /// Writes when people were last seen, each at most once a minute (one transaction).
+    pub fn flush_presence(&self, conn: &mut Connection) -> Result<(), AppError> {
+        let due: Vec<(UserId, i64)> = {
+            let mut presence = lock(&self.presence);
+            let Presence { polled, written } = &mut *presence;
+            let due: Vec<(UserId, i64)> = polled
+                .iter()
+                .filter(|(user, at)| {
+                    written
+                        .get(*user)
+                        .is_none_or(|w| **at - w >= SEEN_WRITTEN_EVERY)
+                })
+                .map(|(user, at)| (*user, *at))
+                .collect();
+            for (user, at) in &due {
+                written.insert(*user, *at);
+            }
+            due
+        };
+        if due.is_empty() {
+            return Ok(());
+        }
+        let tx = crate::db::write_tx(conn)?;
+        for (user, at) in due {
+            crate::model::user::saw(&tx, user, at)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn note_read(&self, conversation: ConversationId, user: UserId, message: MessageId) {
         let mut pending = lock(&self.pending_reads);
         let mark = pending.entry((conversation, user)).or_insert(message);

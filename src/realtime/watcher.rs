@@ -62,6 +62,9 @@ pub fn spawn(
                     if let Err(e) = hub.flush_reads(&mut conn) {
                         tracing::error!(error = %e, "writing read marks failed");
                     }
+                    if let Err(e) = hub.flush_presence(&mut conn) {
+                        tracing::error!(error = %e, "writing when people were last seen failed");
+                    }
                     if let Err(e) = search::index_pending(&mut conn) {
                         tracing::error!(error = %e, "indexing new messages for search failed");
                     }

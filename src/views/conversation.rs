@@ -648,6 +648,8 @@ pub struct ConversationView<'a> {
     pub panel_errors: &'a [FieldError],
     /// The group's incoming webhooks (none for a direct conversation).
     pub webhooks: &'a [Webhook],
+    /// Whether the other person of a direct conversation is there.
+    pub presence: Option<crate::model::user::Presence>,
     /// When the page was drawn, in milliseconds (see the "Check for new messages" link).
     pub drawn_at_ms: i128,
 }
@@ -815,6 +817,7 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                 li { a href="#log" { (lang.t("skip-to-messages")) } }
                 li { a href="#body" { (lang.t("skip-to-composer")) } }
             }
+            (super::presence_line(lang, view.presence))
             p.conversation-search { a href=(paths::search_within(id)) { (lang.t("conversation-search")) } }
             details.members-panel open[!view.panel_errors.is_empty()] {
                 summary { (lang.t_args("conversation-members", &[("count", view.members.len().into())])) }

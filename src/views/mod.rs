@@ -195,3 +195,18 @@ pub fn pager(lang: Lang, page: usize, has_more: bool, link: impl Fn(usize) -> St
         }
     }
 }
+
+/// "Online now", or when the person was last seen (shown in the reader's zone by app.js).
+pub fn presence_line(lang: Lang, presence: Option<crate::model::user::Presence>) -> Markup {
+    use crate::model::user::Presence;
+    html! {
+        @match presence {
+            Some(Presence::Online) => p.presence.online { span.dot aria-hidden="true" {} (lang.t("presence-online")) },
+            Some(Presence::LastSeen(at)) => p.presence {
+                (lang.t("presence-seen")) " "
+                time datetime=(conversation::iso(at)) title=(lang.date_time(at)) data-local="auto" { (lang.date_time(at)) }
+            },
+            None => {}
+        }
+    }
+}

@@ -5,7 +5,7 @@ use maud::{Markup, html};
 use super::layout::{Section, Shell, app_page};
 use super::{AvatarSize, avatar, pager, results_status};
 use crate::i18n::Lang;
-use crate::model::user::{SearchPage, User};
+use crate::model::user::{Presence, SearchPage, User};
 use crate::paths;
 
 pub struct Search<'a> {
@@ -86,7 +86,7 @@ fn person_link(user: &User) -> Markup {
     }
 }
 
-pub fn profile_page(shell: &Shell<'_>, user: &User) -> Markup {
+pub fn profile_page(shell: &Shell<'_>, user: &User, presence: Option<Presence>) -> Markup {
     let (lang, me) = (shell.lang, shell.me);
     app_page(
         shell,
@@ -96,6 +96,7 @@ pub fn profile_page(shell: &Shell<'_>, user: &User) -> Markup {
             div.profile-card {
                 (avatar(user, AvatarSize::Large))
                 p.person-handle { "@" (user.username) }
+                (super::presence_line(lang, presence))
                 @if user.is_admin {
                     p.badge { (lang.t("profile-admin")) }
                 }

@@ -104,7 +104,7 @@ for (const lang of ["en", "fr"]) {
     await friend.page.locator(".msg[data-mentions]").waitFor();
     await audit(friend.page, "a conversation where one is mentioned");
 
-    for (const path of ["/profile", "/profile/tokens", "/users?q=friend", "/search?q=hello", "/usage", "/admin", "/admin/people"]) {
+    for (const path of ["/profile", "/profile/tokens", `/u/friend${lang}`, "/users?q=friend", "/search?q=hello", "/usage", "/admin", "/admin/people"]) {
       await page.goto(`${base}${path}`);
       await audit(page, path);
     }

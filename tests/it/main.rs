@@ -15,6 +15,7 @@ mod messaging;
 mod operators;
 mod pages;
 mod people;
+mod presence;
 mod reactions;
 mod reliability;
 mod replies;
