@@ -374,9 +374,10 @@ fn reaction_picker(lang: Lang, message: &Message) -> Markup {
             form.react-picker method="post" action=(action) hx-post=(action) hx-swap="none" {
                 @for kind in ReactionKind::ALL {
                     @let label = lang.t_args("reaction-pick", &[("name", reaction_name(lang, kind).into())]);
+                    // The title names it, for the pointer and, the emoji being hidden, for
+                    // screen readers: one copy of the label in every message, not two.
                     button type="submit" name="reaction" value=(kind.code()) title=(label) {
                         span aria-hidden="true" { (reaction_emoji(kind)) }
-                        span.visually-hidden { (label) }
                     }
                 }
             }
