@@ -16,12 +16,12 @@ pub struct ApiToken {
 }
 
 pub fn check_name(raw: &str) -> Result<String, FieldError> {
-    let name: String = raw.trim().chars().filter(|c| !c.is_control()).collect();
-    match name.chars().count() {
-        0 => Err(FieldError::new("name", "error-token-name-empty")),
-        n if n > NAME_MAX => Err(FieldError::new("name", "error-token-name-long")),
-        _ => Ok(name),
-    }
+    super::short_name(
+        raw,
+        NAME_MAX,
+        "name",
+        ("error-token-name-empty", "error-token-name-long"),
+    )
 }
 
 pub fn create(

@@ -134,12 +134,12 @@ pub struct Member {
 }
 
 pub fn check_title(raw: &str) -> Result<String, FieldError> {
-    let title: String = raw.trim().chars().filter(|c| !c.is_control()).collect();
-    match title.chars().count() {
-        0 => Err(FieldError::new("title", "error-title-empty")),
-        n if n > TITLE_MAX => Err(FieldError::new("title", "error-title-long")),
-        _ => Ok(title),
-    }
+    super::short_name(
+        raw,
+        TITLE_MAX,
+        "title",
+        ("error-title-empty", "error-title-long"),
+    )
 }
 
 /// Usernames as people type them in a member list: separated by commas or spaces, with or

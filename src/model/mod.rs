@@ -21,6 +21,23 @@ pub mod webhook;
 
 use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
+/// A short name someone gives a thing (a group's title, a webhook's bot, an API token):
+/// trimmed, without control characters, between 1 and `max` characters, else the field's
+/// `empty` or `long` error.
+pub(crate) fn short_name(
+    raw: &str,
+    max: usize,
+    field: &'static str,
+    (empty, long): (&'static str, &'static str),
+) -> Result<String, FieldError> {
+    let name: String = raw.trim().chars().filter(|c| !c.is_control()).collect();
+    match name.chars().count() {
+        0 => Err(FieldError::new(field, empty)),
+        n if n > max => Err(FieldError::new(field, long)),
+        _ => Ok(name),
+    }
+}
+
 /// Ids of different tables are different types, so that one can never be passed for another.
 macro_rules! id_type {
     ($name:ident) => {

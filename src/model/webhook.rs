@@ -20,12 +20,12 @@ pub struct Webhook {
 }
 
 pub fn check_name(raw: &str) -> Result<String, FieldError> {
-    let name: String = raw.trim().chars().filter(|c| !c.is_control()).collect();
-    match name.chars().count() {
-        0 => Err(FieldError::new("name", "error-webhook-name-empty")),
-        n if n > NAME_MAX => Err(FieldError::new("name", "error-webhook-name-long")),
-        _ => Ok(name),
-    }
+    super::short_name(
+        raw,
+        NAME_MAX,
+        "name",
+        ("error-webhook-name-empty", "error-webhook-name-long"),
+    )
 }
 
 /// Makes a webhook for a group `by` is in, known by `secret_hash`. Its id.

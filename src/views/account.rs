@@ -344,10 +344,7 @@ pub fn tokens_page(
             @if let Some(token) = made {
                 div.made-token role="status" {
                     p { (lang.t("tokens-made")) }
-                    p.temporary-password {
-                        label for="new-token" { (lang.t("tokens-token")) }
-                        input #new-token type="text" readonly value=(token);
-                    }
+                    (super::shown_once("new-token", &lang.t("tokens-token"), token))
                 }
             }
             @if !tokens.is_empty() {

@@ -246,10 +246,7 @@ pub fn invite_page(shell: &Shell<'_>, link: &str) -> Markup {
         html! {
             (admin_tabs(lang, ""))
             p { (lang.t("admin-invite-done")) }
-            p.temporary-password {
-                label for="invite-link" { (lang.t("admin-invite-link")) }
-                input #invite-link type="text" readonly value=(link);
-            }
+            (super::shown_once("invite-link", &lang.t("admin-invite-link"), link))
             p.hint { (lang.t("admin-invite-hint")) }
             p { a href=(paths::ADMIN_PEOPLE) { (lang.t("admin-back-to-people")) } }
         },

@@ -945,10 +945,7 @@ pub fn webhook_created_page(
         &lang.t("webhook-created-title"),
         html! {
             p { (lang.t_args("webhook-created", &[("title", title.to_owned().into())])) }
-            p.temporary-password {
-                label for="webhook-address" { (lang.t("webhook-address")) }
-                input #webhook-address type="text" readonly value=(address);
-            }
+            (super::shown_once("webhook-address", &lang.t("webhook-address"), address))
             p.hint { (lang.t("webhook-created-hint")) }
             pre.example { code { "curl -d 'text=Hello from a script' " (address) } }
             p { a href=(paths::conversation(conversation)) { (lang.t("webhook-back")) } }

@@ -210,3 +210,13 @@ pub fn presence_line(lang: Lang, presence: Option<crate::model::user::Presence>)
         }
     }
 }
+
+/// A secret shown this once (a link, an address, a token), in a read-only field to copy from.
+pub fn shown_once(id: &str, label: &str, value: &str) -> Markup {
+    html! {
+        p.temporary-password {
+            label for=(id) { (label) }
+            input id=(id) type="text" readonly value=(value);
+        }
+    }
+}
