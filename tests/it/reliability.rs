@@ -183,8 +183,19 @@ fn every_form_field_and_query_takes_the_hostile_corpus_as_data() {
     for (i, text) in hostile_texts().iter().enumerate() {
         let short: String = text.chars().take(60).collect();
         let (text, short) = (text.as_str(), short.as_str());
-        let forms: [(String, Vec<(&str, &str)>); 8] = [
+        let forms: [(String, Vec<(&str, &str)>); 13] = [
             (format!("/c/{id}/title"), vec![("title", short)]),
+            (
+                format!("/c/{id}/messages"),
+                vec![("body", "an answer"), ("reply_to", text)],
+            ),
+            (
+                format!("/c/{id}/messages/{message}/reactions"),
+                vec![("reaction", text)],
+            ),
+            (format!("/c/{id}/notify"), vec![("notify", text)]),
+            (format!("/c/{id}/webhooks"), vec![("name", short)]),
+            ("/profile/tokens".into(), vec![("name", short)]),
             (format!("/c/{id}/members"), vec![("members", text)]),
             (format!("/c/{id}/messages"), vec![("body", text)]),
             (
@@ -218,6 +229,7 @@ fn every_form_field_and_query_takes_the_hostile_corpus_as_data() {
             format!("/c/new?q={q}&title={q}&members={q}"),
             format!("/admin/people?q={q}"),
             format!("/c/{id}?before={q}"),
+            format!("/c/{id}?reply={q}"),
             format!("/poll?after={q}"),
         ] {
             harmless(&alice.get(&path), &format!("GET {path}"));
@@ -260,6 +272,7 @@ fn every_form_field_and_query_takes_the_hostile_corpus_as_data() {
             alice.get(&format!("/c/{id}")),
             bob.get(&format!("/c/{id}")),
             bob.get("/"),
+            alice.get("/profile/tokens"),
         ] {
             assert_eq!(page.status, 200, "after {text:?}");
             assert_inert(&page.body, &format!("{text:?}, shown again"));
