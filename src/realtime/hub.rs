@@ -403,12 +403,20 @@ impl Hub {
         Ok((loaded, next))
     }
 
-    /// Notes that `user` has seen the conversation up to `message`; written in the next batch.
-    /// Notes that `user` polled now: they have Bavard open.
+    /// Notes that `user` polled now: they have Bavard open. Every poll passes here, so it never
+    /// waits: when another poll holds the lock this one is not noted, and presence, good to the
+    /// minute, loses nothing (their page polls again within a hold).
     pub fn saw(&self, user: UserId) {
-        lock(&self.presence)
-            .polled
-            .insert(user, crate::model::now());
+        let now = crate::model::now();
+        match self.presence.try_lock() {
+            Ok(mut presence) => {
+                presence.polled.insert(user, now);
+            }
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => {
+                poisoned.into_inner().polled.insert(user, now);
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {}
+        }
     }
 
     /// When `user` last polled this process, if they did.
@@ -446,6 +454,7 @@ impl Hub {
         Ok(())
     }
 
+    /// Notes that `user` has seen the conversation up to `message`; written in the next batch.
     pub fn note_read(&self, conversation: ConversationId, user: UserId, message: MessageId) {
         let mut pending = lock(&self.pending_reads);
         let mark = pending.entry((conversation, user)).or_insert(message);
