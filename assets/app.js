@@ -252,6 +252,22 @@ document.addEventListener("htmx:afterSwap", () => {
   keptDraft = null;
 });
 
+// "Ann is typing…" for the others: one small request every few seconds while keys are pressed
+// in the composer, never one per key; the server ends it by itself when they stop, and at once
+// when the message is sent.
+const TYPING_EVERY_MS = 3000;
+let typingSaidAt = 0;
+document.addEventListener("input", (event) => {
+  const status = document.getElementById("typing");
+  if (!status || event.target.id !== "body" || !event.target.closest("#composer")) return;
+  if (!event.target.value.trim() || Date.now() - typingSaidAt < TYPING_EVERY_MS) return;
+  typingSaidAt = Date.now();
+  fetch(status.dataset.url, { method: "POST", credentials: "same-origin" }).catch(() => {});
+});
+document.addEventListener("submit", (event) => {
+  if (event.target.id === "composer") typingSaidAt = 0;
+});
+
 // A quote of a message already on the page goes to it there, rather than loading its history.
 document.addEventListener("click", (event) => {
   const quote = event.target.closest && event.target.closest("a.reply-quote");
@@ -612,3 +628,4 @@ document.addEventListener("htmx:load", (event) => {
   localiseTimes(event.target);
   placeDaySeparators();
 });
+

@@ -92,6 +92,7 @@ pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
         route!(GET "/c/{id}/poll" => poll::conversation),
         route!(GET "/c/{id}/history" => conversations::history),
         route!(POST "/c/{id}/messages" => messages::post),
+        route!(POST "/c/{id}/typing" => messages::typing),
         route!(GET "/c/{id}/files/{file}" => files::download),
         route!(GET "/c/{id}/files/{file}/thumb" => files::thumbnail),
         route!(GET "/c/{id}/messages/{message}/edit" => messages::edit_form),

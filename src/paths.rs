@@ -159,6 +159,10 @@ pub fn incoming_webhook(hook: i64, secret: &str) -> String {
 }
 
 /// Where a member sets what the conversation may ask their attention for.
+pub fn typing(id: ConversationId) -> String {
+    format!("/c/{id}/typing")
+}
+
 pub fn notify(id: ConversationId) -> String {
     format!("/c/{id}/notify")
 }
@@ -178,15 +182,19 @@ pub fn leave(id: ConversationId) -> String {
 /// The next poll after `cursor`: the open conversation's (with the newest message the page
 /// shows, for its read mark), or the list-only poll of every other page.
 /// `names`: the number of the latest rename the page has seen (`Hub::rename_number`).
+/// `typing` is the open conversation's typing number the page shows (`realtime::typing`).
 pub fn poll(
     open: Option<ConversationId>,
     cursor: EventId,
     read: Option<MessageId>,
     names: u64,
+    typing: u64,
 ) -> String {
     match (open, read) {
-        (Some(c), Some(read)) => format!("/c/{c}/poll?after={cursor}&read={read}&names={names}"),
-        (Some(c), None) => format!("/c/{c}/poll?after={cursor}&names={names}"),
+        (Some(c), Some(read)) => {
+            format!("/c/{c}/poll?after={cursor}&read={read}&names={names}&typing={typing}")
+        }
+        (Some(c), None) => format!("/c/{c}/poll?after={cursor}&names={names}&typing={typing}"),
         (None, _) => format!("/poll?after={cursor}&names={names}"),
     }
 }

@@ -73,6 +73,8 @@ const PASSWORD: &str = "benchmark password 1";
 struct Sizes {
     /// People × tabs: every tab of a person is a poll with the same cookie, as in a browser.
     fan_outs: Vec<(usize, usize)>,
+    /// People × tabs × how many of them type meanwhile.
+    typing: Vec<(usize, usize, usize)>,
     parked: usize,
     logins: usize,
     /// How long after the last login the server's memory is read again: past the hashing
@@ -97,6 +99,7 @@ impl Sizes {
         if smoke {
             Sizes {
                 fan_outs: vec![(5, 4)],
+                typing: vec![(5, 4, 2)],
                 parked: 60,
                 logins: 4,
                 login_settle: Duration::from_secs(1),
@@ -113,6 +116,7 @@ impl Sizes {
         } else {
             Sizes {
                 fan_outs: vec![(50, 20), (250, 20), (500, 20)],
+                typing: vec![(50, 20, 20), (19, 20, 19)],
                 parked: 10_000,
                 logins: 50,
                 login_settle: Duration::from_secs(30),
@@ -502,12 +506,53 @@ struct FanOut {
     client_cpu: f64,
 }
 
+/// People typing as app.js says it: a request, another 3 s later, then a pause past the entry's
+/// end (6 s after the last request), over and over: each typist starts and stops every 10 s.
+fn spawn_typists(
+    addr: SocketAddr,
+    typists: &[Person],
+    conversation: u64,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let count = typists.len().max(1) as u64;
+    typists
+        .iter()
+        .enumerate()
+        .map(|(i, person)| {
+            let cookie = person.cookie.clone();
+            let path = format!("/c/{conversation}/typing");
+            tokio::task::spawn_local(async move {
+                // Spread over the cycle, so that their starts do not all fall together.
+                tokio::time::sleep(Duration::from_millis(10_000 * i as u64 / count)).await;
+                let Ok(mut conn) = Conn::open(addr).await else {
+                    return;
+                };
+                loop {
+                    for pause in [3_000, 7_000] {
+                        if conn.post_form(&path, Some(&cookie), "").await.is_err() {
+                            return;
+                        }
+                        tokio::time::sleep(Duration::from_millis(pause)).await;
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+/// How a fan-out run is shaped: its rounds, and who types meanwhile.
+struct Rounds<'a> {
+    count: usize,
+    /// Between two sends; None: just long enough for every waiter to park again.
+    every: Option<Duration>,
+    typists: &'a [Person],
+}
+
 async fn fan_out(
     addr: SocketAddr,
     owner: &Person,
     members: &[Person],
     tabs: usize,
-    rounds: usize,
+    rounds: Rounds<'_>,
 ) -> std::io::Result<FanOut> {
     let polls = members.len() * tabs;
     let conversation = create_group(addr, owner, members, &format!("Fan-out+{polls}")).await?;
@@ -528,11 +573,12 @@ async fn fan_out(
     drop(tx);
     // Let every poll connect and park.
     tokio::time::sleep(Duration::from_millis(500 + polls as u64 / 2)).await;
+    let typists = spawn_typists(addr, rounds.typists, conversation);
     let mut sender = Conn::open(addr).await?;
     let (mut latencies, mut slowest_per_round, mut delivered) = (Vec::new(), Vec::new(), 0);
     let cpu_before = own_cpu();
     let wall = Instant::now();
-    for round in 0..rounds {
+    for round in 0..rounds.count {
         // From the moment the person presses Send: the POST's own answer comes after the
         // server has woken every poll, so timing from it would flatter (and gave 0 ms).
         let sent = Instant::now();
@@ -563,9 +609,11 @@ async fn fan_out(
         }
         slowest_per_round.push(slowest);
         // Give every waiter time to park again before the next message.
-        tokio::time::sleep(Duration::from_millis(300 + polls as u64 / 10)).await;
+        let parked_again = Duration::from_millis(300 + polls as u64 / 10);
+        tokio::time::sleep(rounds.every.unwrap_or(parked_again)).await;
     }
     let client_cpu = (own_cpu() - cpu_before).as_secs_f64() / wall.elapsed().as_secs_f64() * 100.0;
+    stop_waiters(typists);
     stop_waiters(waiters);
     latencies.sort_by(f64::total_cmp);
     Ok(FanOut {
@@ -573,7 +621,7 @@ async fn fan_out(
         p99: percentile(&latencies, 99.0),
         slowest: median(slowest_per_round),
         delivered,
-        expected: polls * rounds,
+        expected: polls * rounds.count,
         client_cpu,
     })
 }
@@ -1067,7 +1115,12 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
             let (mut delivered, mut expected) = (0, 0);
             for _ in 0..runs {
                 eprintln!("bench: fan-out to {n} waiting polls ({people} people × {tabs} tabs)…");
-                let result = fan_out(addr, owner, &members[..people], tabs, sizes.rounds).await?;
+                let rounds = Rounds {
+                    count: sizes.rounds,
+                    every: None,
+                    typists: &[],
+                };
+                let result = fan_out(addr, owner, &members[..people], tabs, rounds).await?;
                 p99s.push(result.p99);
                 p50s.push(result.p50);
                 slowest.push(result.slowest);
@@ -1122,6 +1175,42 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
                 "",
                 None,
             ));
+        }
+
+        if wanted(Scenario::FanOut) {
+            // Typing while messages arrive: in a group of 51 (typing is off above 20 members,
+            // so it costs the requests only) and in one of 20 (the sender and 19 who poll and
+            // type), where every start and end wakes each tab.
+            for &(people, tabs, typists) in &sizes.typing {
+                let n = people * tabs;
+                let mut p99s = Vec::new();
+                let (mut delivered, mut expected) = (0, 0);
+                for _ in 0..runs {
+                    eprintln!(
+                        "bench: fan-out to {n} waiting polls while {typists} of the {people} type…"
+                    );
+                    let rounds = Rounds {
+                        count: sizes.rounds * 2,
+                        every: Some(Duration::from_secs(1)),
+                        typists: &members[..typists],
+                    };
+                    let result = fan_out(addr, owner, &members[..people], tabs, rounds).await?;
+                    p99s.push(result.p99);
+                    delivered += result.delivered;
+                    expected += result.expected;
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                let p99 = median(p99s);
+                rows.push(row(
+                    format!(
+                        "fan-out p99 while {typists} type, N = {n} (a group of {} × {tabs} tabs)",
+                        people + 1
+                    ),
+                    format!("{p99:.1} ms ({delivered} of {expected} delivered)"),
+                    "≤ 25 ms",
+                    Some(p99 <= 25.0 && delivered == expected),
+                ));
+            }
         }
 
         if wanted(Scenario::Throughput) {

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::{Frame, html, invalid_form, load_frame, ok_html, see_other, shell, write_and_publish};
+use super::{
+    Frame, Opened, html, invalid_form, load_frame, ok_html, see_other, shell, write_and_publish,
+};
 use crate::auth::{self, SignedIn};
 use crate::db;
 use crate::error::{AppError, is_htmx};
@@ -16,6 +18,7 @@ use crate::model::conversation::{self, Kind, Member, Notify};
 use crate::model::message::{self, Message, Quote};
 use crate::model::{ConversationId, FieldError, MessageId, UserId, user, webhook};
 use crate::paths;
+use crate::realtime::typing;
 use crate::state::AppState;
 use crate::views::conversation::{
     self as views, Composer, ConversationView, NewGroupForm, history_fragment,
@@ -80,12 +83,24 @@ pub(super) async fn render_page(
             .read(|conn| webhook::of_conversation(conn, id))?,
         Kind::Direct => Vec::new(),
     };
+    let (typing_number, typists) = state.hub.typing.shown(id, user);
+    let typing_shown = typing::shown_in(reading.conversation.kind, reading.members.len());
     let frame = Frame {
         conversations: reading.list,
         cursor: reading.cursor,
     };
     let page = views::conversation_page(
-        &shell(me, &frame, state, Some((id, reading.latest)), ""),
+        &shell(
+            me,
+            &frame,
+            state,
+            Some(Opened {
+                id,
+                latest: reading.latest,
+                typing: typing_number,
+            }),
+            "",
+        ),
         &ConversationView {
             drawn: &state.drawn,
             reader: user,
@@ -105,6 +120,7 @@ pub(super) async fn render_page(
             panel_errors,
             webhooks: &webhooks,
             presence,
+            typing: typing_shown.then_some(typists.as_slice()),
             drawn_at_ms: time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000,
         },
     );

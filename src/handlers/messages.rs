@@ -15,6 +15,7 @@ use crate::model::message::Quote;
 use crate::model::reaction::{self, ReactionKind};
 use crate::model::{ConversationId, FieldError, MessageId, conversation, message};
 use crate::paths;
+use crate::realtime::typing;
 use crate::state::AppState;
 use crate::views::conversation::{Composer, composer, edit_message_page};
 
@@ -140,6 +141,8 @@ impl Sending<'_> {
         }
         let keys: Vec<String> = files.iter().map(|a| a.stored_as.clone()).collect();
         let quota = self.state.media.rules.quota;
+        // Before the message is published, so that the answer bringing it says they stopped.
+        self.state.hub.typing.stopped(id, user);
         let written = write_and_publish(self.state, move |conn| {
             message::post(conn, id, user, &body, &files, quota, reply_to)
         })
@@ -306,4 +309,29 @@ pub async fn react(
         return Ok(HttpResponse::NoContent().finish());
     }
     Ok(see_other(&paths::message(id, message_id)))
+}
+
+/// The person is typing in the conversation (app.js says so every few seconds while they do).
+/// Members with the conversation open see it through their poll; nothing is written.
+pub async fn typing(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (id, user) = (ConversationId(*id), me.user.id);
+    let info = state
+        .readers
+        .read(|conn| state.hub.conversation(conn, id))?
+        .filter(|info| info.member_ids.binary_search(&user).is_ok())
+        .ok_or(AppError::NotFound)?;
+    let now = tokio::time::Instant::now();
+    if typing::shown_in(info.kind, info.member_ids.len())
+        && state
+            .hub
+            .typing
+            .started(id, user, &me.user.display_name, now)
+    {
+        state.hub.wake(&info.member_ids);
+    }
+    Ok(HttpResponse::NoContent().finish())
 }

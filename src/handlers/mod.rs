@@ -73,25 +73,34 @@ pub fn load_frame(state: &AppState, user: UserId) -> Result<Frame, AppError> {
     })
 }
 
+/// The conversation a page shows: its newest message drawn, and the typing number drawn.
+#[derive(Clone, Copy)]
+pub struct Opened {
+    pub id: ConversationId,
+    pub latest: MessageId,
+    pub typing: u64,
+}
+
 pub fn shell<'a>(
     me: &'a SignedIn,
     frame: &'a Frame,
     state: &AppState,
-    open: Option<(ConversationId, MessageId)>,
+    open: Option<Opened>,
     filter: &'a str,
 ) -> Shell<'a> {
     let url = paths::poll(
-        open.map(|(c, _)| c),
+        open.map(|o| o.id),
         frame.cursor,
-        open.map(|(_, m)| m),
+        open.map(|o| o.latest),
         state.hub.rename_number(),
+        open.map_or(0, |o| o.typing),
     );
     Shell {
         lang: me.lang,
         me: &me.user,
         flash: me.flash.as_deref(),
         conversations: &frame.conversations,
-        open: open.map(|(c, _)| c),
+        open: open.map(|o| o.id),
         filter,
         poller: poller(&url, state.poll.delay_ms),
     }
@@ -119,14 +128,16 @@ pub fn presence_of(
     state: &AppState,
     user: crate::model::UserId,
 ) -> Result<Option<crate::model::user::Presence>, AppError> {
-    let stored = state
-        .readers
-        .read(|conn| crate::model::user::last_seen(conn, user))?;
-    let seen = stored.max(state.hub.last_poll(user));
-    let hold = i64::try_from(state.poll.hold.as_secs()).unwrap_or(i64::MAX);
-    Ok(crate::model::user::presence(
-        seen,
+    use crate::model::user::{self, Presence};
+    let (now, hold) = (
         crate::model::now(),
-        hold,
-    ))
+        i64::try_from(state.poll.hold.as_secs()).unwrap_or(i64::MAX),
+    );
+    let polled = state.hub.last_poll(user);
+    // Polling here now answers without the database: live answers ask this of every poll.
+    if let Some(Presence::Online) = user::presence(polled, now, hold) {
+        return Ok(Some(Presence::Online));
+    }
+    let stored = state.readers.read(|conn| user::last_seen(conn, user))?;
+    Ok(user::presence(stored.max(polled), now, hold))
 }

@@ -18,7 +18,7 @@ use crate::config::SHORT_POLL_DELAY_MS;
 use crate::db;
 use crate::error::AppError;
 use crate::model::conversation::{self, Kind, Notify, Preview, Summary};
-use crate::model::user;
+use crate::model::user::{self, Presence};
 use crate::model::{ConversationId, EventId, MessageId, UserId};
 use crate::paths;
 use crate::realtime::hub::{Channel, ParkedSlot, Renamed};
@@ -45,6 +45,9 @@ pub struct PollQuery {
     wait: Option<u8>,
     /// The latest rename the page has seen (`Hub::rename_number`); none: the latest there is.
     names: Option<u64>,
+    /// The open conversation's typing number the page shows (`realtime::typing`); none: the
+    /// current one.
+    typing: Option<u64>,
 }
 
 /// How long this poll may wait, and how long the page should pause before the next one.
@@ -127,21 +130,28 @@ pub async fn conversation(
     let read = query.read.map(MessageId);
     let pace = pace(&state, &query);
     let names = query.names.unwrap_or_else(|| state.hub.rename_number());
-    let waited = wait(&state, user, after, names, pace.hold).await?;
+    let typing = query
+        .typing
+        .unwrap_or_else(|| state.hub.typing.shown(id, user).0);
+    let waited = wait(&state, user, after, names, Some((id, typing)), pace.hold).await?;
     let delay_ms = next_delay(&state, &pace);
-    let key = plan::shareable(&waited.events, &waited.redraw, id, user).then_some(AnswerKey {
+    let shareable =
+        plan::shareable(&waited.events, &waited.redraw, id, user) && waited.typists.is_none();
+    let key = shareable.then_some(AnswerKey {
         conversation: id,
         after,
         next: waited.next,
         read,
         names: waited.names,
+        typing: waited.typing,
         lang: me.lang,
         delay_ms,
     });
     if let Some(shared) = key.as_ref().and_then(|k| state.answers.get(k)) {
         return Ok(unbuffered(shared_response(&req, &shared)));
     }
-    let response = answer(&me, &state, Some(id), read, waited, delay_ms).await?;
+    let presence = partner_presence(&state, id, user)?;
+    let response = answer(&me, &state, Some(id), read, waited, presence, delay_ms).await?;
     Ok(unbuffered(match (key, response) {
         (Some(key), Answer::Fragment(body)) => {
             let shared = Arc::new(SharedAnswer::new(Bytes::from(body)));
@@ -212,10 +222,10 @@ pub async fn everywhere(
     let after = cursor(&query)?;
     let pace = pace(&state, &query);
     let names = query.names.unwrap_or_else(|| state.hub.rename_number());
-    let waited = wait(&state, me.user.id, after, names, pace.hold).await?;
+    let waited = wait(&state, me.user.id, after, names, None, pace.hold).await?;
     let delay_ms = next_delay(&state, &pace);
     Ok(unbuffered(
-        answer(&me, &state, None, None, waited, delay_ms)
+        answer(&me, &state, None, None, waited, None, delay_ms)
             .await?
             .into_response(),
     ))
@@ -236,6 +246,25 @@ struct Waited {
     renamed: Vec<Renamed>,
     /// The latest rename now seen, for the next poll.
     names: u64,
+    /// Who types in the open conversation, when that changed since the page's number.
+    typists: Option<Vec<String>>,
+    /// The typing number now shown, for the next poll.
+    typing: u64,
+}
+
+impl Waited {
+    /// Nothing new: the poll answers with its next poller only.
+    fn nothing(next: EventId, names: u64, typing: u64) -> Waited {
+        Waited {
+            events: Vec::new(),
+            next,
+            redraw: Vec::new(),
+            renamed: Vec::new(),
+            names,
+            typists: None,
+            typing,
+        }
+    }
 }
 
 /// Gives the user's channel back to the hub however the poll ends (answered, or abandoned when
@@ -254,11 +283,14 @@ impl Drop for Parked<'_> {
     }
 }
 
+/// Waits for what `user` should learn after `cursor`: events, renames, read marks moved in
+/// another tab, and who types in `typing`'s conversation (with the number its page shows).
 async fn wait(
     state: &AppState,
     user: UserId,
     mut cursor: EventId,
     names: u64,
+    typing: Option<(ConversationId, u64)>,
     hold: Duration,
 ) -> Result<Waited, AppError> {
     // Polling is being there: presence costs no request of its own.
@@ -274,11 +306,13 @@ async fn wait(
     let reads_from = channel.read_sequence();
     let mut account_seen = channel.account_changes();
     let deadline = tokio::time::Instant::now() + hold;
+    let typing_seen = typing.map_or(0, |(_, seen)| seen);
     loop {
         // Subscribe before looking, so that an event published in between still wakes us.
         let notified = channel.notify.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
+        let wake_at;
         if channel.account_changes() != account_seen {
             account_seen = channel.account_changes();
             let account = db::run(&state.pool, move |conn| user::find(conn, user)).await?;
@@ -294,15 +328,28 @@ async fn wait(
                 redraw.extend(renamed.iter().flat_map(|r| r.shared.iter().copied()));
                 redraw.sort_unstable();
                 redraw.dedup();
-                if !events.is_empty() || !redraw.is_empty() {
+                let looked = typing.map(|(conversation, seen)| {
+                    let now = tokio::time::Instant::now();
+                    state.hub.typing.look(conversation, user, Some(seen), now)
+                });
+                let (typists, typing_now, typing_ends) = match looked {
+                    Some(looked) => (looked.changed, looked.number, looked.ends),
+                    None => (None, typing_seen, None),
+                };
+                if !events.is_empty() || !redraw.is_empty() || typists.is_some() {
                     return Ok(Waited {
                         events,
                         next,
                         redraw,
                         renamed,
                         names: names_now,
+                        typists,
+                        typing: typing_now,
                     });
                 }
+                // Someone shown typing stops being shown when their entry ends, even if
+                // nothing wakes this poll before.
+                wake_at = typing_ends.map_or(deadline, |ends| ends.min(deadline));
             }
             Collected::TooOld => {
                 let hub = Arc::clone(&state.hub);
@@ -313,9 +360,7 @@ async fn wait(
                 return Ok(Waited {
                     events,
                     next,
-                    redraw: Vec::new(),
-                    renamed: Vec::new(),
-                    names,
+                    ..Waited::nothing(next, names, typing_seen)
                 });
             }
             Collected::Future => {
@@ -328,14 +373,11 @@ async fn wait(
                 continue;
             }
         }
-        if state.hub.is_closing() || tokio::time::timeout_at(deadline, notified).await.is_err() {
-            return Ok(Waited {
-                events: Vec::new(),
-                next: cursor,
-                redraw: Vec::new(),
-                renamed: Vec::new(),
-                names,
-            });
+        if state.hub.is_closing() {
+            return Ok(Waited::nothing(cursor, names, typing_seen));
+        }
+        if tokio::time::timeout_at(wake_at, notified).await.is_err() && wake_at >= deadline {
+            return Ok(Waited::nothing(cursor, names, typing_seen));
         }
     }
 }
@@ -376,12 +418,31 @@ fn summary_of_open(user: UserId, published: &Published) -> Summary {
     }
 }
 
+/// In a direct conversation, whether the other person is there: every answer (a hold ending
+/// with nothing new too) redraws it, so an open page follows them coming and going.
+fn partner_presence(
+    state: &AppState,
+    id: ConversationId,
+    user: UserId,
+) -> Result<Option<Option<Presence>>, AppError> {
+    let info = state
+        .readers
+        .read(|conn| state.hub.conversation(conn, id))?;
+    let partner = info
+        .filter(|info| info.kind == Kind::Direct)
+        .and_then(|info| conversation::other_person(&info.members, user).map(|m| m.id));
+    partner
+        .map(|partner| super::presence_of(state, partner))
+        .transpose()
+}
+
 async fn answer(
     me: &SignedIn,
     state: &AppState,
     open: Option<ConversationId>,
     read: Option<MessageId>,
     waited: Waited,
+    presence: Option<Option<Presence>>,
     delay_ms: u64,
 ) -> Result<Answer, AppError> {
     let (lang, user) = (me.lang, me.user.id);
@@ -463,11 +524,18 @@ async fn answer(
         .map(|r| (r.user, r.name.as_str()))
         .collect();
     let next = poller(
-        &paths::poll(open, waited.next, plan.newest_read, waited.names),
+        &paths::poll(
+            open,
+            waited.next,
+            plan.newest_read,
+            waited.names,
+            waited.typing,
+        ),
         delay_ms,
     );
     Ok(Answer::Fragment(
         poll_fragment(&PollAnswer {
+            lang,
             appended: &appended,
             replaced: &replaced,
             moved_to_top: &moved_entries,
@@ -475,6 +543,8 @@ async fn answer(
             removed: &plan.removed,
             renamed: &renamed,
             retitled,
+            typists: waited.typists.as_deref(),
+            presence,
             next_poller: next,
         })
         .into_string(),
@@ -486,17 +556,19 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
-    // The poll URL a page is given reads back as the same cursor, read mark and rename number.
+    // The poll URL a page is given reads back as the same cursor, read mark, rename and typing
+    // numbers.
     #[test]
     fn any_poll_url_drawn_reads_back_as_drawn() {
         use proptest::prelude::*;
-        proptest!(|(after in 0i64.., read in proptest::option::of(0i64..), names in any::<u64>(), open in 1i64..)| {
-            let url = paths::poll(Some(ConversationId(open)), EventId(after), read.map(MessageId), names);
+        proptest!(|(after in 0i64.., read in proptest::option::of(0i64..), names in any::<u64>(), typing in any::<u64>(), open in 1i64..)| {
+            let url = paths::poll(Some(ConversationId(open)), EventId(after), read.map(MessageId), names, typing);
             let (_, query) = url.split_once('?').expect("a query");
             let parsed = actix_web::web::Query::<PollQuery>::from_query(query).expect("parses");
             prop_assert_eq!(parsed.after, after);
             prop_assert_eq!(parsed.read, read);
             prop_assert_eq!(parsed.names, Some(names));
+            prop_assert_eq!(parsed.typing, Some(typing));
         });
     }
 

@@ -61,6 +61,8 @@ pub struct AnswerKey {
     pub read: Option<MessageId>,
     /// The latest rename seen, which the next poll's URL carries.
     pub names: u64,
+    /// The typing number of the conversation, which the next poll's URL carries too.
+    pub typing: u64,
     pub lang: Lang,
     pub delay_ms: u64,
 }

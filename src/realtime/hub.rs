@@ -15,6 +15,7 @@ use crate::model::conversation::{self, Kind, Member};
 use crate::model::event::{self, Event, EventKind};
 use crate::model::message::{self, Message, MessageKind};
 use crate::model::{ConversationId, EventId, MessageId, UserId};
+use crate::realtime::typing::Typing;
 
 /// Events kept in memory. A poll whose cursor is older than this history (a client back after
 /// a long absence, or from before a restart) is answered from the database instead.
@@ -197,6 +198,8 @@ pub struct Hub {
     pending_reads: Mutex<HashMap<(ConversationId, UserId), MessageId>>,
     /// When each person last polled, and when that was last written (`flush_presence`).
     presence: Mutex<Presence>,
+    /// Who is typing where.
+    pub typing: Typing,
     /// Polls waiting right now (for `--max-held-polls`).
     parked: AtomicUsize,
     /// Set when the server is stopping: parked polls answer, new ones do not wait.
@@ -214,7 +217,7 @@ struct Presence {
 
 /// A poisoned lock only means another thread panicked while holding it; the data is still
 /// usable, and a chat server should not stop for it.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -237,6 +240,7 @@ impl Hub {
             rename_number: AtomicU64::new(0),
             pending_reads: Mutex::new(HashMap::new()),
             presence: Mutex::new(Presence::default()),
+            typing: Typing::default(),
             parked: AtomicUsize::new(0),
             closing: AtomicBool::new(false),
         })
@@ -289,12 +293,7 @@ impl Hub {
         }
         to_wake.sort_unstable();
         to_wake.dedup();
-        let channels = lock(&self.channels);
-        for user in to_wake {
-            if let Some(channel) = channels.get(&user) {
-                channel.notify.notify_waiters();
-            }
-        }
+        self.wake(&to_wake);
     }
 
     /// Counts a poll about to wait, unless `limit` polls already do: then None, and the poll
@@ -346,6 +345,25 @@ impl Hub {
         {
             channels.remove(&user);
         }
+    }
+
+    /// Wakes these people's parked polls to look again.
+    pub fn wake(&self, users: &[UserId]) {
+        let channels = lock(&self.channels);
+        for user in users {
+            if let Some(channel) = channels.get(user) {
+                channel.notify.notify_waiters();
+            }
+        }
+    }
+
+    /// A conversation's kind, title and members, kept until they change. None when it is gone.
+    pub fn conversation(
+        &self,
+        conn: &Connection,
+        id: ConversationId,
+    ) -> Result<Option<Arc<ConversationInfo>>, AppError> {
+        conversation_info(conn, &self.infos, id)
     }
 
     /// Whether `user` is in the conversation, when the hub knows its members (a conversation
@@ -511,12 +529,7 @@ impl Hub {
                 renames.kept.pop_front();
             }
         }
-        let channels = lock(&self.channels);
-        for other in to_wake {
-            if let Some(channel) = channels.get(&other) {
-                channel.notify.notify_waiters();
-            }
-        }
+        self.wake(&to_wake);
     }
 
     /// The number of the latest rename, for a page's first poll.

@@ -5,6 +5,7 @@
 pub mod answers;
 pub mod hub;
 pub mod plan;
+pub mod typing;
 pub mod watcher;
 
 pub use answers::{AnswerKey, SharedAnswer, SharedAnswers};

@@ -19,7 +19,7 @@ use crate::model::conversation::{Conversation, Kind, Member, Notify, Summary, UN
 use crate::model::mention::{self, Mentioned};
 use crate::model::message::{BODY_MAX, Message, MessageKind, Page, Quote};
 use crate::model::reaction::ReactionKind;
-use crate::model::user::User;
+use crate::model::user::{Presence, User};
 use crate::model::webhook::Webhook;
 use crate::model::{ConversationId, FieldError, MessageId, UserId};
 use crate::paths;
@@ -585,6 +585,7 @@ pub fn poller(url: &str, delay_ms: u64) -> Markup {
 /// changed messages (replaced in place), list entries (moved to the top, redrawn in place or
 /// removed), and the next poller.
 pub struct PollAnswer<'a> {
+    pub lang: Lang,
     pub appended: &'a [&'a str],
     pub replaced: &'a [&'a str],
     pub moved_to_top: &'a [(ConversationId, Markup)],
@@ -595,10 +596,31 @@ pub struct PollAnswer<'a> {
     /// The open page's new title, when it is named after someone who took another name (a
     /// direct conversation is named after the other person).
     pub retitled: Option<&'a str>,
+    /// Who types in the open conversation now, when that changed.
+    pub typists: Option<&'a [String]>,
+    /// Whether the other person of an open direct conversation is there.
+    pub presence: Option<Option<Presence>>,
     pub next_poller: Markup,
 }
 
+/// "Ann is typing…", for the status line under the log; nothing when nobody types.
+fn typing_text(lang: Lang, typists: &[String]) -> String {
+    match typists {
+        [] => String::new(),
+        [one] => lang.t_args("typing-one", &[("name", one.clone().into())]),
+        [first, second] => lang.t_args(
+            "typing-two",
+            &[
+                ("first", first.clone().into()),
+                ("second", second.clone().into()),
+            ],
+        ),
+        _ => lang.t("typing-many"),
+    }
+}
+
 pub fn poll_fragment(answer: &PollAnswer<'_>) -> Markup {
+    let lang = answer.lang;
     html! {
         (answer.next_poller)
         @if !answer.appended.is_empty() {
@@ -618,6 +640,12 @@ pub fn poll_fragment(answer: &PollAnswer<'_>) -> Markup {
             // htmx takes a top-level title for the document's.
             (document_title(title))
             span hx-swap-oob={ "innerHTML:#" (PAGE_TITLE) } { (title) }
+        }
+        @if let Some(typists) = answer.typists {
+            span hx-swap-oob="innerHTML:#typing" { (typing_text(lang, typists)) }
+        }
+        @if let Some(presence) = answer.presence {
+            div hx-swap-oob="innerHTML:#presence" { (super::presence_line(lang, presence)) }
         }
         @for entry in answer.redrawn { (entry) }
         @if !answer.moved_to_top.is_empty() {
@@ -650,7 +678,10 @@ pub struct ConversationView<'a> {
     /// The group's incoming webhooks (none for a direct conversation).
     pub webhooks: &'a [Webhook],
     /// Whether the other person of a direct conversation is there.
-    pub presence: Option<crate::model::user::Presence>,
+    pub presence: Option<Presence>,
+    /// Who types here now; None where typing is not shown (groups over
+    /// `typing::MAX_MEMBERS`).
+    pub typing: Option<&'a [String]>,
     /// When the page was drawn, in milliseconds (see the "Check for new messages" link).
     pub drawn_at_ms: i128,
 }
@@ -818,7 +849,9 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                 li { a href="#log" { (lang.t("skip-to-messages")) } }
                 li { a href="#body" { (lang.t("skip-to-composer")) } }
             }
-            (super::presence_line(lang, view.presence))
+            @if !is_group {
+                div #presence { (super::presence_line(lang, view.presence)) }
+            }
             p.conversation-search { a href=(paths::search_within(id)) { (lang.t("conversation-search")) } }
             details.members-panel open[!view.panel_errors.is_empty()] {
                 summary { (lang.t_args("conversation-members", &[("count", view.members.len().into())])) }
@@ -886,6 +919,11 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                 p { a href={ (paths::conversation(id)) "?t=" (view.drawn_at_ms) "#composer" } { (lang.t("conversation-check-new")) } }
             }
             @if view.before.is_none() {
+                @if let Some(typists) = view.typing {
+                    // Outside the log, so that the log announces messages only; app.js tells the
+                    // server, every few seconds of typing, at this address.
+                    p #typing .typing role="status" data-url=(paths::typing(id)) { (typing_text(lang, typists)) }
+                }
                 (composer(lang, &view.composer))
             }
         },

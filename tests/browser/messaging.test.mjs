@@ -154,6 +154,27 @@ test("a reaction arrives live in the other browser, in place, and a second click
   await sam.context.close();
 });
 
+test("typing shows under the other person's log, with few requests, and ends when the message is sent", async () => {
+  const tessa = await person("tessa", "Tessa");
+  const ulla = await person("ulla", "Ulla");
+  await tessa.page.goto(`${env.server.base}/u/ulla`);
+  await tessa.page.getByRole("button", { name: "Message Ulla" }).click();
+  await tessa.page.waitForURL(/\/c\/\d+$/);
+  await ulla.page.goto(tessa.page.url());
+  let said = 0;
+  tessa.page.on("request", (request) => { if (request.url().endsWith("/typing")) said += 1; });
+  await tessa.page.locator("#body").pressSequentially("Are you coming to the meeting", { delay: 40 });
+  const status = ulla.page.getByRole("status").filter({ hasText: "Tessa is typing…" });
+  await status.waitFor({ timeout: 3000 });
+  assert.ok(await ulla.page.locator("#log").getByText("is typing").count() === 0, "outside the log");
+  assert.ok(said >= 1 && said <= 2, `one request per few seconds of typing, not per key: ${said}`);
+  await tessa.page.locator("#body").press("Enter");
+  await ulla.page.locator("#log li", { hasText: "Are you coming to the meeting" }).waitFor({ timeout: 3000 });
+  assert.equal((await ulla.page.locator("#typing").innerText()).trim(), "", "it ended with the message");
+  await tessa.context.close();
+  await ulla.context.close();
+});
+
 test("a reply quotes the message it answers, live, and its quote leads back to it", async () => {
   const uma = await person("uma", "Uma");
   const vic = await person("vic", "Vic");

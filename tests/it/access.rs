@@ -62,6 +62,7 @@ const RULES: &[(&str, &str, Row)] = &[
     // A fragment for htmx (asked as htmx does; opened plainly it redirects to its page).
     ("GET", "/c/{id}/history", [401, 404, 200, 200, 404]),
     ("POST", "/c/{id}/messages", [303, 404, 422, 422, 404]),
+    ("POST", "/c/{id}/typing", [303, 404, 204, 204, 404]),
     ("GET", "/c/{id}/files/{file}", [303, 404, 200, 200, 404]),
     (
         "GET",

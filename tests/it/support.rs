@@ -477,6 +477,16 @@ pub fn cursor_in(html: &str) -> u64 {
     number_after(html, "poll?after=")
 }
 
+/// The address the next poll asks, as a page or poll answer gives it (`hx-get` of the poller).
+pub fn poll_url_in(html: &str) -> String {
+    let start = html
+        .find("id=\"poller\" hx-get=\"")
+        .unwrap_or_else(|| panic!("no poller in {html}"))
+        + "id=\"poller\" hx-get=\"".len();
+    let end = html[start..].find('"').map_or(html.len(), |e| start + e);
+    html[start..end].replace("&amp;", "&")
+}
+
 /// The ids of the messages (`id="m…"`) in a page or fragment, in order.
 pub fn message_ids(html: &str) -> Vec<u64> {
     html.match_indices("id=\"m")
