@@ -629,3 +629,62 @@ document.addEventListener("htmx:load", (event) => {
   placeDaySeparators();
 });
 
+// Web Push: "Turn them on in this browser" subscribes with the server's key and sends the
+// subscription, then the page is drawn again with this browser in the list. Shown only where
+// the browser can do it.
+document.addEventListener("DOMContentLoaded", () => {
+  const button = document.getElementById("push-enable");
+  if (!button || !("serviceWorker" in navigator) || !("PushManager" in window)) return;
+  // What went wrong is said in the page's own status region, where flash messages appear.
+  const say = (text) => {
+    const status = document.getElementById("status");
+    if (!status) return;
+    const line = document.createElement("p");
+    line.className = "flash";
+    line.textContent = text;
+    status.replaceChildren(line);
+  };
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    try {
+      if ((await Notification.requestPermission()) !== "granted") {
+        say(button.dataset.denied);
+        return;
+      }
+      const registration = await navigator.serviceWorker.register("/sw.js");
+      await navigator.serviceWorker.ready;
+      const key = Uint8Array.from(atob(button.dataset.key.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+      const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+      const keys = subscription.toJSON().keys;
+      const body = new URLSearchParams({ endpoint: subscription.endpoint, p256dh: keys.p256dh, auth: keys.auth });
+      const answer = await fetch(button.dataset.url, { method: "POST", body, credentials: "same-origin", headers: { "X-Requested-With": "fetch" } });
+      if (!answer.ok) throw new Error(`subscription refused: ${answer.status}`);
+      location.reload();
+    } catch (_) {
+      say(button.dataset.failed);
+    }
+  });
+});
+
+// Signing out stops this browser's Web Push too: its subscription goes with the form, and the
+// browser drops it.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.getAttribute("action") !== "/logout" || form.dataset.pushChecked || !("serviceWorker" in navigator)) return;
+  event.preventDefault();
+  form.dataset.pushChecked = "1";
+  navigator.serviceWorker
+    .getRegistration()
+    .then((registration) => registration && registration.pushManager.getSubscription())
+    .then((subscription) => {
+      if (!subscription) return undefined;
+      const field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "push_endpoint";
+      field.value = subscription.endpoint;
+      form.append(field);
+      return subscription.unsubscribe();
+    })
+    .catch(() => {})
+    .finally(() => form.submit());
+});

@@ -30,7 +30,7 @@ use crate::media::{self, Media};
 use crate::model;
 use crate::realtime::SharedAnswers;
 use crate::realtime::{Hub, watcher};
-use crate::state::{AppState, PollSettings};
+use crate::state::{AppState, PollSettings, PushSettings};
 
 /// Sessions end after 30 days without a change; `SignedIn` touches them daily while in use.
 const SESSION_LIFETIME_DAYS: i64 = 30;
@@ -110,6 +110,9 @@ pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
         route!(GET "/profile/tokens" => account::tokens),
         route!(POST "/profile/tokens" => account::create_token),
         route!(POST "/profile/tokens/{token}/revoke" => account::revoke_token),
+        route!(POST "/profile/push" => account::subscribe_push),
+        route!(POST "/profile/push/{id}/remove" => account::remove_push),
+        route!(GET "/sw.js" => account::service_worker),
         route!(POST "/c/{id}/title" => conversations::rename),
         route!(POST "/c/{id}/leave" => conversations::leave),
     ]
@@ -173,6 +176,15 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
         let conn = pool.get().map_err(std::io::Error::other)?;
         Arc::new(Hub::new(&conn).map_err(std::io::Error::other)?)
     };
+    let vapid = {
+        let mut conn = pool.get().map_err(std::io::Error::other)?;
+        crate::push::VapidKey::load_or_create(&mut conn).map_err(std::io::Error::other)?
+    };
+    let push = PushSettings {
+        public_key: vapid.public.clone(),
+        loopback: settings.push_loopback,
+    };
+    crate::push::spawn(pool.clone(), vapid, Arc::clone(&hub), settings.poll_hold)?;
     let sessions = Arc::new(RecentSessions::default());
     let users = Arc::new(UserCache::default());
     let (kept_sessions, kept_users) = (Arc::clone(&sessions), Arc::clone(&users));
@@ -214,6 +226,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
         answers: SharedAnswers::default(),
         sessions: Arc::clone(&sessions),
         metrics: settings.metrics,
+        push,
         media: Media::new(
             media::Storage::open(&settings.data, files_key)?,
             settings.uploads.clone(),

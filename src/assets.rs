@@ -95,6 +95,10 @@ pub async fn viewer_css(file: web::Path<String>) -> Result<HttpResponse, AppErro
         .body(VIEWER_CSS.replace("{id}", &id.to_string())))
 }
 
+/// The service worker (`/sw.js`): at the root, not under a hashed name, since its address is
+/// its scope and browsers look for updates there.
+pub const SERVICE_WORKER: &str = include_str!("../assets/sw.js");
+
 #[cfg(test)]
 mod tests {
     use super::*;

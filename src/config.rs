@@ -163,6 +163,10 @@ pub struct ServeOptions {
     /// not public, or is filtered by the proxy in front.
     #[arg(long, env = "BAVARD_METRICS")]
     pub metrics: bool,
+    /// Also accept Web Push endpoints at plain http://127.0.0.1 (or localhost, [::1]): for a
+    /// push service running beside the server, and for tests. Others must be HTTPS.
+    #[arg(long, env = "BAVARD_PUSH_LOOPBACK")]
+    pub push_loopback: bool,
 }
 
 /// The kinds named by `--upload-types`.
@@ -226,6 +230,7 @@ impl ServeOptions {
             upload_max: self.upload_max.or(earlier.upload_max),
             upload_quota: self.upload_quota.or(earlier.upload_quota),
             metrics: self.metrics || earlier.metrics,
+            push_loopback: self.push_loopback || earlier.push_loopback,
         }
     }
 }
@@ -299,6 +304,7 @@ pub struct Settings {
     pub db_connections: u32,
     pub uploads: UploadRules,
     pub metrics: bool,
+    pub push_loopback: bool,
 }
 
 const DEFAULT_BIND: SocketAddr = SocketAddr::new(
@@ -410,6 +416,7 @@ impl Settings {
                 quota: options.upload_quota.unwrap_or(DEFAULT_UPLOAD_QUOTA),
             },
             metrics: options.metrics,
+            push_loopback: options.push_loopback,
         }
     }
 }

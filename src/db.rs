@@ -74,6 +74,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0014_last_seen.sql",
         include_str!("../migrations/0014_last_seen.sql"),
     ),
+    (
+        "0015_push_subscriptions.sql",
+        include_str!("../migrations/0015_push_subscriptions.sql"),
+    ),
 ];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode

@@ -17,6 +17,7 @@ pub mod media;
 pub mod model;
 pub mod monitor;
 pub mod paths;
+pub mod push;
 pub mod realtime;
 pub mod recent;
 pub mod state;

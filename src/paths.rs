@@ -211,3 +211,12 @@ pub fn login_returning_to(req: &HttpRequest) -> String {
 pub fn revoke_api_token(id: i64) -> String {
     format!("{API_TOKENS}/{id}/revoke")
 }
+
+/// Where a browser's push subscription is sent, and the profile's list of them.
+pub const PUSH: &str = "/profile/push";
+pub const PUSH_PANEL: &str = "/profile#push";
+pub const SERVICE_WORKER: &str = "/sw.js";
+
+pub fn remove_push(id: i64) -> String {
+    format!("{PUSH}/{id}/remove")
+}

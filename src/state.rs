@@ -31,6 +31,14 @@ pub struct AppState {
     pub media: Media,
     /// `/metrics` answers (`--metrics`).
     pub metrics: bool,
+    pub push: PushSettings,
+}
+
+pub struct PushSettings {
+    /// The server's VAPID public key, which browsers subscribe with (`push::VapidKey`).
+    pub public_key: String,
+    /// Plain-HTTP endpoints on this machine are accepted too (`--push-loopback`).
+    pub loopback: bool,
 }
 
 pub struct PollSettings {

@@ -10,11 +10,11 @@ use crate::db;
 use crate::error::AppError;
 use crate::forms::{self, Form, MultipartLimits};
 use crate::i18n::Lang;
-use crate::model::{FieldError, api_token, attachment, conversation, user};
+use crate::model::{FieldError, api_token, attachment, conversation, push, user};
 use crate::paths;
 use crate::state::AppState;
 use crate::views::account::{
-    InstanceUsage, ProfileForm, UsageView, profile_page, tokens_page, usage_page,
+    InstanceUsage, ProfileForm, PushPanel, UsageView, profile_page, tokens_page, usage_page,
 };
 
 pub async fn show(me: SignedIn, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -30,6 +30,7 @@ fn saved_profile(
     avatar_errors: &[FieldError],
 ) -> Result<HttpResponse, AppError> {
     let frame = load_frame(state, me.user.id)?;
+    let browsers = push_browsers(me, state)?;
     let page = profile_page(
         &shell(me, &frame, state, None, ""),
         &ProfileForm {
@@ -39,9 +40,18 @@ fn saved_profile(
             errors: &[],
             password_errors,
             avatar_errors,
+            push: PushPanel {
+                browsers: &browsers,
+                key: &state.push.public_key,
+            },
         },
     );
     Ok(super::html(status, page))
+}
+
+fn push_browsers(me: &SignedIn, state: &AppState) -> Result<Vec<push::Listed>, AppError> {
+    let user = me.user.id;
+    state.readers.read(|conn| push::of_user(conn, user))
 }
 
 #[derive(Deserialize, Default)]
@@ -68,6 +78,7 @@ pub async fn save(
                 .flatten()
                 .collect();
             let frame = load_frame(&state, me.user.id)?;
+            let browsers = push_browsers(&me, &state)?;
             return Ok(invalid_form(profile_page(
                 &shell(&me, &frame, &state, None, ""),
                 &ProfileForm {
@@ -77,6 +88,10 @@ pub async fn save(
                     errors: &errors,
                     password_errors: &[],
                     avatar_errors: &[],
+                    push: PushPanel {
+                        browsers: &browsers,
+                        key: &state.push.public_key,
+                    },
                 },
             )));
         }
@@ -319,4 +334,122 @@ pub async fn revoke_token(
     let (user, id) = (me.user.id, *id);
     db::run(&state.pool, move |conn| api_token::revoke(conn, user, id)).await?;
     Ok(see_other(paths::API_TOKENS))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PushFields {
+    endpoint: String,
+    /// The browser's keys, base64url as `PushSubscription.toJSON()` gives them.
+    p256dh: String,
+    auth: String,
+}
+
+/// A browser's push subscription, sent by app.js once the person allowed notifications there.
+pub async fn subscribe_push(
+    req: HttpRequest,
+    me: SignedIn,
+    state: web::Data<AppState>,
+    Form(fields): Form<PushFields>,
+) -> Result<HttpResponse, AppError> {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    let decode = |text: &str| {
+        Base64UrlUnpadded::decode_vec(text.trim().trim_end_matches('='))
+            .map_err(|_| AppError::BadRequest("error-push-keys"))
+    };
+    let (p256dh, auth) = (decode(&fields.p256dh)?, decode(&fields.auth)?);
+    let label = browser_label(
+        req.headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok()),
+    );
+    // The address people reach us at: the contact a push service is given (VAPID's `sub`).
+    let (scheme, host) = crate::auth::reached_as(&req);
+    let contact = format!("{scheme}://{host}");
+    let subscription = push::check(
+        &fields.endpoint,
+        &p256dh,
+        &auth,
+        &label,
+        &contact,
+        state.push.loopback,
+    )
+    .map_err(|error| AppError::BadRequest(error.message))?;
+    let user = me.user.id;
+    db::run(&state.pool, move |conn| {
+        push::subscribe(conn, user, &subscription)
+    })
+    .await?;
+    if crate::error::is_htmx(&req) || req.headers().contains_key("x-requested-with") {
+        return Ok(HttpResponse::NoContent().finish());
+    }
+    Ok(see_other(paths::PUSH_PANEL))
+}
+
+/// "Firefox on Linux": enough for a person to tell their browsers apart in the list.
+fn browser_label(user_agent: Option<&str>) -> String {
+    let agent = user_agent.unwrap_or_default();
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Chromium/", "Chromium"),
+        ("Safari/", "Safari"),
+    ]
+    .into_iter()
+    .find(|(mark, _)| agent.contains(mark))
+    .map_or("Browser", |(_, name)| name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(mark, _)| agent.contains(mark))
+    .map(|(_, name)| name);
+    match system {
+        Some(system) => format!("{browser} · {system}"),
+        None => browser.to_owned(),
+    }
+}
+
+pub async fn remove_push(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (user, id) = (me.user.id, *id);
+    db::run(&state.pool, move |conn| push::remove(conn, user, id)).await?;
+    auth::flash(&me.session, "flash-push-removed");
+    Ok(see_other(paths::PUSH_PANEL))
+}
+
+/// The service worker that shows pushed messages. Served from the root, so that its scope is
+/// the whole site; never cached for long, so that a new version reaches browsers.
+pub async fn service_worker() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(crate::assets::SERVICE_WORKER)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::browser_label;
+
+    #[test]
+    fn browsers_are_named_by_what_they_are_and_where_they_run() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        assert_eq!(browser_label(Some(firefox)), "Firefox · Linux");
+        let chrome_android = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36";
+        assert_eq!(browser_label(Some(chrome_android)), "Chrome · Android");
+        let safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+        assert_eq!(browser_label(Some(safari)), "Safari · iOS");
+        assert_eq!(browser_label(None), "Browser");
+    }
 }

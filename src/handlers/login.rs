@@ -15,7 +15,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::forms::Form;
 use crate::i18n::Lang;
-use crate::model::{UserId, user};
+use crate::model::{UserId, push, user};
 use crate::paths;
 use crate::state::AppState;
 use crate::views::account::{self as views, LoginForm};
@@ -147,9 +147,27 @@ pub async fn choose_language(
     ))
 }
 
-pub async fn logout(session: Session) -> HttpResponse {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LogoutFields {
+    /// This browser's Web Push subscription (app.js adds it): it stops with the session.
+    push_endpoint: String,
+}
+
+pub async fn logout(
+    session: Session,
+    state: web::Data<AppState>,
+    Form(fields): Form<LogoutFields>,
+) -> Result<HttpResponse, AppError> {
+    let user = session.get::<UserId>(USER_SESSION_KEY).ok().flatten();
+    if let (Some(user), false) = (user, fields.push_endpoint.is_empty()) {
+        db::run(&state.pool, move |conn| {
+            push::remove_endpoint(conn, user, &fields.push_endpoint)
+        })
+        .await?;
+    }
     session.purge();
-    see_other(paths::LOGIN)
+    Ok(see_other(paths::LOGIN))
 }
 
 #[cfg(test)]

@@ -416,3 +416,16 @@ conversation-jump-unread = { $count ->
    *[other] Jump to the first of { $count } unread messages
 }
 back-to-conversations = All conversations
+push-heading = Notifications when Bavard is closed
+push-intro = Direct messages and mentions reach the browsers listed here while no page of Bavard is open, as far as each conversation’s notification level allows. What they say is encrypted for that browser alone.
+push-none = No browser gets them yet.
+push-enable = Turn them on in this browser
+push-denied = This browser refuses notifications for this site; allow them in its settings first.
+push-failed = This browser could not turn them on.
+push-needs-js = Turning them on needs JavaScript.
+push-made-on = turned on { $date }
+push-remove = Remove
+push-remove-label = Stop notifications in { $name }
+flash-push-removed = That browser no longer gets notifications.
+error-push-endpoint = That is not a push service address this server accepts.
+error-push-keys = The browser’s keys for notifications are not valid.

@@ -416,3 +416,16 @@ conversation-jump-unread = { $count ->
    *[other] Aller au premier des { $count } messages non lus
 }
 back-to-conversations = Toutes les conversations
+push-heading = Notifications quand Bavard est fermé
+push-intro = Les messages directs et les mentions parviennent aux navigateurs listés ici quand aucune page de Bavard n’est ouverte, dans la mesure où le niveau de notification de chaque conversation le permet. Leur contenu est chiffré pour ce seul navigateur.
+push-none = Aucun navigateur ne les reçoit encore.
+push-enable = Les activer dans ce navigateur
+push-denied = Ce navigateur refuse les notifications de ce site ; autorisez-les d’abord dans ses réglages.
+push-failed = Ce navigateur n’a pas pu les activer.
+push-needs-js = Les activer demande JavaScript.
+push-made-on = activées le { $date }
+push-remove = Retirer
+push-remove-label = Arrêter les notifications dans { $name }
+flash-push-removed = Ce navigateur ne reçoit plus de notifications.
+error-push-endpoint = Ce n’est pas une adresse de service de notifications que ce serveur accepte.
+error-push-keys = Les clés de notification du navigateur ne sont pas valides.

@@ -48,6 +48,11 @@ impl Mentioned {
         mentioned
     }
 
+    /// Whether the message calls on `user`: by name, or with everyone.
+    pub fn calls_on(&self, user: UserId) -> bool {
+        self.everyone || self.people.iter().any(|(id, _)| *id == user)
+    }
+
     pub fn is_empty(&self) -> bool {
         !self.everyone && self.people.is_empty()
     }

@@ -12,6 +12,7 @@ pub mod invalidation;
 pub mod invite;
 pub mod mention;
 pub mod message;
+pub mod push;
 pub mod reaction;
 pub mod search;
 pub mod secret;

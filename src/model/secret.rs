@@ -42,3 +42,9 @@ pub fn get(conn: &Connection, name: &str) -> Result<Option<Vec<u8>>, AppError> {
         )
         .optional()?)
 }
+
+/// Forgets the named secret (one that could not be used is made again).
+pub fn remove(conn: &Connection, name: &str) -> Result<(), AppError> {
+    conn.execute("DELETE FROM instance_secrets WHERE name = ?1", [name])?;
+    Ok(())
+}

@@ -318,6 +318,8 @@ pub fn set_password_hash(conn: &mut Connection, id: UserId, hash: &str) -> Resul
         params![id, hash],
     )?;
     super::session::delete_all_of_user(&tx, id)?;
+    // Nor does any browser keep hearing of new messages.
+    super::push::remove_all_of_user(&tx, id)?;
     tx.commit()?;
     Ok(())
 }

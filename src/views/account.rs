@@ -158,6 +158,47 @@ pub struct ProfileForm<'a> {
     pub errors: &'a [FieldError],
     pub password_errors: &'a [FieldError],
     pub avatar_errors: &'a [FieldError],
+    pub push: PushPanel<'a>,
+}
+
+/// The browsers that get Web Push, and the key a new one subscribes with.
+#[derive(Clone, Copy)]
+pub struct PushPanel<'a> {
+    pub browsers: &'a [crate::model::push::Listed],
+    pub key: &'a str,
+}
+
+/// Notifications while Bavard is closed: which browsers get them (each removable, without
+/// JavaScript too), and the button that asks this browser (app.js shows it where it works).
+fn push_section(lang: Lang, panel: PushPanel<'_>) -> Markup {
+    html! {
+        section #push aria-labelledby="push-heading" {
+            h2 #push-heading { (lang.t("push-heading")) }
+            p.hint { (lang.t("push-intro")) }
+            @if panel.browsers.is_empty() {
+                p { (lang.t("push-none")) }
+            } @else {
+                ul.token-list {
+                    @for browser in panel.browsers {
+                        li {
+                            span { (browser.label) } " "
+                            span.hint { (lang.t_args("push-made-on", &[("date", lang.date(browser.created_at).into())])) } " "
+                            form method="post" action=(paths::remove_push(browser.id)) {
+                                button.link type="submit" aria-label=(lang.t_args("push-remove-label", &[("name", browser.label.clone().into())])) {
+                                    (lang.t("push-remove"))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            button #push-enable type="button" hidden data-key=(panel.key) data-url=(paths::PUSH)
+                data-denied=(lang.t("push-denied")) data-failed=(lang.t("push-failed")) {
+                (lang.t("push-enable"))
+            }
+            noscript { p.hint { (lang.t("push-needs-js")) } }
+        }
+    }
 }
 
 pub fn profile_page(shell: &Shell<'_>, form: &ProfileForm<'_>) -> Markup {
@@ -257,6 +298,7 @@ pub fn profile_page(shell: &Shell<'_>, form: &ProfileForm<'_>) -> Markup {
                     button.primary type="submit" { (lang.t("password-submit")) }
                 }
             }
+            (push_section(lang, form.push))
         },
     )
 }

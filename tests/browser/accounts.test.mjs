@@ -94,3 +94,19 @@ test("keyboard users can skip to the content and see where focus is", async () =
   assert.notEqual(outline, "none", "focus is visible");
   await page.close();
 });
+
+test("the profile offers notifications for when Bavard is closed, and says why when the browser refuses", async () => {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  await signUp(page, env.server.base, "nadia", "Nadia");
+  await page.goto(`${env.server.base}/profile`);
+  const section = page.getByRole("region", { name: "Notifications when Bavard is closed" });
+  assert.match(await section.innerText(), /No browser gets them yet/);
+  await page.evaluate(() => {
+    // As a person who blocked notifications for the site answers the browser's question.
+    Notification.requestPermission = async () => "denied";
+  });
+  await section.getByRole("button", { name: "Turn them on in this browser" }).click();
+  await page.getByRole("status").filter({ hasText: "refuses notifications" }).waitFor({ timeout: 3000 });
+  await context.close();
+});

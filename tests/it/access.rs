@@ -119,6 +119,16 @@ const RULES: &[(&str, &str, Row)] = &[
         "/profile/tokens/{token}/revoke",
         [303, 404, 404, 404, 404],
     ),
+    // Without a subscription in the form.
+    ("POST", "/profile/push", [303, 400, 400, 400, 400]),
+    // Nobody's browser has that number.
+    (
+        "POST",
+        "/profile/push/{id}/remove",
+        [303, 404, 404, 404, 404],
+    ),
+    // The service worker, which shows pushed messages: public, like the other assets.
+    ("GET", "/sw.js", [200, 200, 200, 200, 200]),
     // Without a level to choose.
     ("POST", "/c/{id}/notify", [303, 404, 400, 400, 404]),
     ("POST", "/c/{id}/members", [303, 404, 422, 422, 404]),

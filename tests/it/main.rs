@@ -16,6 +16,7 @@ mod operators;
 mod pages;
 mod people;
 mod presence;
+mod push;
 mod reactions;
 mod reliability;
 mod replies;
