@@ -80,6 +80,10 @@ struct Sizes {
     /// How long after the last login the server's memory is read again: past the hashing
     /// threads' idle release (15 s) and the allocator's decay.
     login_settle: Duration,
+    /// How long after parked clients vanish the server's memory is read again: long enough
+    /// for the allocator to hand freed memory back (jemalloc's dirty pages decay over ten
+    /// seconds).
+    settle: Duration,
     /// Messages in the conversation whose latest page is measured.
     page_history: usize,
     throughput_members: usize,
@@ -103,6 +107,7 @@ impl Sizes {
                 parked: 60,
                 logins: 4,
                 login_settle: Duration::from_secs(1),
+                settle: Duration::from_secs(1),
                 page_history: 200,
                 throughput_members: 10,
                 throughput_for: Duration::from_secs(2),
@@ -120,6 +125,7 @@ impl Sizes {
                 parked: 10_000,
                 logins: 50,
                 login_settle: Duration::from_secs(30),
+                settle: Duration::from_secs(12),
                 page_history: 100_000,
                 throughput_members: 100,
                 throughput_for: Duration::from_secs(30),
@@ -638,13 +644,9 @@ struct Parking {
     released_in: Option<Duration>,
     /// A conversation page asked for right after the clients vanished.
     page_ms: f64,
-    /// Server RSS before parking, while parked, and `SETTLE` after the clients vanished.
+    /// Server RSS before parking, while parked, and `Sizes::settle` after the clients vanished.
     rss_kb: [u64; 3],
 }
-
-/// Long enough for the allocator to hand freed memory back (jemalloc's dirty pages decay
-/// over ten seconds).
-const SETTLE: Duration = Duration::from_secs(12);
 
 const RELEASE_WAIT: Duration = Duration::from_secs(30);
 
@@ -654,6 +656,7 @@ async fn memory_per_poll(
     conversation: u64,
     cursor: u64,
     count: usize,
+    settle: Duration,
 ) -> std::io::Result<Parking> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let before = server.rss_kb();
@@ -696,7 +699,7 @@ async fn memory_per_poll(
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(SETTLE.saturating_sub(vanished.elapsed())).await;
+    tokio::time::sleep(settle.saturating_sub(vanished.elapsed())).await;
     let settled = server.rss_kb();
     Ok(Parking {
         rss_kb: [before, parked, settled],
@@ -1030,7 +1033,15 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
             for _ in 0..runs {
                 eprintln!("bench: parking {} polls…", sizes.parked);
                 parkings.push(
-                    memory_per_poll(&server, members, memory_group, cursor, sizes.parked).await?,
+                    memory_per_poll(
+                        &server,
+                        members,
+                        memory_group,
+                        cursor,
+                        sizes.parked,
+                        sizes.settle,
+                    )
+                    .await?,
                 );
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
@@ -1086,7 +1097,7 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
             rows.push(row(
                 format!(
                     "  server RSS before parking / parked / {} s after they vanished",
-                    SETTLE.as_secs()
+                    sizes.settle.as_secs()
                 ),
                 format!("{before:.1} / {parked:.1} / {settled:.1} MB"),
                 "",
