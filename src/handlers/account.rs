@@ -393,8 +393,9 @@ fn browser_label(user_agent: Option<&str>) -> String {
         ("Edg/", "Edge"),
         ("OPR/", "Opera"),
         ("Firefox/", "Firefox"),
-        ("Chrome/", "Chrome"),
+        // Chromium says "Chrome/" too, and every one of these but Firefox says "Safari/".
         ("Chromium/", "Chromium"),
+        ("Chrome/", "Chrome"),
         ("Safari/", "Safari"),
     ]
     .into_iter()
@@ -450,6 +451,8 @@ mod tests {
         assert_eq!(browser_label(Some(chrome_android)), "Chrome · Android");
         let safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
         assert_eq!(browser_label(Some(safari)), "Safari · iOS");
+        let chromium = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chromium/120.0 Chrome/120.0 Safari/537.36";
+        assert_eq!(browser_label(Some(chromium)), "Chromium · Linux");
         assert_eq!(browser_label(None), "Browser");
     }
 }
