@@ -3,7 +3,7 @@
 # (manylinux2014: CentOS 7 and CloudLinux 7 hosts, and every newer Linux), plus the WSGI
 # launcher. Cross-links with zig, so it needs no old distribution. maturin and ziglang come
 # from PyPI into a venv of their own (target/build-venv); after that first install it works
-# offline.
+# offline. `--tools-only` stops there (CI fetches them while it compiles other things).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +12,7 @@ if [ ! -x "$venv/bin/maturin" ] || ! "$venv/bin/python" -c "import ziglang" 2>/d
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "maturin==1.16.0" "ziglang==0.15.2"
 fi
+[ "${1:-}" = "--tools-only" ] && exit 0
 # BAVARD_WHEEL_PROFILE picks another Cargo profile (the tests check the packaging with `dev`,
 # which builds in a third of the time); what users install is built with `release`.
 PATH="$PWD/$venv/bin:$PATH" maturin build --profile "${BAVARD_WHEEL_PROFILE:-release}" --locked --zig \
