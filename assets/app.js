@@ -252,6 +252,39 @@ document.addEventListener("htmx:afterSwap", () => {
   keptDraft = null;
 });
 
+// Sending empties the composer at once, as chat apps do, so that the next message can be
+// started while this one is on its way (it may even arrive by poll first). What is typed
+// meanwhile stays when the answer's fresh composer replaces this one; a message that could not
+// be sent comes back in front of it.
+let sending = null;
+function isComposerRequest(event) {
+  const config = event.detail.requestConfig;
+  return Boolean(config && config.elt && config.elt.id === "composer");
+}
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const box = document.getElementById("body");
+  if (!isComposerRequest(event) || !box) return;
+  sending = { sent: box.value, box };
+  box.value = "";
+});
+// After the swap: the answer's composer, if one came, is already in place.
+document.addEventListener("htmx:afterRequest", (event) => {
+  if (!sending || !isComposerRequest(event)) return;
+  const { sent, box: sentFrom } = sending;
+  sending = null;
+  const since = sentFrom.value;
+  const box = document.getElementById("body");
+  if (!box) return;
+  if (event.detail.successful) {
+    box.value = since;
+  } else {
+    // Refused, the answer's composer holds the draft and says why; not sent at all, it is ours.
+    const draft = box !== sentFrom && box.value ? box.value : sent;
+    box.value = since ? `${draft}\n${since}` : draft;
+  }
+  box.focus();
+});
+
 // "Ann is typing…" for the others: one small request every few seconds while keys are pressed
 // in the composer, never one per key; the server ends it by itself when they stop, and at once
 // when the message is sent.
@@ -407,6 +440,8 @@ document.addEventListener("keydown", (event) => {
   if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
   if (!(field instanceof HTMLTextAreaElement) || !field.closest("#composer")) return;
   event.preventDefault();
+  const files = fileInput(field.form);
+  if (!field.value.trim() && !(files && files.files.length)) return;
   field.form.requestSubmit();
 });
 

@@ -69,6 +69,52 @@ test("two people chat live, and focus stays in the cleared composer", async () =
   await bob.context.close();
 });
 
+test("what is typed while a message is still being sent stays in the composer", async () => {
+  const vera = await person("vera", "Vera");
+  await person("walt", "Walt");
+  await vera.page.goto(`${env.server.base}/u/walt`);
+  await vera.page.getByRole("button", { name: "Message Walt" }).click();
+  await vera.page.getByRole("heading", { level: 1, name: "Walt" }).waitFor();
+
+  // A slow answer to the send: the message is stored and reaches the log by poll first, and
+  // Vera starts her next message before the answer's fresh composer arrives.
+  let answered;
+  const answerSent = new Promise((resolve) => (answered = resolve));
+  let releaseAnswer;
+  const answerHeld = new Promise((resolve) => (releaseAnswer = resolve));
+  await vera.page.route(/\/c\/\d+\/messages$/, async (route) => {
+    if (route.request().method() !== "POST") return route.continue();
+    const response = await route.fetch();
+    await answerHeld;
+    await route.fulfill({ response });
+    answered();
+  });
+  await send(vera.page, "first of two");
+  const box = vera.page.getByLabel("Message", { exact: true });
+  assert.equal(await box.inputValue(), "", "the composer empties as the message leaves");
+  await vera.page.locator("#log li", { hasText: "first of two" }).waitFor({ timeout: 10_000 });
+  await box.press("Enter");
+  await box.pressSequentially("and the sec");
+  releaseAnswer();
+  await answerSent;
+  await vera.page.waitForFunction(() => !document.querySelector("#composer").classList.contains("htmx-request"));
+  assert.equal(await box.inputValue(), "and the sec", "the fresh composer keeps what was typed meanwhile");
+  assert.equal(await box.evaluate((el) => el === document.activeElement), true, "and typing goes on there");
+  await vera.page.unrouteAll();
+  await box.pressSequentially("ond");
+  await box.press("Enter");
+  await vera.page.locator("#log li", { hasText: "and the second" }).waitFor({ timeout: 10_000 });
+  assert.equal(await vera.page.locator("#log li.msg").count(), 2, "Enter on an empty composer sent nothing");
+  assert.equal(await vera.page.locator("#alerts").innerText(), "", "and said nothing");
+
+  // A message that never reached the server comes back to the composer.
+  await vera.page.route(/\/c\/\d+\/messages$/, (route) =>
+    route.request().method() === "POST" ? route.abort() : route.continue());
+  await send(vera.page, "lost on the way");
+  await vera.page.waitForFunction(() => document.querySelector("#composer textarea").value === "lost on the way");
+  await vera.page.unrouteAll();
+});
+
 test("a group of three, with an edit seen live and the log announced politely", async () => {
   const carol = await person("carol", "Carol");
   const dave = await person("dave", "Dave");
