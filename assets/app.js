@@ -254,9 +254,16 @@ document.addEventListener("htmx:afterSwap", () => {
 
 // Sending empties the composer at once, as chat apps do, so that the next message can be
 // started while this one is on its way (it may even arrive by poll first). What is typed
-// meanwhile stays when the answer's fresh composer replaces this one; a message that could not
-// be sent comes back in front of it.
+// meanwhile stays when the answer's fresh composer replaces this one, and is sent then if it
+// was sent meanwhile (htmx would drop a second request from the form being replaced); a
+// message that could not be sent comes back in front of it.
 let sending = null;
+document.addEventListener("submit", (event) => {
+  if (!sending || event.target.id !== "composer") return;
+  event.preventDefault();
+  event.stopPropagation();
+  sending.again = true;
+}, true);
 function isComposerRequest(event) {
   const config = event.detail.requestConfig;
   return Boolean(config && config.elt && config.elt.id === "composer");
@@ -264,19 +271,25 @@ function isComposerRequest(event) {
 document.addEventListener("htmx:beforeRequest", (event) => {
   const box = document.getElementById("body");
   if (!isComposerRequest(event) || !box) return;
-  sending = { sent: box.value, box };
+  sending = { sent: box.value, box, again: false };
   box.value = "";
 });
 // After the swap: the answer's composer, if one came, is already in place.
 document.addEventListener("htmx:afterRequest", (event) => {
   if (!sending || !isComposerRequest(event)) return;
-  const { sent, box: sentFrom } = sending;
+  const { sent, box: sentFrom, again } = sending;
   sending = null;
   const since = sentFrom.value;
   const box = document.getElementById("body");
   if (!box) return;
   if (event.detail.successful) {
     box.value = since;
+    if (again && since.trim()) {
+      // The fresh composer may not have its htmx behaviour yet: without it this would be a
+      // whole-page submit.
+      htmx.process(box.form);
+      box.form.requestSubmit();
+    }
   } else {
     // Refused, the answer's composer holds the draft and says why; not sent at all, it is ours.
     const draft = box !== sentFrom && box.value ? box.value : sent;

@@ -69,43 +69,49 @@ test("two people chat live, and focus stays in the cleared composer", async () =
   await bob.context.close();
 });
 
-test("what is typed while a message is still being sent stays in the composer", async () => {
+test("what is typed while a message is still being sent stays in the composer, and is sent after it", async () => {
   const vera = await person("vera", "Vera");
   await person("walt", "Walt");
   await vera.page.goto(`${env.server.base}/u/walt`);
   await vera.page.getByRole("button", { name: "Message Walt" }).click();
   await vera.page.getByRole("heading", { level: 1, name: "Walt" }).waitFor();
+  const box = vera.page.getByLabel("Message", { exact: true });
+  const answered = () => vera.page.waitForFunction(() => !document.querySelector("#composer.htmx-request"));
 
-  // A slow answer to the send: the message is stored and reaches the log by poll first, and
-  // Vera starts her next message before the answer's fresh composer arrives.
-  let answered;
-  const answerSent = new Promise((resolve) => (answered = resolve));
-  let releaseAnswer;
-  const answerHeld = new Promise((resolve) => (releaseAnswer = resolve));
+  // Answers to sends are held until released: each message is stored and reaches the log by
+  // poll first, and Vera goes on typing before the answer's fresh composer arrives.
+  let release = () => {};
   await vera.page.route(/\/c\/\d+\/messages$/, async (route) => {
     if (route.request().method() !== "POST") return route.continue();
+    const held = new Promise((resolve) => (release = resolve));
     const response = await route.fetch();
-    await answerHeld;
+    await held;
     await route.fulfill({ response });
-    answered();
   });
-  await send(vera.page, "first of two");
-  const box = vera.page.getByLabel("Message", { exact: true });
+  await send(vera.page, "first of three");
   assert.equal(await box.inputValue(), "", "the composer empties as the message leaves");
-  await vera.page.locator("#log li", { hasText: "first of two" }).waitFor({ timeout: 10_000 });
+  await vera.page.locator("#log li", { hasText: "first of three" }).waitFor({ timeout: 10_000 });
   await box.press("Enter");
   await box.pressSequentially("and the sec");
-  releaseAnswer();
-  await answerSent;
-  await vera.page.waitForFunction(() => !document.querySelector("#composer").classList.contains("htmx-request"));
+  release();
+  await answered();
   assert.equal(await box.inputValue(), "and the sec", "the fresh composer keeps what was typed meanwhile");
   assert.equal(await box.evaluate((el) => el === document.activeElement), true, "and typing goes on there");
-  await vera.page.unrouteAll();
+
   await box.pressSequentially("ond");
   await box.press("Enter");
   await vera.page.locator("#log li", { hasText: "and the second" }).waitFor({ timeout: 10_000 });
-  assert.equal(await vera.page.locator("#log li.msg").count(), 2, "Enter on an empty composer sent nothing");
+  await box.pressSequentially("third, sent before the second's answer");
+  await box.press("Enter");
+  release();
+  await vera.page.locator("#log li", { hasText: "third, sent before" }).waitFor({ timeout: 10_000 });
+  release();
+  await answered();
+  assert.equal(await box.inputValue(), "");
+  const texts = await vera.page.locator("#log li.msg .msg-body").allInnerTexts();
+  assert.equal(texts.length, 3, `Enter on an empty composer sent nothing: ${texts}`);
   assert.equal(await vera.page.locator("#alerts").innerText(), "", "and said nothing");
+  await vera.page.unrouteAll();
 
   // A message that never reached the server comes back to the composer.
   await vera.page.route(/\/c\/\d+\/messages$/, (route) =>
