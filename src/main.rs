@@ -7,7 +7,7 @@ use bavard::keys::KeyChoice;
 use bavard::model::user;
 use bavard::{app, db, maintenance};
 
-#[cfg(not(target_env = "msvc"))]
+#[cfg(all(not(target_env = "msvc"), not(system_allocator)))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
@@ -15,7 +15,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// instead of ten: a server gone quiet after a burst (a proxy that dropped every client at
 /// once) otherwise kept their memory. Not a background thread to do it: that thread kept one
 /// password-hashing buffer (19 MiB) resident after logins.
-#[cfg(not(target_env = "msvc"))]
+#[cfg(all(not(target_env = "msvc"), not(system_allocator)))]
 #[allow(non_upper_case_globals)]
 #[unsafe(export_name = "_rjem_malloc_conf")]
 static malloc_conf: &[u8; 37] = b"dirty_decay_ms:1000,muzzy_decay_ms:0\0";

@@ -6,10 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Built with the dev profile: nothing checked here (the packaging, the glibc floor, the
-# launcher) depends on optimisation, and on two cores it takes 6 minutes of CI's 20 where the
-# release build (thin LTO) took 7.5. Most of either is OpenSSL compiled for glibc 2.17.
-BAVARD_WHEEL_PROFILE=dev bash deploy/build-wheel.sh --quiet
+# Built unoptimised: nothing checked here (the packaging, the glibc floor, the launcher)
+# depends on optimisation. The dev profile for the Rust, and -O0 without debug information for
+# the C (OpenSSL and jemalloc, most of the build: their own flags ask for -O3 and -g3, and
+# later flags win); zig's C compiler would add its undefined-behaviour traps to unoptimised C.
+CFLAGS="${CFLAGS:-} -O0 -g0 -fno-sanitize=undefined" BAVARD_WHEEL_PROFILE=dev \
+  bash deploy/build-wheel.sh --quiet
 wheel=$(ls -t dist/bavard-*-manylinux*.whl | head -n 1)
 
 work=$(mktemp -d)
