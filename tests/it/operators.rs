@@ -50,7 +50,15 @@ fn a_backup_taken_while_people_write_restores_every_message_acknowledged_before_
             }
         })
     };
-    std::thread::sleep(Duration::from_millis(300));
+    // Waits for the writes themselves, not for a guess at how long they take on a busy machine.
+    let waiting = Instant::now();
+    while acknowledged.lock().unwrap().len() < 6 {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(60),
+            "Bob's messages are not acknowledged"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("backup.tar");
     let started = Instant::now();
