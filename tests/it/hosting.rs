@@ -221,6 +221,7 @@ fn sigterm_lets_sends_in_flight_finish_and_loses_nothing_acknowledged() {
     server.signed_up("alice", "Alice");
     let bob = server.signed_up("bobby", "Bobby");
     let id = number_after(bob.post_form("/dm/alice", &[]).location(), "/c/");
+    let (under_way, first_answers) = std::sync::mpsc::channel();
     let sending = std::thread::spawn(move || {
         let mut acknowledged = Vec::new();
         // Fewer than a page holds, so that one page shows them all.
@@ -230,11 +231,17 @@ fn sigterm_lets_sends_in_flight_finish_and_loses_nothing_acknowledged() {
                 Some(res) if res.status == 303 => acknowledged.push(text),
                 _ => break,
             }
+            if acknowledged.len() == 3 {
+                let _ = under_way.send(());
+            }
             std::thread::sleep(Duration::from_millis(5));
         }
         acknowledged
     });
-    std::thread::sleep(Duration::from_millis(100));
+    // The stop waits for the sends to be under way, however slow the machine is.
+    first_answers
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the first sends are answered");
     assert!(server.terminate().success());
     let acknowledged = sending.join().unwrap();
     assert!(
