@@ -235,15 +235,19 @@ document.addEventListener("toggle", (event) => {
 }, true);
 
 // "Reply" and "Cancel reply" redraw the composer: what was typed stays, and typing goes on.
+// Only the reply's own swap takes the draft: a poll's swap may come in between.
 let keptDraft = null;
-document.addEventListener("htmx:beforeSwap", (event) => {
+function isReplyRequest(event) {
   const link = event.detail.requestConfig && event.detail.requestConfig.elt;
-  if (!link || !link.classList || !link.classList.contains("reply-link")) return;
+  return Boolean(link && link.classList && link.classList.contains("reply-link"));
+}
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (!isReplyRequest(event)) return;
   const box = document.getElementById("body");
   keptDraft = box ? box.value : "";
 });
-document.addEventListener("htmx:afterSwap", () => {
-  if (keptDraft === null) return;
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (keptDraft === null || !isReplyRequest(event)) return;
   const box = document.getElementById("body");
   if (box) {
     if (!box.value) box.value = keptDraft;
