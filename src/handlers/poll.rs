@@ -134,7 +134,7 @@ pub async fn conversation(
         .typing
         .unwrap_or_else(|| state.hub.typing.shown(id, user).0);
     let waited = wait(&state, user, after, names, Some((id, typing)), pace.hold).await?;
-    let delay_ms = next_delay(&state, &pace);
+    let delay_ms = next_delay(&state, &pace, waited.woken);
     let shareable =
         plan::shareable(&waited.events, &waited.redraw, id, user) && waited.typists.is_none();
     let key = shareable.then_some(AnswerKey {
@@ -189,14 +189,24 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
         })
 }
 
-/// A server that is stopping tells pages to wait before asking again.
-fn next_delay(state: &AppState, pace: &Pace<'_>) -> u64 {
+/// A server that is stopping tells pages to wait before asking again. A poll woken by news
+/// was most likely woken with every other poll of its conversation: its page asks again a
+/// moment later (CometD's "interval" advice), so that a thousand re-polls arriving together
+/// do not slow the answers still being written to the others. What is sent meanwhile is
+/// answered by that next poll at once, from its cursor.
+fn next_delay(state: &AppState, pace: &Pace<'_>, woken: bool) -> u64 {
     if state.hub.is_closing() {
         pace.delay_ms.max(SHORT_POLL_DELAY_MS)
+    } else if woken {
+        pace.delay_ms.max(REPOLL_AFTER_NEWS_MS)
     } else {
         pace.delay_ms
     }
 }
+
+/// Longer than a fan-out to a thousand waiting polls takes on a small host, short enough that
+/// a message sent right after another still shows within a fraction of a second.
+const REPOLL_AFTER_NEWS_MS: u64 = 150;
 
 enum Answer {
     Fragment(String),
@@ -223,7 +233,7 @@ pub async fn everywhere(
     let pace = pace(&state, &query);
     let names = query.names.unwrap_or_else(|| state.hub.rename_number());
     let waited = wait(&state, me.user.id, after, names, None, pace.hold).await?;
-    let delay_ms = next_delay(&state, &pace);
+    let delay_ms = next_delay(&state, &pace, waited.woken);
     Ok(unbuffered(
         answer(&me, &state, None, None, waited, None, delay_ms)
             .await?
@@ -250,6 +260,9 @@ struct Waited {
     typists: Option<Vec<String>>,
     /// The typing number now shown, for the next poll.
     typing: u64,
+    /// It waited parked until news came: the news probably woke every poll of the
+    /// conversation at once (see `next_delay`).
+    woken: bool,
 }
 
 impl Waited {
@@ -263,6 +276,7 @@ impl Waited {
             names,
             typists: None,
             typing,
+            woken: false,
         }
     }
 }
@@ -307,6 +321,7 @@ async fn wait(
     let mut account_seen = channel.account_changes();
     let deadline = tokio::time::Instant::now() + hold;
     let typing_seen = typing.map_or(0, |(_, seen)| seen);
+    let mut woken = false;
     loop {
         // Subscribe before looking, so that an event published in between still wakes us.
         let notified = channel.notify.notified();
@@ -345,6 +360,7 @@ async fn wait(
                         names: names_now,
                         typists,
                         typing: typing_now,
+                        woken,
                     });
                 }
                 // Someone shown typing stops being shown when their entry ends, even if
@@ -376,8 +392,12 @@ async fn wait(
         if state.hub.is_closing() {
             return Ok(Waited::nothing(cursor, names, typing_seen));
         }
-        if tokio::time::timeout_at(wake_at, notified).await.is_err() && wake_at >= deadline {
-            return Ok(Waited::nothing(cursor, names, typing_seen));
+        match tokio::time::timeout_at(wake_at, notified).await {
+            Ok(()) => woken = true,
+            Err(_) if wake_at >= deadline => {
+                return Ok(Waited::nothing(cursor, names, typing_seen));
+            }
+            Err(_) => {}
         }
     }
 }

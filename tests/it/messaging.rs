@@ -92,6 +92,44 @@ fn a_parked_poll_answers_as_soon_as_a_message_arrives_and_empty_at_the_end_of_th
 }
 
 #[test]
+fn a_page_woken_by_news_asks_again_a_moment_later_and_one_catching_up_asks_at_once() {
+    let server = Server::start_with(&["--poll-hold", "30", "--metrics"]);
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let id = group(&alice, "Team", "bob");
+    let cursor = cursor_in(&bob.get(&format!("/c/{id}")).body);
+
+    let woken = std::thread::scope(|scope| {
+        let waiting = scope.spawn(|| poll(&bob, id, cursor));
+        let asked = Instant::now();
+        while parked(&server) == 0 {
+            assert!(asked.elapsed() < Duration::from_secs(30), "the poll parks");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let sent = send(&alice, id, "Wake up");
+        let answer = waiting.join().unwrap();
+        assert_eq!(message_ids(&answer.body), vec![sent]);
+        answer
+    });
+    assert!(
+        woken
+            .body
+            .contains("hx-trigger=\"load delay:150ms, retry\""),
+        "woken with every other tab, the page lets the others' answers go first: {}",
+        woken.body
+    );
+
+    let waiting_already = send(&alice, id, "While Bob was away");
+    let caught_up = poll(&bob, id, cursor_in(&woken.body));
+    assert_eq!(message_ids(&caught_up.body), vec![waiting_already]);
+    assert!(
+        caught_up.body.contains("hx-trigger=\"load, retry\""),
+        "a page catching up asks for the rest at once: {}",
+        caught_up.body
+    );
+}
+
+#[test]
 fn following_the_cursor_delivers_every_message_exactly_once_across_reconnects() {
     let server = Server::start_with(&["--poll-hold", "1"]);
     let alice = server.signed_up("alice", "Alice");
