@@ -36,6 +36,14 @@ fn main() -> ExitCode {
         Ok(invocation) => invocation,
         Err(e) => e.exit(),
     };
+    // A line per request is written by a thread of its own, in batches: on the request's
+    // thread a write to stderr was a system call per answer, in the middle of every fan-out.
+    // Nothing is dropped when lines come faster than they are written; dropping the guard
+    // writes what is left.
+    let (log_writer, log_guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("bavard-log")
+        .finish(std::io::BufWriter::new(std::io::stderr()));
     {
         use tracing_subscriber::layer::SubscriberExt;
         use tracing_subscriber::util::SubscriberInitExt;
@@ -46,7 +54,7 @@ fn main() -> ExitCode {
             )
             .with(
                 tracing_subscriber::fmt::layer()
-                    .with_writer(std::io::stderr)
+                    .with_writer(log_writer)
                     .with_ansi(std::io::stderr().is_terminal()),
             )
             // Warnings and errors are also kept for the monitoring page.
@@ -134,6 +142,8 @@ fn main() -> ExitCode {
                 }
             }
         };
+    // Before the last words below, which go straight to stderr, and before `_exit`.
+    drop(log_guard);
     let failed = match outcome {
         Ok(()) => false,
         Err(message) => {
