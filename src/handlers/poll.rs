@@ -134,7 +134,7 @@ pub async fn conversation(
         .typing
         .unwrap_or_else(|| state.hub.typing.shown(id, user).0);
     let waited = wait(&state, user, after, names, Some((id, typing)), pace.hold).await?;
-    let delay_ms = next_delay(&state, &pace, waited.woken);
+    let delay_ms = next_delay(&state, &pace, waited.woken_by_events());
     let shareable =
         plan::shareable(&waited.events, &waited.redraw, id, user) && waited.typists.is_none();
     let key = shareable.then_some(AnswerKey {
@@ -189,7 +189,7 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
         })
 }
 
-/// A server that is stopping tells pages to wait before asking again. A poll woken by news
+/// A server that is stopping tells pages to wait before asking again. A poll woken by events
 /// was most likely woken with every other poll of its conversation: its page asks again a
 /// moment later (CometD's "interval" advice), so that a thousand re-polls arriving together
 /// do not slow the answers still being written to the others. What is sent meanwhile is
@@ -233,7 +233,7 @@ pub async fn everywhere(
     let pace = pace(&state, &query);
     let names = query.names.unwrap_or_else(|| state.hub.rename_number());
     let waited = wait(&state, me.user.id, after, names, None, pace.hold).await?;
-    let delay_ms = next_delay(&state, &pace, waited.woken);
+    let delay_ms = next_delay(&state, &pace, waited.woken_by_events());
     Ok(unbuffered(
         answer(&me, &state, None, None, waited, None, delay_ms)
             .await?
@@ -266,6 +266,13 @@ struct Waited {
 }
 
 impl Waited {
+    /// Woken by messages or changes to them, which wake every member's tabs together; typing
+    /// and read marks wake few, and often (a delay after those would hold back the message
+    /// that follows them).
+    fn woken_by_events(&self) -> bool {
+        self.woken && !self.events.is_empty()
+    }
+
     /// Nothing new: the poll answers with its next poller only.
     fn nothing(next: EventId, names: u64, typing: u64) -> Waited {
         Waited {
