@@ -213,6 +213,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
         pool: pool.clone(),
         readers: db::Readers::new(&settings.data, key.clone()),
         drawn: Default::default(),
+        latest_pages: Default::default(),
         hub: Arc::clone(&hub),
         poll: PollSettings {
             hold: settings.poll_hold,

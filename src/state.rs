@@ -11,6 +11,7 @@ use crate::auth::user_cache::UserCache;
 use crate::config::Registration;
 use crate::db::{Pool, Readers};
 use crate::media::Media;
+use crate::model::message::LatestPages;
 use crate::realtime::{Hub, SharedAnswers};
 use crate::views::conversation::DrawnMessages;
 
@@ -27,6 +28,7 @@ pub struct AppState {
     pub answers: SharedAnswers,
     pub sessions: Arc<RecentSessions>,
     pub drawn: DrawnMessages,
+    pub latest_pages: Arc<LatestPages>,
     /// Uploaded files and profile pictures.
     pub media: Media,
     /// `/metrics` answers (`--metrics`).

@@ -4,6 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -56,14 +57,17 @@ pub(super) async fn render_page(
         errors: composer_errors,
     } = drafted;
     let user = me.user.id;
-    let seen = state
-        .readers
-        .read(|conn| conversation::read_if_seen(conn, id, user, before))?;
+    // Taken before the snapshot: an account changed while it is read leaves nothing kept.
+    let accounts = state.users.generation();
+    let seen = state.readers.read(|conn| {
+        conversation::read_if_seen(conn, id, user, before, (&state.latest_pages, accounts))
+    })?;
     let reading = match seen {
         Some(reading) => reading,
         None => {
+            let latest_pages = Arc::clone(&state.latest_pages);
             db::run(&state.pool, move |conn| {
-                conversation::read(conn, id, user, before)
+                conversation::read(conn, id, user, before, (&latest_pages, accounts))
             })
             .await?
         }

@@ -1,11 +1,11 @@
 //! Conversations and who is in them. A conversation is only ever found through the asking
 //! user's membership, so someone outside it gets "not found", never a hint that it exists.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::message::{self, MessageKind};
+use super::message::{self, LatestPages, MessageKind};
 use super::{ConversationId, EventId, FieldError, MessageId, UserId, event, now};
 use crate::db::write_tx;
 use crate::error::AppError;
@@ -596,7 +596,7 @@ pub struct Reading {
     /// The title this member sees (`title_seen`).
     pub title: String,
     pub members: Vec<Member>,
-    pub page: message::Page,
+    pub page: Arc<message::Page>,
     /// The member's conversation list, this one counted as read when its latest page opens.
     pub list: Vec<Summary>,
     pub cursor: EventId,
@@ -608,14 +608,15 @@ pub struct Reading {
 /// Opens a conversation for a member: the page of messages (the latest, or those `before` a
 /// message), its members and the member's list, in one snapshot with the poll's cursor. Opening
 /// the latest page reads the conversation; an older page only shows history. NotFound for
-/// anyone but a member.
+/// anyone but a member. The latest page may come from `latest` (see `LatestPages`).
 pub fn read(
     conn: &mut Connection,
     id: ConversationId,
     user: UserId,
     before: Option<MessageId>,
+    latest: (&LatestPages, u64),
 ) -> Result<Reading, AppError> {
-    let mut reading = snapshot(conn, id, user, before)?;
+    let mut reading = snapshot(conn, id, user, before, latest)?;
     if reading.opens_unread() {
         reading.read_moved = mark_read(conn, id, user, reading.latest)?;
     }
@@ -629,8 +630,9 @@ pub fn read_if_seen(
     id: ConversationId,
     user: UserId,
     before: Option<MessageId>,
+    latest: (&LatestPages, u64),
 ) -> Result<Option<Reading>, AppError> {
-    let reading = snapshot(conn, id, user, before)?;
+    let reading = snapshot(conn, id, user, before, latest)?;
     Ok((!reading.opens_unread()).then_some(reading))
 }
 
@@ -639,11 +641,15 @@ fn snapshot(
     id: ConversationId,
     user: UserId,
     before: Option<MessageId>,
+    (latest_pages, accounts): (&LatestPages, u64),
 ) -> Result<Reading, AppError> {
     let snapshot = conn.transaction()?;
     let conversation = find_for_member(&snapshot, id, user)?.ok_or(AppError::NotFound)?;
     let cursor = event::latest_id(&snapshot)?;
-    let page = message::page(&snapshot, id, before)?;
+    let page = match before {
+        None => latest_pages.page(&snapshot, id, accounts)?,
+        Some(_) => Arc::new(message::page(&snapshot, id, before)?),
+    };
     let members = members(&snapshot, id)?;
     let mut list = list_for(&snapshot, user)?;
     let latest = message::latest_id(&snapshot, id)?;
@@ -737,6 +743,37 @@ mod tests {
             display_name: u.display_name,
             avatar: None,
         }
+    }
+
+    #[test]
+    fn the_latest_page_is_kept_until_its_conversation_or_an_account_changes() {
+        let mut conn = db::memory();
+        let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
+        let id = direct_between(&mut conn, &ann, &bob).unwrap();
+        let first = message::post(&mut conn, id, ann.id, "hello", &[], u64::MAX, None).unwrap();
+        let pages = LatestPages::default();
+        let open = |conn: &mut Connection, accounts: u64| {
+            read(conn, id, bob.id, None, (&pages, accounts))
+                .unwrap()
+                .page
+        };
+        let page = open(&mut conn, 0);
+        assert!(Arc::ptr_eq(&page, &open(&mut conn, 0)), "kept");
+        message::edit(&mut conn, id, first, ann.id, "hello again").unwrap();
+        let edited = open(&mut conn, 0);
+        assert_eq!(edited.messages.last().unwrap().body, "hello again");
+        let after_rename = open(&mut conn, 1);
+        assert!(
+            !Arc::ptr_eq(&edited, &after_rename),
+            "read again once an account changed"
+        );
+        message::post(&mut conn, id, bob.id, "hi", &[], u64::MAX, None).unwrap();
+        assert_eq!(open(&mut conn, 1).messages.len(), edited.messages.len() + 1);
+        let older = read(&mut conn, id, bob.id, Some(first), (&pages, 1)).unwrap();
+        assert!(
+            older.page.messages.iter().all(|m| m.id < first),
+            "history is never kept"
+        );
     }
 
     #[test]

@@ -71,6 +71,13 @@ pub(crate) fn record(
     Ok(EventId(conn.last_insert_rowid()))
 }
 
+/// The latest event of one conversation (0 for none): it moves whenever its log changes.
+pub fn latest_in(conn: &Connection, conversation: ConversationId) -> Result<EventId, AppError> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM events WHERE conversation_id = ?1")?
+        .query_row([conversation], |r| r.get(0))?)
+}
+
 pub fn latest_id(conn: &Connection) -> Result<EventId, AppError> {
     Ok(conn
         .prepare_cached("SELECT coalesce(max(id), 0) FROM events")?

@@ -1,15 +1,19 @@
 //! Messages: what people write, and the notices (joined, left, renamed…) that the conversation
 //! shows between them. Rules for writing, editing and deleting live here.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::attachment::{self, Attachment, NewAttachment};
 use super::event::{self, EventKind};
 use super::mention::{self, Mentioned};
 use super::reaction::{self, Reaction};
-use super::{ConversationId, FieldError, MessageId, UserId, now};
+use super::{ConversationId, EventId, FieldError, MessageId, UserId, now};
 use crate::db::write_tx;
 use crate::error::AppError;
+use crate::recent::Recent;
 
 pub const BODY_MAX: usize = 4000;
 /// Messages shown when a conversation opens, and per "Load earlier messages".
@@ -350,6 +354,56 @@ pub struct Page {
     /// When the message just before the first one was written: the first one starts a new
     /// day in the log only if that was another day.
     pub previous_at: Option<i64>,
+}
+
+/// The latest page of the conversations opened lately, kept while nothing in it changed: in a
+/// busy conversation the page is opened far more often than it is written to, and reading its
+/// fifty messages was half of what drawing it cost. An entry holds while the conversation has
+/// no newer event (every new, edited, deleted or reacted message records one, in any process)
+/// and no account was changed since it was read (authors' names and pictures are part of it).
+pub struct LatestPages(Recent<ConversationId, Arc<KeptPage>>);
+
+struct KeptPage {
+    stamp: EventId,
+    accounts: u64,
+    page: Arc<Page>,
+}
+
+/// About 25 KB each with ordinary messages.
+const LATEST_PAGES_KEPT: usize = 200;
+const LATEST_PAGE_LIFETIME: Duration = Duration::from_secs(600);
+
+impl Default for LatestPages {
+    fn default() -> Self {
+        LatestPages(Recent::new(LATEST_PAGE_LIFETIME, LATEST_PAGES_KEPT))
+    }
+}
+
+impl LatestPages {
+    /// The latest page, from what is kept when it still holds. `accounts` is the account
+    /// cache's generation, taken before the caller's snapshot began.
+    pub fn page(
+        &self,
+        conn: &Connection,
+        conversation: ConversationId,
+        accounts: u64,
+    ) -> Result<Arc<Page>, AppError> {
+        let stamp = event::latest_in(conn, conversation)?;
+        if let Some(kept) = self.0.get(&conversation)
+            && kept.stamp == stamp
+            && kept.accounts == accounts
+        {
+            return Ok(Arc::clone(&kept.page));
+        }
+        let page = Arc::new(page(conn, conversation, None)?);
+        let kept = KeptPage {
+            stamp,
+            accounts,
+            page: Arc::clone(&page),
+        };
+        self.0.put(conversation, Arc::new(kept));
+        Ok(page)
+    }
 }
 
 /// The latest messages of a conversation, oldest first; with `before`, the ones before it.
