@@ -800,12 +800,13 @@ async fn throughput(
     })
 }
 
-/// Requests per second for `path` over `connections` keep-alive connections.
+/// Requests per second for `path` over `connections` keep-alive connections, asking for gzip
+/// with `gzip` as browsers do.
 async fn rate(
     addr: SocketAddr,
     path: &str,
     cookie: Option<&str>,
-    connections: usize,
+    (connections, gzip): (usize, bool),
     duration: Duration,
 ) -> std::io::Result<f64> {
     let done = Rc::new(std::cell::Cell::new(0usize));
@@ -816,7 +817,7 @@ async fn rate(
         tasks.push(tokio::task::spawn_local(async move {
             let mut conn = Conn::open(addr).await?;
             while started.elapsed() < duration {
-                let res = conn.get(&path, cookie.as_deref(), false).await?;
+                let res = conn.get(&path, cookie.as_deref(), gzip).await?;
                 if res.status == 200 {
                     done.set(done.get() + 1);
                 }
@@ -1335,21 +1336,20 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
             );
             fill(addr, owner, page_group, sizes.page_history).await?;
             let mut ratios = Vec::new();
-            let (mut pages, mut healths) = (Vec::new(), Vec::new());
+            let (mut pages, mut healths, mut compressed) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..runs {
                 eprintln!(
-                    "bench: conversation page, then /healthz, {:?} each…",
+                    "bench: conversation page, /healthz, then the page in gzip, {:?} each…",
                     sizes.page_for
                 );
-                let page = rate(
-                    addr,
-                    &format!("/c/{page_group}"),
-                    Some(&owner.cookie),
-                    8,
-                    sizes.page_for,
-                )
-                .await?;
-                let health = rate(addr, "/healthz", None, 8, sizes.page_for).await?;
+                let path = format!("/c/{page_group}");
+                let page =
+                    rate(addr, &path, Some(&owner.cookie), (8, false), sizes.page_for).await?;
+                let health = rate(addr, "/healthz", None, (8, false), sizes.page_for).await?;
+                // Browsers ask for it compressed, and compressing each page is work too.
+                let gzipped =
+                    rate(addr, &path, Some(&owner.cookie), (8, true), sizes.page_for).await?;
+                compressed.push(gzipped / health);
                 pages.push(page);
                 healths.push(health);
                 ratios.push(page / health);
@@ -1367,6 +1367,12 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
             rows.push(row(
                 "  page / healthz req/s",
                 format!("{:.0} / {:.0}", median(pages), median(healths)),
+                "",
+                None,
+            ));
+            rows.push(row(
+                "  the same ratio with the page asked for in gzip, as a browser does",
+                format!("{:.2}", median(compressed)),
                 "",
                 None,
             ));
