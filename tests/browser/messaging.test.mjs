@@ -502,5 +502,7 @@ test("when the host refuses held polls, the page falls back to short polling", a
   await page.waitForFunction(() => document.getElementById("connection").textContent === "", null, {
     timeout: 5000,
   });
+  // A poll still on its way would otherwise be continued after its page has closed.
+  await page.unrouteAll({ behavior: "ignoreErrors" });
   await context.close();
 });
