@@ -52,7 +52,7 @@ impl Key {
     }
 
     pub fn hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        base16ct::lower::encode_string(&self.0)
     }
 
     /// SQLCipher's form of a raw key, to follow `PRAGMA key =` or `KEY` (hex digits only, so

@@ -79,7 +79,7 @@ fn user_of(state: &State) -> Option<UserId> {
 pub(crate) fn new_key() -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    Ok(hex(&bytes))
+    Ok(base16ct::lower::encode_string(&bytes))
 }
 
 /// What the database (and this cache) knows a session by: a hash of the key the cookie carries,
@@ -87,11 +87,7 @@ pub(crate) fn new_key() -> anyhow::Result<String> {
 /// same way). The key is 256 random bits, so a fast hash is enough; no salt or stretching is
 /// needed.
 pub(crate) fn stored_key(key: &str) -> String {
-    hex(&Blake2s256::digest(key.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    base16ct::lower::encode_string(&Blake2s256::digest(key.as_bytes()))
 }
 
 fn expiry(ttl: &Duration) -> i64 {

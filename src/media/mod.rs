@@ -405,7 +405,7 @@ fn remove_quietly(path: &Path) {
 pub fn new_key() -> io::Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(io::Error::other)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(base16ct::lower::encode_string(&bytes))
 }
 
 /// The path of a backup's entry inside the data folder, if it is one a data folder holds:
