@@ -57,6 +57,9 @@ pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
         };
     }
     vec![
+        // The router tries routes in order, and a re-poll follows every poll answer: first.
+        route!(GET "/c/{id}/poll" => poll::conversation),
+        route!(GET "/poll" => poll::everywhere),
         route!(GET "/" => home::home),
         route!(GET "/healthz" => home::healthz),
         route!(GET "/assets/{file}" => assets::serve),
@@ -84,12 +87,10 @@ pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
         route!(GET "/users" => people::search),
         route!(GET "/u/{username}" => people::profile),
         route!(GET "/search" => search::messages),
-        route!(GET "/poll" => poll::everywhere),
         route!(POST "/c" => conversations::create_group),
         route!(GET "/c/new" => conversations::new_group),
         route!(POST "/dm/{username}" => conversations::direct),
         route!(GET "/c/{id}" => conversations::show),
-        route!(GET "/c/{id}/poll" => poll::conversation),
         route!(GET "/c/{id}/history" => conversations::history),
         route!(POST "/c/{id}/messages" => messages::post),
         route!(POST "/c/{id}/typing" => messages::typing),
