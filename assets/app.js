@@ -260,7 +260,9 @@ document.addEventListener("htmx:afterSwap", (event) => {
 // started while this one is on its way (it may even arrive by poll first). What is typed
 // meanwhile stays when the answer's fresh composer replaces this one, and is sent then if it
 // was sent meanwhile (htmx would drop a second request from the form being replaced); a
-// message that could not be sent comes back in front of it.
+// message that could not be sent comes back in front of it. Files go the same way: the ones
+// sent leave the picker, the ones chosen meanwhile move into the fresh composer, and those of
+// a send that failed come back.
 let sending = null;
 document.addEventListener("submit", (event) => {
   if (!sending || event.target.id !== "composer") return;
@@ -275,20 +277,34 @@ function isComposerRequest(event) {
 document.addEventListener("htmx:beforeRequest", (event) => {
   const box = document.getElementById("body");
   if (!isComposerRequest(event) || !box) return;
-  sending = { sent: box.value, box, again: false };
+  const picker = document.getElementById("files");
+  // htmx has read the form by now: emptying it changes nothing of what is sent.
+  // The files are copied: emptying the picker empties its FileList too.
+  sending = { sent: box.value, box, again: false, picker, sentFiles: picker ? [...picker.files] : [] };
   box.value = "";
+  if (picker) picker.value = "";
 });
+function moveFiles(files, to) {
+  if (!files || files.length === 0 || !to) return;
+  const moved = new DataTransfer();
+  for (const file of files) moved.items.add(file);
+  to.files = moved.files;
+}
 // After the swap: the answer's composer, if one came, is already in place.
 document.addEventListener("htmx:afterRequest", (event) => {
   if (!sending || !isComposerRequest(event)) return;
-  const { sent, box: sentFrom, again } = sending;
+  const { sent, box: sentFrom, again, picker: sentPicker, sentFiles } = sending;
   sending = null;
   const since = sentFrom.value;
+  const chosenSince = sentPicker ? sentPicker.files : null;
   const box = document.getElementById("body");
   if (!box) return;
+  const picker = document.getElementById("files");
+  if (picker !== sentPicker) moveFiles(chosenSince, picker);
+  if (!event.detail.successful && picker && picker.files.length === 0) moveFiles(sentFiles, picker);
   if (event.detail.successful) {
     box.value = since;
-    if (again && since.trim()) {
+    if (again && (since.trim() || (picker && picker.files.length > 0))) {
       // The fresh composer may not have its htmx behaviour yet: without it this would be a
       // whole-page submit.
       htmx.process(box.form);

@@ -1,6 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import { signUp, startServer, withServerAndBrowser } from "./helpers.mjs";
+
+const TINY_PNG = fileURLToPath(new URL("../../../shared/corpus/files/tiny.png", import.meta.url));
 
 const env = withServerAndBrowser(["--poll-hold", "20"]);
 
@@ -93,9 +96,14 @@ test("what is typed while a message is still being sent stays in the composer, a
   await vera.page.locator("#log li", { hasText: "first of three" }).waitFor({ timeout: 10_000 });
   await box.press("Enter");
   await box.pressSequentially("and the sec");
+  await vera.page.locator("#files").setInputFiles(TINY_PNG);
   release();
   await answered();
   assert.equal(await box.inputValue(), "and the sec", "the fresh composer keeps what was typed meanwhile");
+  assert.deepEqual(await vera.page.locator("#files").evaluate((el) => [...el.files].map((f) => f.name)), ["tiny.png"],
+    "and the picture chosen meanwhile");
+  // (This route's fetch would not carry a file: the rest goes on with text only.)
+  await vera.page.locator("#files").setInputFiles([]);
   assert.equal(await box.evaluate((el) => el === document.activeElement), true, "and typing goes on there");
 
   await box.pressSequentially("ond");
@@ -116,8 +124,10 @@ test("what is typed while a message is still being sent stays in the composer, a
   // A message that never reached the server comes back to the composer.
   await vera.page.route(/\/c\/\d+\/messages$/, (route) =>
     route.request().method() === "POST" ? route.abort() : route.continue());
+  await vera.page.locator("#files").setInputFiles(TINY_PNG);
   await send(vera.page, "lost on the way");
   await vera.page.waitForFunction(() => document.querySelector("#composer textarea").value === "lost on the way");
+  assert.equal(await vera.page.locator("#files").evaluate((el) => el.files.length), 1, "with its picture");
   await vera.page.unrouteAll();
 });
 
