@@ -558,6 +558,7 @@ fn spawn_typists(
 }
 
 /// How a fan-out run is shaped: its rounds, and who types meanwhile.
+#[derive(Clone, Copy)]
 struct Rounds<'a> {
     count: usize,
     /// Between two sends; None: just long enough for every waiter to park again.
@@ -566,6 +567,18 @@ struct Rounds<'a> {
     /// it finds the tabs busy with the first.
     back_to_back: bool,
     typists: &'a [Person],
+}
+
+impl Rounds<'_> {
+    /// `count` messages, one at a time, each once every tab has parked again; nobody types.
+    fn spaced(count: usize) -> Self {
+        Rounds {
+            count,
+            every: None,
+            back_to_back: false,
+            typists: &[],
+        }
+    }
 }
 
 async fn fan_out(
@@ -639,6 +652,40 @@ async fn fan_out(
         delivered,
         expected: polls * rounds.count,
         client_cpu,
+    })
+}
+
+/// `runs` fan-outs, each on a group of its own: the medians of their figures, and every
+/// delivery counted.
+async fn repeated_fan_out(
+    addr: SocketAddr,
+    owner: &Person,
+    (members, tabs): (&[Person], usize),
+    runs: usize,
+    rounds: Rounds<'_>,
+    announce: &str,
+) -> std::io::Result<FanOut> {
+    let (mut p50s, mut p99s, mut slowest, mut cpu) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut delivered, mut expected) = (0, 0);
+    for _ in 0..runs {
+        eprintln!("bench: {announce}…");
+        let result = fan_out(addr, owner, members, tabs, rounds).await?;
+        p50s.push(result.p50);
+        p99s.push(result.p99);
+        slowest.push(result.slowest);
+        cpu.push(result.client_cpu);
+        delivered += result.delivered;
+        expected += result.expected;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    Ok(FanOut {
+        p50: median(p50s),
+        p99: median(p99s),
+        slowest: median(slowest),
+        delivered,
+        expected,
+        client_cpu: median(cpu),
     })
 }
 
@@ -1156,27 +1203,19 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
         };
         for &(people, tabs) in fan_outs {
             let n = people * tabs;
-            let (mut p99s, mut p50s, mut slowest, mut cpu) =
-                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            let (mut delivered, mut expected) = (0, 0);
-            for _ in 0..runs {
-                eprintln!("bench: fan-out to {n} waiting polls ({people} people × {tabs} tabs)…");
-                let rounds = Rounds {
-                    count: sizes.rounds,
-                    every: None,
-                    back_to_back: false,
-                    typists: &[],
-                };
-                let result = fan_out(addr, owner, &members[..people], tabs, rounds).await?;
-                p99s.push(result.p99);
-                p50s.push(result.p50);
-                slowest.push(result.slowest);
-                cpu.push(result.client_cpu);
-                delivered += result.delivered;
-                expected += result.expected;
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-            let (p99, slowest) = (median(p99s), median(slowest));
+            let rounds = Rounds::spaced(sizes.rounds);
+            let announce = format!("fan-out to {n} waiting polls ({people} people × {tabs} tabs)");
+            let fan = repeated_fan_out(
+                addr,
+                owner,
+                (&members[..people], tabs),
+                runs,
+                rounds,
+                &announce,
+            )
+            .await?;
+            let (p50, p99, slowest) = (fan.p50, fan.p99, fan.slowest);
+            let (delivered, expected, client_cpu) = (fan.delivered, fan.expected, fan.client_cpu);
             if n >= 10_000 {
                 // The target for the largest fan-out is its slowest delivery.
                 rows.push(row(
@@ -1187,7 +1226,7 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
                 ));
                 rows.push(row(
                     format!("  fan-out p50 / p99, N = {n}"),
-                    format!("{:.1} / {p99:.1} ms", median(p50s)),
+                    format!("{p50:.1} / {p99:.1} ms"),
                     "",
                     None,
                 ));
@@ -1205,7 +1244,7 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
                 ));
                 rows.push(row(
                     format!("  fan-out p50 / slowest (median of rounds), N = {n}"),
-                    format!("{:.1} / {slowest:.1} ms", median(p50s)),
+                    format!("{p50:.1} / {slowest:.1} ms"),
                     "",
                     None,
                 ));
@@ -1218,7 +1257,7 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
             ));
             rows.push(row(
                 format!("  client CPU during fan-out, N = {n}"),
-                format!("{:.0} % of a core", median(cpu)),
+                format!("{client_cpu:.0} % of a core"),
                 "",
                 None,
             ));
@@ -1230,25 +1269,23 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
             // type), where every start and end wakes each tab.
             for &(people, tabs, typists) in &sizes.typing {
                 let n = people * tabs;
-                let mut p99s = Vec::new();
-                let (mut delivered, mut expected) = (0, 0);
-                for _ in 0..runs {
-                    eprintln!(
-                        "bench: fan-out to {n} waiting polls while {typists} of the {people} type…"
-                    );
-                    let rounds = Rounds {
-                        count: sizes.rounds * 2,
-                        every: Some(Duration::from_secs(1)),
-                        back_to_back: false,
-                        typists: &members[..typists],
-                    };
-                    let result = fan_out(addr, owner, &members[..people], tabs, rounds).await?;
-                    p99s.push(result.p99);
-                    delivered += result.delivered;
-                    expected += result.expected;
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-                let p99 = median(p99s);
+                let rounds = Rounds {
+                    every: Some(Duration::from_secs(1)),
+                    typists: &members[..typists],
+                    ..Rounds::spaced(sizes.rounds * 2)
+                };
+                let announce =
+                    format!("fan-out to {n} waiting polls while {typists} of the {people} type");
+                let fan = repeated_fan_out(
+                    addr,
+                    owner,
+                    (&members[..people], tabs),
+                    runs,
+                    rounds,
+                    &announce,
+                )
+                .await?;
+                let (p99, delivered, expected) = (fan.p99, fan.delivered, fan.expected);
                 rows.push(row(
                     format!(
                         "fan-out p99 while {typists} type, N = {n} (a group of {} × {tabs} tabs)",
@@ -1267,30 +1304,25 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
             // What the pause before a woken page's next poll costs: a second message sent the
             // moment the first is stored reaches the tabs by that next poll.
             let n = people * tabs;
-            let (mut p99s, mut p50s) = (Vec::new(), Vec::new());
-            let (mut delivered, mut expected) = (0, 0);
-            for _ in 0..runs {
-                eprintln!("bench: two messages back to back to {n} waiting polls…");
-                let rounds = Rounds {
-                    count: sizes.rounds,
-                    every: None,
-                    back_to_back: true,
-                    typists: &[],
-                };
-                let result = fan_out(addr, owner, &members[..people], tabs, rounds).await?;
-                p99s.push(result.p99);
-                p50s.push(result.p50);
-                delivered += result.delivered;
-                expected += result.expected;
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
+            let rounds = Rounds {
+                back_to_back: true,
+                ..Rounds::spaced(sizes.rounds)
+            };
+            let announce = format!("two messages back to back to {n} waiting polls");
+            let fan = repeated_fan_out(
+                addr,
+                owner,
+                (&members[..people], tabs),
+                runs,
+                rounds,
+                &announce,
+            )
+            .await?;
+            let (p50, p99) = (fan.p50, fan.p99);
+            let (delivered, expected) = (fan.delivered, fan.expected);
             rows.push(row(
                 format!("  a second message right after the first, N = {n}: p50 / p99"),
-                format!(
-                    "{:.1} / {:.1} ms ({delivered} of {expected} delivered)",
-                    median(p50s),
-                    median(p99s)
-                ),
+                format!("{p50:.1} / {p99:.1} ms ({delivered} of {expected} delivered)"),
                 "all",
                 Some(delivered == expected),
             ));
