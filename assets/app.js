@@ -237,8 +237,13 @@ document.addEventListener("toggle", (event) => {
 // "Reply" and "Cancel reply" redraw the composer: what was typed stays, and typing goes on.
 // Only the reply's own swap takes the draft: a poll's swap may come in between.
 let keptDraft = null;
+// The element whose request this htmx event is about (null for none).
+function requestedBy(event) {
+  const config = event.detail.requestConfig;
+  return (config && config.elt) || null;
+}
 function isReplyRequest(event) {
-  const link = event.detail.requestConfig && event.detail.requestConfig.elt;
+  const link = requestedBy(event);
   return Boolean(link && link.classList && link.classList.contains("reply-link"));
 }
 document.addEventListener("htmx:beforeSwap", (event) => {
@@ -271,8 +276,8 @@ document.addEventListener("submit", (event) => {
   sending.again = true;
 }, true);
 function isComposerRequest(event) {
-  const config = event.detail.requestConfig;
-  return Boolean(config && config.elt && config.elt.id === "composer");
+  const form = requestedBy(event);
+  return Boolean(form && form.id === "composer");
 }
 document.addEventListener("htmx:beforeRequest", (event) => {
   const box = document.getElementById("body");
