@@ -347,6 +347,21 @@ document.addEventListener("click", (event) => {
   location.hash = `m${quote.dataset.message}`;
 });
 
+// "React" holds a link to the message's reactions page; opened here, it gets the page's one
+// picker instead, posting to that same address, so that no message carries six buttons.
+document.addEventListener("toggle", (event) => {
+  const menu = event.target;
+  if (!(menu instanceof HTMLDetailsElement) || !menu.open || !menu.classList.contains("react")) return;
+  const link = menu.querySelector("a.react-choose");
+  const template = document.getElementById("react-picker");
+  if (!link || !template) return;
+  const picker = template.content.firstElementChild.cloneNode(true);
+  picker.setAttribute("action", link.getAttribute("href"));
+  picker.setAttribute("hx-post", link.getAttribute("href"));
+  link.replaceWith(picker);
+  htmx.process(picker);
+}, true);
+
 // A reaction chosen: the picker closes and focus goes back to its button, as a menu's does.
 document.addEventListener("htmx:afterRequest", (event) => {
   const picker = event.detail.elt.closest && event.detail.elt.closest(".react-picker");

@@ -99,6 +99,7 @@ pub fn route_table() -> Vec<(Method, &'static str, actix_web::Route)> {
         route!(GET "/c/{id}/messages/{message}/edit" => messages::edit_form),
         route!(POST "/c/{id}/messages/{message}/edit" => messages::edit),
         route!(POST "/c/{id}/messages/{message}/delete" => messages::delete),
+        route!(GET "/c/{id}/messages/{message}/reactions" => messages::reactions),
         route!(POST "/c/{id}/messages/{message}/reactions" => messages::react),
         route!(POST "/c/{id}/members" => conversations::add_members),
         route!(POST "/c/{id}/notify" => conversations::set_notify),

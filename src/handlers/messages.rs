@@ -17,7 +17,7 @@ use crate::model::{ConversationId, FieldError, MessageId, conversation, message}
 use crate::paths;
 use crate::realtime::typing;
 use crate::state::AppState;
-use crate::views::conversation::{Composer, composer, edit_message_page};
+use crate::views::conversation::{Composer, composer, edit_message_page, reactions_page};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -289,6 +289,22 @@ pub struct ReactionFields {
 
 /// Puts a reaction on a message or takes it back. Everyone, the one who reacted included, sees
 /// it through their poll, so htmx gets nothing to swap; a plain form goes back to the message.
+/// A message's reactions page: where "React" leads without JavaScript.
+pub async fn reactions(
+    me: SignedIn,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, message_id) = (ConversationId(path.0), MessageId(path.1));
+    let found = member_message(&state, me.user.id, id, message_id).await?;
+    reaction::may_react(found.kind, found.deleted)?;
+    let frame = load_frame(&state, me.user.id)?;
+    Ok(ok_html(reactions_page(
+        &shell(&me, &frame, &state, None, ""),
+        &found,
+    )))
+}
+
 pub async fn react(
     req: HttpRequest,
     me: SignedIn,

@@ -237,6 +237,12 @@ reply-composing-unknown = Replying to a message:
 reply-cancel = Cancel reply
 error-reply-gone = The message you were replying to is no longer there. Yours was not sent: it is kept below.
 reaction-add = React
+reaction-choose = Choose a reaction
+reactions-title = Reactions to a message
+reactions-of = { $name } wrote:
+reactions-of-unknown = A message:
+reactions-given = Reactions so far
+reactions-back = Back to the conversation
 reaction-pick = React with { $name }
 reaction-count = { $count ->
     [one] One person reacted with { $name }

@@ -237,6 +237,12 @@ reply-composing-unknown = Réponse à un message :
 reply-cancel = Annuler la réponse
 error-reply-gone = Le message auquel vous répondiez n’existe plus. Le vôtre n’a pas été envoyé : il est conservé ci-dessous.
 reaction-add = Réagir
+reaction-choose = Choisir une réaction
+reactions-title = Réactions à un message
+reactions-of = { $name } a écrit :
+reactions-of-unknown = Un message :
+reactions-given = Réactions déjà données
+reactions-back = Revenir à la conversation
 reaction-pick = Réagir avec { $name }
 reaction-count = { $count ->
     [one] Une personne a réagi avec { $name }

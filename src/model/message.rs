@@ -288,12 +288,19 @@ pub fn reply_target(
     let found = find(conn, conversation, id)?;
     Ok(found
         .filter(|m| m.kind == MessageKind::Text && !m.deleted)
-        .map(|m| Quote {
-            id: m.id,
-            author: m.author.map(|a| (a.id, a.display_name)),
-            excerpt: m.body.chars().take(QUOTE_CHARS).collect(),
-            deleted: false,
-        }))
+        .map(|m| m.quote()))
+}
+
+impl Message {
+    /// What a reply, or the message's reactions page, shows of it.
+    pub fn quote(&self) -> Quote {
+        Quote {
+            id: self.id,
+            author: self.author.as_ref().map(|a| (a.id, a.display_name.clone())),
+            excerpt: self.body.chars().take(QUOTE_CHARS).collect(),
+            deleted: self.deleted,
+        }
+    }
 }
 
 /// How much of the answered message a reply quotes (the SQL's `substr` says the same).

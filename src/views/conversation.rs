@@ -248,7 +248,7 @@ pub fn message_item(lang: Lang, message: &Message, replace: bool) -> Markup {
                     // screen reader announces what was written, not the button.
                     div.message-tools aria-live="off" {
                         (reply_link(paths::reply(message.conversation, message.id), lang.t("message-reply")))
-                        (reaction_picker(lang, message))
+                        (reaction_menu(lang, message))
                         details.mine {
                             summary { (lang.t("message-actions")) }
                             div.message-actions {
@@ -365,24 +365,68 @@ pub fn reactions_update(lang: Lang, message: &Message) -> Markup {
     }
 }
 
-/// "React": a small menu of the offered reactions, each one button of one form.
-fn reaction_picker(lang: Lang, message: &Message) -> Markup {
-    let action = paths::reactions(message.conversation, message.id);
+/// "React": a small disclosure under every message. It holds a link to the message's
+/// reactions page, which works without JavaScript; app.js puts the page's one picker
+/// (`reaction_picker_template`) in its place when the disclosure opens. Six labelled buttons in
+/// every message were half of a conversation page's weight, and of every live message.
+fn reaction_menu(lang: Lang, message: &Message) -> Markup {
     html! {
         details.react {
             summary { (lang.t("reaction-add")) }
-            form.react-picker method="post" action=(action) hx-post=(action) hx-swap="none" {
-                @for kind in ReactionKind::ALL {
-                    @let label = lang.t_args("reaction-pick", &[("name", reaction_name(lang, kind).into())]);
-                    // The title names it, for the pointer and, the emoji being hidden, for
-                    // screen readers: one copy of the label in every message, not two.
-                    button type="submit" name="reaction" value=(kind.code()) title=(label) {
-                        span aria-hidden="true" { (reaction_emoji(kind)) }
-                    }
+            a.react-choose href=(paths::reactions(message.conversation, message.id)) {
+                (lang.t("reaction-choose"))
+            }
+        }
+    }
+}
+
+/// The offered reactions, each one button of one form: without an `action`, the template's,
+/// which app.js gives its address and htmx sends; with one, the reactions page's plain form,
+/// which comes back to the message.
+fn reaction_picker(lang: Lang, action: Option<&str>) -> Markup {
+    html! {
+        form.react-picker method="post" action=[action] hx-swap=[action.is_none().then_some("none")] {
+            @for kind in ReactionKind::ALL {
+                @let label = lang.t_args("reaction-pick", &[("name", reaction_name(lang, kind).into())]);
+                // The title names it, for the pointer and, the emoji being hidden, for
+                // screen readers.
+                button type="submit" name="reaction" value=(kind.code()) title=(label) {
+                    span aria-hidden="true" { (reaction_emoji(kind)) }
                 }
             }
         }
     }
+}
+
+/// The picker that app.js copies into a message's "React" menu as it opens, with the form's
+/// address taken from the menu's link. A template is neither shown nor read out.
+fn reaction_picker_template(lang: Lang) -> Markup {
+    html! {
+        template #react-picker { (reaction_picker(lang, None)) }
+    }
+}
+
+/// A message's reactions on a page of their own: who reacted with what, and the six to choose
+/// from. Where the "React" menu leads without JavaScript.
+pub fn reactions_page(shell: &Shell<'_>, message: &Message) -> Markup {
+    let lang = shell.lang;
+    let action = paths::reactions(message.conversation, message.id);
+    let quote = message.quote();
+    app_page(
+        shell,
+        Section::Conversation,
+        &lang.t("reactions-title"),
+        html! {
+            blockquote.reply-quote { (quote_text(lang, &quote, "reactions-of", "reactions-of-unknown")) }
+            @if !message.reactions.is_empty() {
+                h2 { (lang.t("reactions-given")) }
+                form.reactions method="post" action=(action) { (reaction_chips(lang, message)) }
+            }
+            h2 { (lang.t("reaction-choose")) }
+            (reaction_picker(lang, Some(&action)))
+            p { a href=(paths::message(message.conversation, message.id)) { (lang.t("reactions-back")) } }
+        },
+    )
 }
 
 /// One file of a message: a picture as its thumbnail, which opens the full picture; a video
@@ -926,6 +970,7 @@ pub fn conversation_page(shell: &Shell<'_>, view: &ConversationView<'_>) -> Mark
                 }
                 (composer(lang, &view.composer))
             }
+            (reaction_picker_template(lang))
         },
     )
 }

@@ -475,9 +475,12 @@ test("without JavaScript, sending works and a link checks for new messages", asy
   await page.getByRole("link", { name: "Check for new messages" }).click();
   const reply = page.locator("#log li", { hasText: "Reply from Hank" });
   await reply.waitFor();
-  // Reacting is a form too: the page comes back with the reaction on the message.
+  // Reacting leads to the message's reactions page, whose buttons are a form: the conversation
+  // comes back with the reaction on the message.
   await reply.getByText("React", { exact: true }).click();
-  await reply.getByRole("button", { name: "React with heart" }).click();
+  await reply.getByRole("link", { name: "Choose a reaction" }).click();
+  await page.getByRole("heading", { name: "Reactions to a message" }).waitFor();
+  await page.getByRole("button", { name: "React with heart" }).click();
   await page.waitForURL(/\/c\/\d+#m\d+$/);
   await page.locator("#log li", { hasText: "Reply from Hank" })
     .getByRole("button", { name: "One person reacted with heart" }).waitFor();

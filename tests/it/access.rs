@@ -69,6 +69,12 @@ const RULES: &[(&str, &str, Row)] = &[
         "/c/{id}/files/{file}/thumb",
         [303, 404, 200, 200, 404],
     ),
+    // Where "React" leads without JavaScript (before the message is deleted below).
+    (
+        "GET",
+        "/c/{id}/messages/{message}/reactions",
+        [303, 404, 200, 200, 404],
+    ),
     (
         "GET",
         "/c/{id}/messages/{message}/edit",

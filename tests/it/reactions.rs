@@ -134,3 +134,62 @@ fn only_members_react_and_only_to_what_people_wrote() {
         "nothing was stored by any refusal"
     );
 }
+
+#[test]
+fn without_javascript_react_leads_to_a_page_of_the_six_and_back() {
+    let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    let bob = server.signed_up("bob", "Bob");
+    let id = group(&alice, "Team", "bob");
+    let message = send(&alice, id, "Lunch at noon?");
+    let react = format!("/c/{id}/messages/{message}/reactions");
+
+    let conversation = bob.get(&format!("/c/{id}"));
+    assert!(
+        conversation.body.contains(&format!(r#"href="{react}""#)),
+        "the message's React menu links to its reactions page"
+    );
+    assert_eq!(
+        conversation.body.matches(r#"value="thumbs-up""#).count(),
+        1,
+        "the six buttons are drawn once for the page (app.js copies them), not per message"
+    );
+
+    let page = bob.get(&react);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Alice wrote:") && page.body.contains("Lunch at noon?"));
+    assert!(
+        page.body.contains(r#"title="React with heart""#)
+            && page.body.contains(&format!(r#"action="{react}""#)),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Reactions so far"));
+
+    let chosen = bob.post_form(&react, &[("reaction", "heart")]);
+    assert_eq!(chosen.location(), format!("/c/{id}#m{message}"));
+    let page = alice.get(&react);
+    assert!(
+        page.body.contains("Reactions so far")
+            && page.body.contains("One person reacted with heart"),
+        "{}",
+        page.body
+    );
+
+    let notice = crate::support::message_ids(&conversation.body)[0];
+    assert_eq!(
+        bob.get(&format!("/c/{id}/messages/{notice}/reactions"))
+            .status,
+        400,
+        "a notice takes no reactions"
+    );
+    let french = server.signed_up("dede", "Dédé");
+    french.post_form(
+        "/profile",
+        &[("display_name", "Dédé"), ("about", ""), ("language", "fr")],
+    );
+    alice.post_form(&format!("/c/{id}/members"), &[("members", "dede")]);
+    let page = french.get(&react);
+    assert!(page.body.contains("Alice a écrit :"), "{}", page.body);
+    assert!(page.body.contains("Réagir avec cœur"), "{}", page.body);
+}
