@@ -56,6 +56,34 @@ impl Conn {
         self.send("GET", path, cookie, None, gzip).await
     }
 
+    /// A poll as htmx asks for it in Chromium: the headers a browser sends (about twenty),
+    /// since the server keeps every one of them while the poll waits.
+    pub async fn poll(&mut self, path: &str, cookie: &str, page: &str) -> io::Result<Response> {
+        let browser = format!(
+            "Connection: keep-alive\r\n\
+             sec-ch-ua-platform: \"Linux\"\r\n\
+             HX-Target: poller\r\n\
+             HX-Current-URL: http://{host}{page}\r\n\
+             sec-ch-ua: \"Chromium\";v=\"156\", \"Not:A-Brand\";v=\"24\"\r\n\
+             sec-ch-ua-mobile: ?0\r\n\
+             HX-Request: true\r\n\
+             HX-Trigger: poller\r\n\
+             User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
+             Chrome/156.0.0.0 Safari/537.36\r\n\
+             Accept: */*\r\n\
+             Sec-Fetch-Site: same-origin\r\n\
+             Sec-Fetch-Mode: cors\r\n\
+             Sec-Fetch-Dest: empty\r\n\
+             Referer: http://{host}{page}\r\n\
+             Accept-Encoding: gzip, deflate, br, zstd\r\n\
+             Accept-Language: en-GB,en;q=0.9\r\n\
+             Priority: u=1, i\r\n",
+            host = self.host
+        );
+        self.send_with("GET", path, Some(cookie), None, false, &browser)
+            .await
+    }
+
     pub async fn post_form(
         &mut self,
         path: &str,
@@ -86,7 +114,20 @@ impl Conn {
         body: Option<(&str, &[u8])>,
         gzip: bool,
     ) -> io::Result<Response> {
+        self.send_with(method, path, cookie, body, gzip, "").await
+    }
+
+    async fn send_with(
+        &mut self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        body: Option<(&str, &[u8])>,
+        gzip: bool,
+        more_headers: &str,
+    ) -> io::Result<Response> {
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        head.push_str(more_headers);
         if let Some(cookie) = cookie {
             head.push_str(&format!("Cookie: {cookie}\r\n"));
         }

@@ -477,12 +477,13 @@ fn spawn_waiters(
             };
             let mut cursor = cursor;
             loop {
-                // As a browser asks: it accepts gzip, so the server compresses what it answers.
+                // As a browser asks, with its headers: the server keeps them while the poll
+                // waits, and compresses what it answers.
                 let Ok(res) = conn
-                    .get(
+                    .poll(
                         &format!("/c/{conversation}/poll?after={cursor}"),
-                        Some(&cookie),
-                        true,
+                        &cookie,
+                        &format!("/c/{conversation}"),
                     )
                     .await
                 else {
