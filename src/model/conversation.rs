@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::message::{self, LatestPages, MessageKind};
 use super::{ConversationId, EventId, FieldError, MessageId, UserId, event, now};
-use crate::db::write_tx;
+use crate::db::{self, write_tx};
 use crate::error::AppError;
 
 pub const TITLE_MAX: usize = 100;
@@ -582,11 +582,9 @@ pub fn list_with_cursor(
     conn: &mut Connection,
     user: UserId,
 ) -> Result<(Vec<Summary>, EventId), AppError> {
-    let snapshot = conn.transaction()?;
-    let cursor = event::latest_id(&snapshot)?;
-    let list = list_for(&snapshot, user)?;
-    snapshot.commit()?;
-    Ok((list, cursor))
+    db::read_snapshot(conn, |snapshot| {
+        Ok((list_for(snapshot, user)?, event::latest_id(snapshot)?))
+    })
 }
 
 /// A conversation as one member opens it.
@@ -643,29 +641,31 @@ fn snapshot(
     before: Option<MessageId>,
     (latest_pages, accounts): (&LatestPages, u64),
 ) -> Result<Reading, AppError> {
-    let snapshot = conn.transaction()?;
-    let conversation = find_for_member(&snapshot, id, user)?.ok_or(AppError::NotFound)?;
-    let cursor = event::latest_id(&snapshot)?;
-    let page = match before {
-        None => latest_pages.page(&snapshot, id, accounts)?,
-        Some(_) => Arc::new(message::page(&snapshot, id, before)?),
-    };
-    let members = members(&snapshot, id)?;
-    let mut list = list_for(&snapshot, user)?;
-    let latest = message::latest_id(&snapshot, id)?;
-    snapshot.commit()?;
+    let (conversation, cursor, page, people, mut list, latest) =
+        db::read_snapshot(conn, |snapshot| {
+            let conversation = find_for_member(snapshot, id, user)?.ok_or(AppError::NotFound)?;
+            let cursor = event::latest_id(snapshot)?;
+            let page = match before {
+                None => latest_pages.page(snapshot, id, accounts)?,
+                Some(_) => Arc::new(message::page(snapshot, id, before)?),
+            };
+            let people = members(snapshot, id)?;
+            let list = list_for(snapshot, user)?;
+            let latest = message::latest_id(snapshot, id)?;
+            Ok((conversation, cursor, page, people, list, latest))
+        })?;
     let opens_latest = before.is_none();
     if opens_latest && let Some(entry) = list.iter_mut().find(|s| s.id == id) {
         entry.unread = 0;
         entry.mentions = 0;
     }
-    let other = other_person(&members, user).map(|m| m.display_name.as_str());
+    let other = other_person(&people, user).map(|m| m.display_name.as_str());
     let title = title_seen(conversation.kind, &conversation.title, other).to_owned();
     Ok(Reading {
         opens_latest,
         conversation,
         title,
-        members,
+        members: people,
         page,
         list,
         cursor,
