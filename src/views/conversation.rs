@@ -1,7 +1,7 @@
 //! Conversations: the list in the side panel, the message log, the composer, and the fragments
 //! that long-polling and "Load earlier messages" swap in.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use maud::{Markup, PreEscaped, Render, html};
@@ -399,11 +399,18 @@ fn reaction_picker(lang: Lang, action: Option<&str>) -> Markup {
 }
 
 /// The picker that app.js copies into a message's "React" menu as it opens, with the form's
-/// address taken from the menu's link. A template is neither shown nor read out.
-fn reaction_picker_template(lang: Lang) -> Markup {
-    html! {
-        template #react-picker { (reaction_picker(lang, None)) }
-    }
+/// address taken from the menu's link. A template is neither shown nor read out. The same for
+/// every page of a language, so drawn once.
+fn reaction_picker_template(lang: Lang) -> PreEscaped<&'static str> {
+    static DRAWN: LazyLock<[String; 2]> = LazyLock::new(|| {
+        [Lang::En, Lang::Fr].map(|lang| {
+            html! { template #react-picker { (reaction_picker(lang, None)) } }.into_string()
+        })
+    });
+    PreEscaped(match lang {
+        Lang::En => &DRAWN[0],
+        Lang::Fr => &DRAWN[1],
+    })
 }
 
 /// A message's reactions on a page of their own: who reacted with what, and the six to choose
