@@ -14,20 +14,23 @@ pub struct Response {
     pub body: Vec<u8>,
     /// Bytes of the body as they crossed the wire (compressed, before de-chunking).
     pub wire_bytes: usize,
-    gzipped: bool,
+    /// The `Content-Encoding` the server chose, lower-cased.
+    encoding: Option<String>,
 }
 
 impl Response {
     /// The body as text, decompressed when the server sent it gzip-encoded.
     pub fn text(&self) -> String {
-        if self.gzipped {
-            let mut plain = String::new();
-            let mut decoder = flate2::read::GzDecoder::new(&self.body[..]);
-            if std::io::Read::read_to_string(&mut decoder, &mut plain).is_ok() {
-                return plain;
-            }
+        let mut decoder: Box<dyn std::io::Read + '_> = match self.encoding.as_deref() {
+            Some("gzip") => Box::new(flate2::read::GzDecoder::new(&self.body[..])),
+            Some("br") => Box::new(brotli_decompressor::Decompressor::new(&self.body[..], 4096)),
+            _ => return String::from_utf8_lossy(&self.body).into_owned(),
+        };
+        let mut plain = String::new();
+        match std::io::Read::read_to_string(&mut decoder, &mut plain) {
+            Ok(_) => plain,
+            Err(_) => String::from_utf8_lossy(&self.body).into_owned(),
         }
-        String::from_utf8_lossy(&self.body).into_owned()
     }
 }
 
@@ -161,7 +164,7 @@ impl Conn {
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| io::Error::other(format!("bad status line {line:?}")))?;
         let (mut length, mut chunked, mut location, mut set_cookie) = (None, false, None, None);
-        let mut gzipped = false;
+        let mut encoding = None;
         loop {
             line.clear();
             self.stream.read_line(&mut line).await?;
@@ -178,7 +181,7 @@ impl Conn {
                 "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
                 "location" => location = Some(value.to_owned()),
                 "set-cookie" => set_cookie = value.split(';').next().map(str::to_owned),
-                "content-encoding" => gzipped = value.eq_ignore_ascii_case("gzip"),
+                "content-encoding" => encoding = Some(value.to_ascii_lowercase()),
                 _ => {}
             }
         }
@@ -209,7 +212,7 @@ impl Conn {
             set_cookie,
             body,
             wire_bytes,
-            gzipped,
+            encoding,
         })
     }
 }
