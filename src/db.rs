@@ -426,14 +426,14 @@ pub fn read_snapshot<T>(
     conn.prepare_cached("BEGIN")?.execute([])?;
     let open = OpenSnapshot(conn);
     let read = work(conn)?;
-    std::mem::forget(open);
     conn.prepare_cached("COMMIT")?.execute([])?;
+    std::mem::forget(open);
     Ok(read)
 }
 
-/// Ends a snapshot that `read_snapshot`'s work left by an error or a panic: the readers'
-/// connections live as long as their threads, and one left inside a transaction could begin
-/// no other.
+/// Ends a snapshot that an error (its work's or its COMMIT's) or a panic left open: the
+/// readers' connections live as long as their threads, and one left inside a transaction could
+/// begin no other.
 struct OpenSnapshot<'a>(&'a Connection);
 
 impl Drop for OpenSnapshot<'_> {

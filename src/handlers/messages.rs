@@ -287,8 +287,6 @@ pub struct ReactionFields {
     reaction: String,
 }
 
-/// Puts a reaction on a message or takes it back. Everyone, the one who reacted included, sees
-/// it through their poll, so htmx gets nothing to swap; a plain form goes back to the message.
 /// A message's reactions page: where "React" leads without JavaScript.
 pub async fn reactions(
     me: SignedIn,
@@ -305,6 +303,8 @@ pub async fn reactions(
     )))
 }
 
+/// Puts a reaction on a message or takes it back. Everyone, the one who reacted included, sees
+/// it through their poll, so htmx gets nothing to swap; a plain form goes back to the message.
 pub async fn react(
     req: HttpRequest,
     me: SignedIn,
