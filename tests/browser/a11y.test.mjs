@@ -23,6 +23,12 @@ async function audit(page, what) {
   assert.deepEqual(violations, [], `${what} (${page.url()})`);
 }
 
+// A plain form's submit loads a new page: axe must go into that one, not the one leaving
+// (injected mid-navigation, it found no document to go into).
+async function submitAndLoad(page, button) {
+  await Promise.all([page.waitForEvent("load"), button.click()]);
+}
+
 async function personIn(lang, username, name) {
   const context = await env.browser.newContext({ locale: lang, extraHTTPHeaders: { "Accept-Language": lang }, bypassCSP: true });
   const page = await context.newPage();
@@ -46,10 +52,10 @@ for (const lang of ["en", "fr"]) {
     const anonymous = await visitor.newPage();
     await anonymous.goto(`${base}/login`);
     await audit(anonymous, "login");
-    await anonymous.locator("form.stack button[type=submit]").click();
+    await submitAndLoad(anonymous, anonymous.locator("form.stack button[type=submit]"));
     await audit(anonymous, "login refused");
     await anonymous.goto(`${base}/signup`);
-    await anonymous.locator("form.stack button[type=submit]").click();
+    await submitAndLoad(anonymous, anonymous.locator("form.stack button[type=submit]"));
     await audit(anonymous, "sign-up with errors");
     await anonymous.goto(`${base}/nowhere`);
     await audit(anonymous, "404");
@@ -109,10 +115,10 @@ for (const lang of ["en", "fr"]) {
       await audit(page, path);
     }
     await page.goto(`${base}/profile`);
-    await page.locator("form[action='/profile/password'] button[type=submit]").click();
+    await submitAndLoad(page, page.locator("form[action='/profile/password'] button[type=submit]"));
     await audit(page, "profile with errors");
     await page.locator("#avatar").setInputFiles(TINY_PNG);
-    await page.locator("form[action='/profile/avatar'] button[type=submit]").click();
+    await submitAndLoad(page, page.locator("form[action='/profile/avatar'] button[type=submit]"));
     await audit(page, "profile with a picture");
 
     await page.emulateMedia({ colorScheme: "dark" });
