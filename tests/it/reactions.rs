@@ -1,7 +1,7 @@
 //! Reactions: members put them on messages and take them back; everyone sees them change in
 //! place, never as a new message.
 
-use crate::support::{Server, cursor_in, group, send};
+use crate::support::{Client, Server, cursor_in, group, send};
 
 fn reactions_of(html: &str, message: u64) -> String {
     let start = html
@@ -12,6 +12,17 @@ fn reactions_of(html: &str, message: u64) -> String {
         .or_else(|| html[start..].find("</div>"))
         .map_or(html.len(), |e| start + e);
     html[start..end].to_owned()
+}
+
+/// Dédé, who reads Bavard in French, added to the group by its owner.
+fn french_member(server: &Server, owner: &Client, group: u64) -> Client {
+    let french = server.signed_up("dede", "Dédé");
+    french.post_form(
+        "/profile",
+        &[("display_name", "Dédé"), ("about", ""), ("language", "fr")],
+    );
+    owner.post_form(&format!("/c/{group}/members"), &[("members", "dede")]);
+    french
 }
 
 #[test]
@@ -72,12 +83,7 @@ fn a_reaction_reaches_the_others_in_place_and_choosing_it_again_takes_it_back() 
         "in the order they were first chosen: {shown}"
     );
 
-    let french = server.signed_up("dede", "Dédé");
-    french.post_form(
-        "/profile",
-        &[("display_name", "Dédé"), ("about", ""), ("language", "fr")],
-    );
-    alice.post_form(&format!("/c/{id}/members"), &[("members", "dede")]);
+    let french = french_member(&server, &alice, id);
     let page = french.get(&format!("/c/{id}"));
     let shown = reactions_of(&page.body, message);
     assert!(
@@ -183,12 +189,7 @@ fn without_javascript_react_leads_to_a_page_of_the_six_and_back() {
         400,
         "a notice takes no reactions"
     );
-    let french = server.signed_up("dede", "Dédé");
-    french.post_form(
-        "/profile",
-        &[("display_name", "Dédé"), ("about", ""), ("language", "fr")],
-    );
-    alice.post_form(&format!("/c/{id}/members"), &[("members", "dede")]);
+    let french = french_member(&server, &alice, id);
     let page = french.get(&react);
     assert!(page.body.contains("Alice a écrit :"), "{}", page.body);
     assert!(page.body.contains("Réagir avec cœur"), "{}", page.body);
