@@ -78,6 +78,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0015_push_subscriptions.sql",
         include_str!("../migrations/0015_push_subscriptions.sql"),
     ),
+    (
+        "0016_search_by_conversation.sql",
+        include_str!("../migrations/0016_search_by_conversation.sql"),
+    ),
 ];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode

@@ -374,8 +374,9 @@ fn write_history(
     tx.execute_batch(
         "DELETE FROM search_pending;
          DELETE FROM message_search;
-         INSERT INTO message_search (rowid, body)
-             SELECT id, body FROM messages WHERE kind = 'text' AND deleted_at IS NULL;",
+         INSERT INTO message_search (rowid, body, conversation)
+             SELECT id, body, 'c' || conversation_id FROM messages
+             WHERE kind = 'text' AND deleted_at IS NULL;",
     )?;
     tx.commit()?;
     db.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;

@@ -1424,7 +1424,8 @@ async fn run(args: &Args) -> std::io::Result<Vec<Row>> {
                 "≤ 50 ms",
                 Some(p99 <= 50.0),
             ));
-            // Someone in none of the matching conversations: every match is read and refused.
+            // Someone in none of the matching conversations: the index must skip every match
+            // itself, not hand each one to the membership join to refuse.
             if let Some(outsider) = members.get(2) {
                 let SearchTimes {
                     first, p50, p99, ..

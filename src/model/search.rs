@@ -1,5 +1,5 @@
-//! Message search: what a person typed, as words for the FTS5 index (migration 0005), and the
-//! messages they may read that contain them.
+//! Message search: what a person typed, as words for the FTS5 index (migrations 0005, 0006 and
+//! 0016), and the messages they may read that contain them.
 
 use std::collections::HashMap;
 
@@ -61,6 +61,29 @@ pub fn match_expression(typed: &str) -> Option<String> {
 
 const MIN_PREFIX_CHARS: usize = 2;
 
+/// Beyond this many conversations the index is not told which ones (the membership join alone
+/// filters): an OR of that many words costs FTS5 more than it spares.
+const MAX_CONVERSATION_WORDS: usize = 200;
+
+/// The FTS5 query for `typed` among the messages of `conversations`, which the index knows as
+/// the word `c<id>` in its second column (migration 0016): FTS5 then skips the messages of
+/// every other conversation itself, however many of them hold the words.
+pub fn search_expression(typed: &str, conversations: &[ConversationId]) -> Option<String> {
+    let words = match_expression(typed)?;
+    if conversations.is_empty() || conversations.len() > MAX_CONVERSATION_WORDS {
+        return Some(format!("body : ({words})"));
+    }
+    let mut within = conversations
+        .iter()
+        .map(|id| format!("\"c{}\"", id.0))
+        .collect::<Vec<_>>();
+    within.sort_unstable();
+    Some(format!(
+        "body : ({words}) AND conversation : ({})",
+        within.join(" OR ")
+    ))
+}
+
 /// Indexes the messages sent since the last time, in one transaction: the watcher calls it every
 /// second, and every search first, so that a search always finds what was just sent.
 pub fn index_pending(conn: &mut Connection) -> Result<(), AppError> {
@@ -85,9 +108,10 @@ pub fn index_pending(conn: &mut Connection) -> Result<(), AppError> {
         }
     }
     tx.execute_batch(
-        "INSERT INTO message_search (rowid, body)
+        "INSERT INTO message_search (rowid, body, conversation)
              SELECT m.id, m.body || coalesce((SELECT ' ' || group_concat(name, ' ')
-                                              FROM attachments WHERE message_id = m.id), '')
+                                              FROM attachments WHERE message_id = m.id), ''),
+                    'c' || m.conversation_id
              FROM search_pending p JOIN messages m ON m.id = p.message_id
              WHERE m.kind = 'text' AND m.deleted_at IS NULL;
          DELETE FROM search_pending;",
@@ -114,7 +138,7 @@ pub fn messages(
         Some(id) => Some(titles.get(&id).ok_or(AppError::NotFound)?.title.clone()),
         None => None,
     };
-    let Some(expression) = match_expression(typed) else {
+    let Some(anywhere) = search_expression(typed, &[]) else {
         return Ok(Results {
             hits: Vec::new(),
             has_more: false,
@@ -123,33 +147,31 @@ pub fn messages(
     };
     index_pending(conn)?;
     let offset = page.saturating_sub(1).saturating_mul(PAGE_SIZE);
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT m.id, m.conversation_id, u.display_name, m.created_at,
-                snippet(message_search, 0, char(1), char(2), '…', 16)
-         -- CROSS JOIN keeps the index as the outer loop whatever the planner guesses (SQLite
-         -- 3.51, SQLCipher's, put memberships first and matched every message one by one).
-         FROM message_search
-         CROSS JOIN messages m ON m.id = message_search.rowid
-         CROSS JOIN memberships mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2
-         LEFT JOIN users u ON u.id = m.author_id
-         WHERE message_search MATCH ?1 AND m.deleted_at IS NULL
-               AND (?3 IS NULL OR m.conversation_id = ?3)
-         -- The index walks its rowids newest first and stops at the page's end; ordering by
-         -- m.id would make SQLite sort every match of a common word.
-         ORDER BY message_search.rowid DESC
-         LIMIT {} OFFSET ?4",
-        PAGE_SIZE + 1
-    ))?;
-    let rows = stmt.query_map(params![expression, user, within, offset as i64], |row| {
-        Ok((
-            row.get::<_, MessageId>(0)?,
-            row.get::<_, ConversationId>(1)?,
-            row.get::<_, Option<String>>(2)?,
-            row.get::<_, i64>(3)?,
-            row.get::<_, String>(4)?,
-        ))
-    })?;
-    let rows = rows.collect::<Result<Vec<_>, _>>()?;
+    let candidates = (offset + PAGE_SIZE + 1) * CANDIDATES_PER_HIT;
+    // First the newest matches anywhere, each checked against the searcher's memberships: the
+    // page usually fills from the first few. Naming the searcher's conversations to FTS5 instead
+    // costs it about a tenth of a millisecond per conversation before the first row, which a
+    // person in fifty groups would pay on every keystroke. Only when the newest matches are
+    // mostly other people's (a common word in a large conversation the searcher is not in) is
+    // the index told where to look, and it skips the others' messages itself.
+    let oldest_candidate: Option<i64> = conn
+        .prepare_cached(
+            "SELECT rowid FROM message_search WHERE message_search MATCH ?1
+             ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
+        )?
+        .query_row(params![anywhere, (candidates - 1) as i64], |r| r.get(0))
+        .optional()?;
+    let mut rows = page_of_hits(conn, &anywhere, user, within, offset, oldest_candidate)?;
+    let page_filled = rows.len() > PAGE_SIZE;
+    if oldest_candidate.is_some() && !page_filled {
+        let searched: Vec<ConversationId> = match within {
+            Some(id) => vec![id],
+            None => titles.keys().copied().collect(),
+        };
+        if let Some(narrowed) = search_expression(typed, &searched) {
+            rows = page_of_hits(conn, &narrowed, user, within, offset, None)?;
+        }
+    }
     let has_more = rows.len() > PAGE_SIZE;
     let hits = rows
         .into_iter()
@@ -173,6 +195,54 @@ pub fn messages(
     })
 }
 
+/// How many of the newest matches anywhere are checked against the searcher's memberships, per
+/// hit wanted, before the index is told which conversations to look in.
+const CANDIDATES_PER_HIT: usize = 100;
+
+type HitRow = (MessageId, ConversationId, Option<String>, i64, String);
+
+/// One page of the matches of `expression` that `user` may read (newest first, from `offset`,
+/// one more than a page to tell whether there is more), among the rowids from `oldest` up.
+fn page_of_hits(
+    conn: &Connection,
+    expression: &str,
+    user: UserId,
+    within: Option<ConversationId>,
+    offset: usize,
+    oldest: Option<i64>,
+) -> Result<Vec<HitRow>, AppError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT m.id, m.conversation_id, u.display_name, m.created_at,
+                snippet(message_search, 0, char(1), char(2), '…', 16)
+         -- CROSS JOIN keeps the index as the outer loop whatever the planner guesses (SQLite
+         -- 3.51, SQLCipher's, put memberships first and matched every message one by one).
+         FROM message_search
+         CROSS JOIN messages m ON m.id = message_search.rowid
+         CROSS JOIN memberships mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?2
+         LEFT JOIN users u ON u.id = m.author_id
+         WHERE message_search MATCH ?1 AND message_search.rowid >= ?5 AND m.deleted_at IS NULL
+               AND (?3 IS NULL OR m.conversation_id = ?3)
+         -- The index walks its rowids newest first and stops at the page's end; ordering by
+         -- m.id would make SQLite sort every match of a common word.
+         ORDER BY message_search.rowid DESC
+         LIMIT {} OFFSET ?4",
+        PAGE_SIZE + 1
+    ))?;
+    let rows = stmt.query_map(
+        params![expression, user, within, offset as i64, oldest.unwrap_or(0)],
+        |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        },
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,7 +254,7 @@ mod tests {
         let conn = crate::db::memory();
         let syntax = "[\"*()\\-:^+{}. a-zA-Z0-9éß漢NEARANDORNOT]{0,40}";
         proptest::proptest!(|(typed in proptest::prop_oneof![proptest::arbitrary::any::<String>(), syntax])| {
-            if let Some(expression) = match_expression(&typed) {
+            for expression in [match_expression(&typed), search_expression(&typed, &[ConversationId(1)])].into_iter().flatten() {
                 let ran = conn
                     .prepare_cached("SELECT rowid FROM message_search WHERE message_search MATCH ?1")
                     .and_then(|mut query| query.query_map([&expression], |r| r.get::<_, i64>(0)).map(|rows| rows.count()));
@@ -236,6 +306,84 @@ mod tests {
         assert!(found(&conn, "apricot").is_empty());
         index_pending(&mut conn).unwrap();
         assert_eq!(found(&conn, "plum"), vec![3]);
+    }
+
+    #[test]
+    fn a_search_looks_only_in_the_conversations_given_and_only_at_what_was_written() {
+        let mut conn = crate::db::memory();
+        conn.execute_batch(
+            "INSERT INTO conversations (id, kind, title, created_at, last_activity)
+                 VALUES (1, 'group', 'Mine', 0, 0), (2, 'group', 'Theirs', 0, 0);
+             INSERT INTO messages (id, conversation_id, kind, body, created_at) VALUES
+                 (1, 1, 'text', 'tea at four', 0),
+                 (2, 2, 'text', 'tea at five', 0),
+                 (3, 2, 'text', 'see c1 for the minutes', 0);",
+        )
+        .unwrap();
+        index_pending(&mut conn).unwrap();
+        let mine = [ConversationId(1)];
+        let search = |typed: &str, within: &[ConversationId]| {
+            found(&conn, &search_expression(typed, within).unwrap())
+        };
+        assert_eq!(search("tea", &mine), vec![1]);
+        assert_eq!(
+            search("tea", &[ConversationId(2), ConversationId(1)]),
+            vec![1, 2]
+        );
+        assert!(
+            search("c1", &mine).is_empty(),
+            "typing a conversation's index word finds only messages that say it"
+        );
+        assert_eq!(search("c1", &[ConversationId(2)]), vec![3]);
+        conn.execute_batch("UPDATE messages SET body = 'tea at six', edited_at = 1 WHERE id = 2")
+            .unwrap();
+        assert_eq!(
+            search("six", &[ConversationId(2)]),
+            vec![2],
+            "an edited message stays in its conversation"
+        );
+        let many: Vec<ConversationId> = (1..=MAX_CONVERSATION_WORDS as i64 + 1)
+            .map(ConversationId)
+            .collect();
+        assert_eq!(
+            search("tea", &many),
+            vec![1, 2],
+            "past the limit the index is not told the conversations; memberships still are"
+        );
+    }
+
+    // The searcher's one message is older than thousands of others' with the same word: more
+    // than the memberships are asked about before the index is told where to look.
+    #[test]
+    fn a_match_behind_many_of_other_peoples_is_still_found() {
+        let mut conn = crate::db::memory();
+        conn.execute_batch(
+            "INSERT INTO users (id, username, display_name, search_text, password_hash, created_at)
+                 VALUES (1, 'ann', 'Ann', 'ann', '', 0), (2, 'bob', 'Bob', 'bob', '', 0);
+             INSERT INTO conversations (id, kind, title, created_at, last_activity)
+                 VALUES (1, 'group', 'Ann''s', 0, 0), (2, 'group', 'Bob''s', 0, 0);
+             INSERT INTO memberships (conversation_id, user_id, joined_at) VALUES (1, 1, 0), (2, 2, 0);
+             INSERT INTO messages (conversation_id, author_id, kind, body, created_at)
+                 VALUES (1, 1, 'text', 'tea at four', 0);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+             INSERT INTO messages (conversation_id, author_id, kind, body, created_at)
+                 SELECT 2, 2, 'text', 'tea again ' || i, i FROM n;",
+        )
+        .unwrap();
+        let ann = messages(&mut conn, UserId(1), "tea", None, 1).unwrap();
+        assert_eq!(
+            ann.hits.iter().map(|hit| hit.message).collect::<Vec<_>>(),
+            vec![MessageId(1)]
+        );
+        assert!(!ann.has_more);
+        let bob = messages(&mut conn, UserId(2), "tea", None, 2).unwrap();
+        assert_eq!(bob.hits.len(), PAGE_SIZE, "the second page of Bob's own");
+        assert_eq!(bob.hits[0].message, MessageId(3001 - PAGE_SIZE as i64));
+        assert!(
+            bob.hits
+                .iter()
+                .all(|hit| hit.conversation == ConversationId(2))
+        );
     }
 
     #[test]
