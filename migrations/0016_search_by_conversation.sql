@@ -1,6 +1,7 @@
 -- The search index again, now knowing each message's conversation as a word ('c' || id) in a
--- second column. A search asks FTS5 for the searcher's conversations too, so a common word in a
--- large conversation the searcher is not in is skipped inside the index, instead of matching
+-- second column. When the newest matches are mostly other people's, a search asks FTS5 for the
+-- searcher's conversations, so a common word in a large conversation the searcher is not in is
+-- skipped inside the index, instead of matching
 -- every one of its messages and having the membership join reject them one by one (100 ms at
 -- p99 for an outsider of a 100,000-message conversation). Memberships stay the rule:
 -- `search::messages` still joins them; this column only spares work.

@@ -65,23 +65,22 @@ const MIN_PREFIX_CHARS: usize = 2;
 /// filters): an OR of that many words costs FTS5 more than it spares.
 const MAX_CONVERSATION_WORDS: usize = 200;
 
-/// The FTS5 query for `typed` among the messages of `conversations`, which the index knows as
-/// the word `c<id>` in its second column (migration 0016): FTS5 then skips the messages of
-/// every other conversation itself, however many of them hold the words.
-pub fn search_expression(typed: &str, conversations: &[ConversationId]) -> Option<String> {
-    let words = match_expression(typed)?;
+/// The FTS5 query for `words` (from `match_expression`) in what people wrote, only among the
+/// messages of `conversations` unless that is empty (or too long to be worth naming). The index
+/// knows each message's conversation as the word `c<id>` in its second column (migration
+/// 0016): FTS5 then skips the messages of every other conversation itself.
+pub fn in_conversations(words: &str, conversations: &[ConversationId]) -> String {
     if conversations.is_empty() || conversations.len() > MAX_CONVERSATION_WORDS {
-        return Some(format!("body : ({words})"));
+        return format!("body : ({words})");
     }
-    let mut within = conversations
+    let within: Vec<String> = conversations
         .iter()
         .map(|id| format!("\"c{}\"", id.0))
-        .collect::<Vec<_>>();
-    within.sort_unstable();
-    Some(format!(
+        .collect();
+    format!(
         "body : ({words}) AND conversation : ({})",
         within.join(" OR ")
-    ))
+    )
 }
 
 /// Indexes the messages sent since the last time, in one transaction: the watcher calls it every
@@ -138,7 +137,7 @@ pub fn messages(
         Some(id) => Some(titles.get(&id).ok_or(AppError::NotFound)?.title.clone()),
         None => None,
     };
-    let Some(anywhere) = search_expression(typed, &[]) else {
+    let Some(words) = match_expression(typed) else {
         return Ok(Results {
             hits: Vec::new(),
             has_more: false,
@@ -147,9 +146,11 @@ pub fn messages(
     };
     index_pending(conn)?;
     let offset = page.saturating_sub(1).saturating_mul(PAGE_SIZE);
+    let anywhere = in_conversations(&words, &[]);
     let candidates = (offset + PAGE_SIZE + 1) * CANDIDATES_PER_HIT;
-    // First the newest matches anywhere, each checked against the searcher's memberships: the
-    // page usually fills from the first few. Naming the searcher's conversations to FTS5 instead
+    // First the newest matches anywhere (up to `candidates` of them: finding where they end
+    // walks them once more, a cost that shows on two common words), each checked against the
+    // searcher's memberships; the page usually fills from the first few. Naming the searcher's conversations to FTS5 instead
     // costs it about a tenth of a millisecond per conversation before the first row, which a
     // person in fifty groups would pay on every keystroke. Only when the newest matches are
     // mostly other people's (a common word in a large conversation the searcher is not in) is
@@ -168,9 +169,8 @@ pub fn messages(
             Some(id) => vec![id],
             None => titles.keys().copied().collect(),
         };
-        if let Some(narrowed) = search_expression(typed, &searched) {
-            rows = page_of_hits(conn, &narrowed, user, within, offset, None)?;
-        }
+        let narrowed = in_conversations(&words, &searched);
+        rows = page_of_hits(conn, &narrowed, user, within, offset, None)?;
     }
     let has_more = rows.len() > PAGE_SIZE;
     let hits = rows
@@ -254,7 +254,9 @@ mod tests {
         let conn = crate::db::memory();
         let syntax = "[\"*()\\-:^+{}. a-zA-Z0-9éß漢NEARANDORNOT]{0,40}";
         proptest::proptest!(|(typed in proptest::prop_oneof![proptest::arbitrary::any::<String>(), syntax])| {
-            for expression in [match_expression(&typed), search_expression(&typed, &[ConversationId(1)])].into_iter().flatten() {
+            let words = match_expression(&typed);
+            let narrowed = words.as_deref().map(|words| in_conversations(words, &[ConversationId(1)]));
+            for expression in [words.clone(), narrowed].into_iter().flatten() {
                 let ran = conn
                     .prepare_cached("SELECT rowid FROM message_search WHERE message_search MATCH ?1")
                     .and_then(|mut query| query.query_map([&expression], |r| r.get::<_, i64>(0)).map(|rows| rows.count()));
@@ -323,7 +325,10 @@ mod tests {
         index_pending(&mut conn).unwrap();
         let mine = [ConversationId(1)];
         let search = |typed: &str, within: &[ConversationId]| {
-            found(&conn, &search_expression(typed, within).unwrap())
+            found(
+                &conn,
+                &in_conversations(&match_expression(typed).unwrap(), within),
+            )
         };
         assert_eq!(search("tea", &mine), vec![1]);
         assert_eq!(
