@@ -3,8 +3,10 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
+use std::time::{Duration, SystemTime};
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Interest};
 use tokio::net::TcpStream;
 
 pub struct Response {
@@ -16,22 +18,99 @@ pub struct Response {
     pub wire_bytes: usize,
     /// The `Content-Encoding` the server chose, lower-cased.
     encoding: Option<String>,
+    /// When the answer's first bytes reached this machine's socket, by the kernel's clock (polls
+    /// only). One client thread reads thousands of connections, so the moment it gets round to
+    /// reading an answer is later than the moment a person's own browser would have it.
+    pub arrived: Option<SystemTime>,
 }
 
 impl Response {
-    /// The body as text, decompressed when the server sent it gzip-encoded.
+    /// The body as text, decompressed when the server sent it gzip- or Brotli-encoded.
     pub fn text(&self) -> String {
-        let mut decoder: Box<dyn std::io::Read + '_> = match self.encoding.as_deref() {
-            Some("gzip") => Box::new(flate2::read::GzDecoder::new(&self.body[..])),
-            Some("br") => Box::new(brotli_decompressor::Decompressor::new(&self.body[..], 4096)),
-            _ => return String::from_utf8_lossy(&self.body).into_owned(),
-        };
-        let mut plain = String::new();
-        match std::io::Read::read_to_string(&mut decoder, &mut plain) {
-            Ok(_) => plain,
-            Err(_) => String::from_utf8_lossy(&self.body).into_owned(),
+        if self.encoding.is_none() {
+            return String::from_utf8_lossy(&self.body).into_owned();
+        }
+        // A thousand tabs woken by one message get the same shared answer, byte for byte. One
+        // decompression serves them all: this client shares the two cores with the server, and
+        // a person's browser decompresses only its own answer, on its own machine.
+        RECENTLY_DECODED.with_borrow_mut(|recent| {
+            if let Some((_, text)) = recent.iter().find(|(body, _)| *body == self.body) {
+                return text.clone();
+            }
+            let plain = match self.encoding.as_deref() {
+                Some("gzip") => gunzip(&self.body),
+                Some("br") => {
+                    let mut plain = Vec::new();
+                    let mut decoder = brotli_decompressor::Decompressor::new(&self.body[..], 4096);
+                    std::io::Read::read_to_end(&mut decoder, &mut plain).map(|_| plain)
+                }
+                _ => Ok(self.body.clone()),
+            };
+            let text = String::from_utf8_lossy(plain.as_deref().unwrap_or(&self.body)).into_owned();
+            if recent.len() == RECENTLY_DECODED_KEPT {
+                recent.remove(0);
+            }
+            recent.push((self.body.clone(), text.clone()));
+            text
+        })
+    }
+}
+
+const RECENTLY_DECODED_KEPT: usize = 8;
+
+thread_local! {
+    static RECENTLY_DECODED: std::cell::RefCell<Vec<(Vec<u8>, String)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+    /// One inflater for every answer this thread reads: a fresh one per answer costs a 40 KB
+    /// state to allocate and clear.
+    static INFLATER: std::cell::RefCell<flate2::Decompress> =
+        std::cell::RefCell::new(flate2::Decompress::new(false));
+}
+
+/// A gzip member's content (RFC 1952); the trailer's checksum is not checked.
+fn gunzip(member: &[u8]) -> io::Result<Vec<u8>> {
+    let bad = || io::Error::new(io::ErrorKind::InvalidData, "not gzip");
+    if member.len() < 18 || member[..3] != [0x1f, 0x8b, 8] {
+        return Err(bad());
+    }
+    let flags = member[3];
+    let mut at = 10;
+    if flags & 4 != 0 {
+        let extra = u16::from_le_bytes([member[at], member[at + 1]]) as usize;
+        at += 2 + extra;
+    }
+    for field in [8, 16] {
+        if flags & field != 0 {
+            at += member
+                .get(at..)
+                .and_then(|rest| rest.iter().position(|&b| b == 0))
+                .ok_or_else(bad)?
+                + 1;
         }
     }
+    if flags & 2 != 0 {
+        at += 2;
+    }
+    let deflated = member.get(at..).ok_or_else(bad)?;
+    INFLATER.with_borrow_mut(|inflater| {
+        inflater.reset(false);
+        let mut plain = Vec::with_capacity(deflated.len() * 4);
+        loop {
+            let read = inflater.total_in() as usize;
+            let status = inflater
+                .decompress_vec(
+                    &deflated[read..],
+                    &mut plain,
+                    flate2::FlushDecompress::Finish,
+                )
+                .map_err(|_| bad())?;
+            match status {
+                flate2::Status::StreamEnd => return Ok(plain),
+                _ if plain.len() < plain.capacity() => return Err(bad()),
+                _ => plain.reserve(plain.capacity()),
+            }
+        }
+    })
 }
 
 pub struct Conn {
@@ -43,6 +122,7 @@ impl Conn {
     pub async fn open(addr: SocketAddr) -> io::Result<Conn> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
+        receive_timestamps(&stream)?;
         // A small read buffer: ten thousand parked connections should not cost the client much.
         Ok(Conn {
             stream: BufReader::with_capacity(2048, stream),
@@ -83,8 +163,29 @@ impl Conn {
              Priority: u=1, i\r\n",
             host = self.host
         );
-        self.send_with("GET", path, Some(cookie), None, false, &browser)
-            .await
+        self.write_request("GET", path, Some(cookie), None, false, &browser)
+            .await?;
+        let arrived = self.arrival().await?;
+        let mut response = self.read_response().await?;
+        response.arrived = arrived;
+        Ok(response)
+    }
+
+    /// Waits for the answer's first bytes and returns when the kernel received them; None when
+    /// bytes were already buffered here.
+    async fn arrival(&mut self) -> io::Result<Option<SystemTime>> {
+        if !self.stream.buffer().is_empty() {
+            return Ok(None);
+        }
+        let socket = self.stream.get_ref();
+        loop {
+            socket.readable().await?;
+            match socket.try_io(Interest::READABLE, || peek_timestamp(socket.as_raw_fd())) {
+                Ok(at) => return Ok(at),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     pub async fn post_form(
@@ -117,10 +218,12 @@ impl Conn {
         body: Option<(&str, &[u8])>,
         gzip: bool,
     ) -> io::Result<Response> {
-        self.send_with(method, path, cookie, body, gzip, "").await
+        self.write_request(method, path, cookie, body, gzip, "")
+            .await?;
+        self.read_response().await
     }
 
-    async fn send_with(
+    async fn write_request(
         &mut self,
         method: &str,
         path: &str,
@@ -128,7 +231,7 @@ impl Conn {
         body: Option<(&str, &[u8])>,
         gzip: bool,
         more_headers: &str,
-    ) -> io::Result<Response> {
+    ) -> io::Result<()> {
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
         head.push_str(more_headers);
         if let Some(cookie) = cookie {
@@ -146,8 +249,7 @@ impl Conn {
         if let Some((_, body)) = body {
             request.extend_from_slice(body);
         }
-        self.stream.get_mut().write_all(&request).await?;
-        self.read_response().await
+        self.stream.get_mut().write_all(&request).await
     }
 
     async fn read_response(&mut self) -> io::Result<Response> {
@@ -213,6 +315,65 @@ impl Conn {
             body,
             wire_bytes,
             encoding,
+            arrived: None,
         })
     }
+}
+
+/// Asks the kernel to stamp every segment this socket receives with the time it arrived.
+fn receive_timestamps(stream: &TcpStream) -> io::Result<()> {
+    let on: libc::c_int = 1;
+    // SAFETY: a valid descriptor, and an int option of the size given.
+    let done = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_TIMESTAMPNS,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// The kernel's arrival time of the first unread bytes, read without taking them.
+fn peek_timestamp(fd: std::os::fd::RawFd) -> io::Result<Option<SystemTime>> {
+    let mut byte = [0u8; 1];
+    let mut iov = libc::iovec {
+        iov_base: byte.as_mut_ptr().cast(),
+        iov_len: byte.len(),
+    };
+    // Room for one control message holding a timespec, aligned as cmsghdr needs.
+    let mut control = [0u64; 8];
+    // SAFETY: msghdr is plain data; every pointer in it refers to a live local buffer.
+    let mut message: libc::msghdr = unsafe { std::mem::zeroed() };
+    message.msg_iov = &mut iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control.as_mut_ptr().cast();
+    message.msg_controllen = std::mem::size_of_val(&control);
+    // SAFETY: as above; MSG_PEEK leaves the bytes for the reader.
+    let read = unsafe { libc::recvmsg(fd, &mut message, libc::MSG_PEEK | libc::MSG_DONTWAIT) };
+    if read < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the CMSG macros walk the control buffer the kernel just filled.
+    unsafe {
+        let mut header = libc::CMSG_FIRSTHDR(&message);
+        while !header.is_null() {
+            if (*header).cmsg_level == libc::SOL_SOCKET
+                && (*header).cmsg_type == libc::SCM_TIMESTAMPNS
+            {
+                let at = std::ptr::read_unaligned(libc::CMSG_DATA(header).cast::<libc::timespec>());
+                return Ok(Some(
+                    SystemTime::UNIX_EPOCH + Duration::new(at.tv_sec as u64, at.tv_nsec as u32),
+                ));
+            }
+            header = libc::CMSG_NXTHDR(&message, header);
+        }
+    }
+    Ok(None)
 }
