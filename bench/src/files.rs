@@ -341,17 +341,18 @@ fn write_history(
     let mut db = open_database(data)?;
     db.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;")?;
     let tx = db.transaction()?;
-    let author_of = |conversation: u64, tx: &rusqlite::Transaction<'_>| {
-        tx.query_row(
-            "SELECT min(user_id) FROM memberships WHERE conversation_id = ?1",
-            [conversation as i64],
-            |r| r.get::<_, i64>(0),
-        )
+    // Each conversation's members take turns, as people do. (All by the member with the lowest
+    // id, as before, made every message in the searcher's groups the searcher's own whenever
+    // the searcher signed up first: a coin toss between the two sign-ups.)
+    let members_of = |conversation: u64, tx: &rusqlite::Transaction<'_>| {
+        tx.prepare("SELECT user_id FROM memberships WHERE conversation_id = ?1 ORDER BY user_id")?
+            .query_map([conversation as i64], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()
     };
-    let conversations: Vec<(u64, i64)> = theirs
+    let conversations: Vec<(u64, Vec<i64>)> = theirs
         .iter()
         .chain(others)
-        .map(|&c| author_of(c, &tx).map(|a| (c, a)))
+        .map(|&c| members_of(c, &tx).map(|m| (c, m)))
         .collect::<Result<_, _>>()?;
     let words = vocabulary();
     let mut noise = Lcg(42);
@@ -362,17 +363,25 @@ fn write_history(
              VALUES (?1, ?2, 'text', ?3, ?4)",
         )?;
         for i in 0..count {
-            let (conversation, author) = conversations[i % conversations.len()];
+            let (conversation, members) = &conversations[i % conversations.len()];
+            let turn = i / conversations.len();
             insert.execute(rusqlite::params![
-                conversation as i64,
-                author,
+                *conversation as i64,
+                members[turn % members.len()],
                 sentence(&words, &mut noise),
                 start + i as i64
             ])?;
         }
     }
+    // Sending moves the sender's read mark to their message, as the app does: without it, a
+    // person's own messages would stand unread after their read mark, where the app never leaves
+    // them, and every conversation list would count through them.
     tx.execute_batch(
-        "DELETE FROM search_pending;
+        "UPDATE memberships SET last_read_message_id = max(last_read_message_id, coalesce(
+             (SELECT max(id) FROM messages m
+              WHERE m.conversation_id = memberships.conversation_id
+                AND m.author_id = memberships.user_id), 0));
+         DELETE FROM search_pending;
          DELETE FROM message_search;
          INSERT INTO message_search (rowid, body, conversation)
              SELECT id, body, 'c' || conversation_id FROM messages
