@@ -846,6 +846,26 @@ mod tests {
     }
 
     #[test]
+    fn unread_counts_leave_out_notices_and_deleted_messages() {
+        let mut conn = db::memory();
+        let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
+        let id = create_group(&mut conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
+        // People joining: notices, which no unread count includes.
+        conn.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5)
+             INSERT INTO messages (conversation_id, author_id, kind, body, created_at)
+             SELECT ?1, ?2, 'added', 'someone', i FROM n",
+            params![id, ann.id],
+        )
+        .unwrap();
+        let gone = message::post(&mut conn, id, ann.id, "oops", &[], 0, None).unwrap();
+        message::delete(&mut conn, id, gone, ann.id).unwrap();
+        message::post(&mut conn, id, ann.id, "one", &[], 0, None).unwrap();
+        message::post(&mut conn, id, ann.id, "two", &[], 0, None).unwrap();
+        assert_eq!(summary_for(&conn, bob.id, id).unwrap().unwrap().unread, 2);
+    }
+
+    #[test]
     fn the_list_and_live_redraws_filter_on_the_same_member_names() {
         let mut conn = db::memory();
         let owner = member(&mut conn, "zz-owner");
