@@ -132,23 +132,18 @@ fn asks_attention(kind: Kind, mentioned: bool, notify: Notify) -> bool {
 
 pub struct Sender {
     key: VapidKey,
-    agent: ureq::Agent,
+    /// Made at the first push: loading the system's certificates costs about 2 MB, which a
+    /// server where nobody turned notifications on should not carry.
+    agent: std::cell::OnceCell<ureq::Agent>,
     hub: Arc<Hub>,
     hold_seconds: i64,
 }
 
 /// Starts the sending thread; it runs for the life of the process.
 pub fn spawn(pool: Pool, key: VapidKey, hub: Arc<Hub>, hold: Duration) -> std::io::Result<()> {
-    let tls = native_tls::TlsConnector::new().map_err(std::io::Error::other)?;
-    let agent = ureq::AgentBuilder::new()
-        .tls_connector(Arc::new(tls))
-        .timeout(Duration::from_secs(15))
-        // A push service answers; it never sends us elsewhere.
-        .redirects(0)
-        .build();
     let sender = Sender {
         key,
-        agent,
+        agent: std::cell::OnceCell::new(),
         hub,
         hold_seconds: i64::try_from(hold.as_secs()).unwrap_or(i64::MAX),
     };
@@ -169,6 +164,20 @@ pub fn spawn(pool: Pool, key: VapidKey, hub: Arc<Hub>, hold: Duration) -> std::i
 }
 
 impl Sender {
+    fn agent(&self) -> Result<&ureq::Agent, native_tls::Error> {
+        if let Some(agent) = self.agent.get() {
+            return Ok(agent);
+        }
+        let tls = native_tls::TlsConnector::new()?;
+        let agent = ureq::AgentBuilder::new()
+            .tls_connector(Arc::new(tls))
+            .timeout(Duration::from_secs(15))
+            // A push service answers; it never sends us elsewhere.
+            .redirects(0)
+            .build();
+        Ok(self.agent.get_or_init(|| agent))
+    }
+
     fn round(&self, conn: &mut Connection) -> Result<(), AppError> {
         for event in push::take_new_messages(conn, MESSAGES_PER_ROUND)? {
             let Some(message) = message::find(conn, event.conversation, event.message)? else {
@@ -237,8 +246,14 @@ impl Sender {
             &subscription.contact,
             crate::model::now(),
         );
-        let sent = self
-            .agent
+        let agent = match self.agent() {
+            Ok(agent) => agent,
+            Err(e) => {
+                tracing::warn!("web push: no TLS: {e}");
+                return;
+            }
+        };
+        let sent = agent
             .post(&subscription.endpoint)
             .set("TTL", &TTL_SECONDS.to_string())
             .set("Urgency", "high")
