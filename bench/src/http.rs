@@ -37,15 +37,15 @@ impl Response {
             if let Some((_, text)) = recent.iter().find(|(body, _)| *body == self.body) {
                 return text.clone();
             }
-            let plain = match self.encoding.as_deref() {
-                Some("gzip") => gunzip(&self.body),
+            let mut decoder: Box<dyn std::io::Read + '_> = match self.encoding.as_deref() {
+                Some("gzip") => Box::new(flate2::bufread::GzDecoder::new(&self.body[..])),
                 Some("br") => {
-                    let mut plain = Vec::new();
-                    let mut decoder = brotli_decompressor::Decompressor::new(&self.body[..], 4096);
-                    std::io::Read::read_to_end(&mut decoder, &mut plain).map(|_| plain)
+                    Box::new(brotli_decompressor::Decompressor::new(&self.body[..], 4096))
                 }
-                _ => Ok(self.body.clone()),
+                _ => Box::new(&self.body[..]),
             };
+            let mut plain = Vec::new();
+            let plain = std::io::Read::read_to_end(&mut decoder, &mut plain).map(|_| plain);
             let text = String::from_utf8_lossy(plain.as_deref().unwrap_or(&self.body)).into_owned();
             if recent.len() == RECENTLY_DECODED_KEPT {
                 recent.remove(0);
@@ -61,56 +61,6 @@ const RECENTLY_DECODED_KEPT: usize = 8;
 thread_local! {
     static RECENTLY_DECODED: std::cell::RefCell<Vec<(Vec<u8>, String)>> =
         const { std::cell::RefCell::new(Vec::new()) };
-    /// One inflater for every answer this thread reads: a fresh one per answer costs a 40 KB
-    /// state to allocate and clear.
-    static INFLATER: std::cell::RefCell<flate2::Decompress> =
-        std::cell::RefCell::new(flate2::Decompress::new(false));
-}
-
-/// A gzip member's content (RFC 1952); the trailer's checksum is not checked.
-fn gunzip(member: &[u8]) -> io::Result<Vec<u8>> {
-    let bad = || io::Error::new(io::ErrorKind::InvalidData, "not gzip");
-    if member.len() < 18 || member[..3] != [0x1f, 0x8b, 8] {
-        return Err(bad());
-    }
-    let flags = member[3];
-    let mut at = 10;
-    if flags & 4 != 0 {
-        let extra = u16::from_le_bytes([member[at], member[at + 1]]) as usize;
-        at += 2 + extra;
-    }
-    for field in [8, 16] {
-        if flags & field != 0 {
-            at += member
-                .get(at..)
-                .and_then(|rest| rest.iter().position(|&b| b == 0))
-                .ok_or_else(bad)?
-                + 1;
-        }
-    }
-    if flags & 2 != 0 {
-        at += 2;
-    }
-    let deflated = member.get(at..).ok_or_else(bad)?;
-    INFLATER.with_borrow_mut(|inflater| {
-        inflater.reset(false);
-        let mut plain = Vec::with_capacity(deflated.len() * 4);
-        loop {
-            let read = inflater.total_in() as usize;
-            let status = inflater
-                .decompress_vec(
-                    &deflated[read..],
-                    &mut plain,
-                    flate2::FlushDecompress::Finish,
-                )
-                .map_err(|_| bad())?;
-            match status {
-                flate2::Status::StreamEnd => return Ok(plain),
-                _ if plain.len() < plain.capacity() => return Err(bad()),
-                _ => plain.reserve(plain.capacity()),
-            }
-        }
-    })
 }
 
 pub struct Conn {
