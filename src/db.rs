@@ -82,6 +82,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0016_search_by_conversation.sql",
         include_str!("../migrations/0016_search_by_conversation.sql"),
     ),
+    (
+        "0017_member_names.sql",
+        include_str!("../migrations/0017_member_names.sql"),
+    ),
 ];
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode

@@ -17,7 +17,8 @@ pub const WELCOME_TITLE: &str = "Bavard";
 /// group in full on every page view costs more than the exact figure is worth.
 pub const UNREAD_COUNTED: i64 = 100;
 /// Member names the list's filter box matches per conversation; a large group is found by its
-/// title, and its first members.
+/// title, and its first members. Migration 0017 keeps these names in `member_names`, and says
+/// 20 too.
 pub const FILTER_MEMBERS: usize = 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -466,8 +467,9 @@ pub struct Summary {
 }
 
 /// What the list's filter box matches a conversation on: its title and the names of its first
-/// `FILTER_MEMBERS` members by id, lower-cased. The one definition for the page (from SQL)
-/// and for live redraws (from the hub's member list), so both match the same names.
+/// `FILTER_MEMBERS` members by id, lower-cased. The one definition for the page (from the
+/// names kept in `conversations.member_names`) and for live redraws (from the hub's member
+/// list), so both match the same names.
 pub fn filter_text<'a>(
     title: &str,
     first_member_names: impl IntoIterator<Item = &'a str>,
@@ -509,9 +511,7 @@ fn summary_sql(tail: &str) -> String {
          WHERE unread.conversation_id = c.id AND unread.id > mine.last_read_message_id
            AND unread.kind = 'text' AND unread.deleted_at IS NULL
            AND unread.author_id IS NOT ?1 LIMIT {UNREAD_COUNTED})),
-        (SELECT group_concat(name, char(31)) FROM (SELECT u.display_name AS name
-         FROM memberships mm JOIN users u ON u.id = mm.user_id
-         WHERE mm.conversation_id = c.id ORDER BY mm.user_id LIMIT {FILTER_MEMBERS})),
+        c.member_names,
         other.avatar, last.files,
         (SELECT count(*) FROM (SELECT 1 FROM mentions mn
          WHERE mn.user_id = ?1 AND mn.conversation_id = c.id
@@ -876,14 +876,36 @@ mod tests {
             .map(|i| member(&mut conn, &format!("m{i:02}")))
             .collect();
         let id = create_group(&mut conn, &owner, "Big", &others).unwrap();
-        let from_sql = summary_for(&conn, owner.id, id)
-            .unwrap()
-            .unwrap()
-            .filter_text;
-        let all = members(&conn, id).unwrap();
-        let from_members = filter_text("Big", first_member_names(&all));
-        assert_eq!(from_sql, from_members);
-        assert!(from_sql.starts_with("big zz-owner m24 m23"), "{from_sql}");
+        let agree = |conn: &Connection| {
+            let from_list = summary_for(conn, owner.id, id)
+                .unwrap()
+                .unwrap()
+                .filter_text;
+            let all = members(conn, id).unwrap();
+            assert_eq!(from_list, filter_text("Big", first_member_names(&all)));
+            from_list
+        };
+        assert!(agree(&conn).starts_with("big zz-owner m24 m23"));
+        // The names the list keeps follow renames, departures and arrivals.
+        let change = user::ProfileChange {
+            display_name: "Renamed".into(),
+            about: String::new(),
+            language: None,
+        };
+        user::update_profile(&conn, others[0].id, &change).unwrap();
+        assert!(agree(&conn).starts_with("big zz-owner renamed m23"));
+        leave(&mut conn, id, others[1].id).unwrap();
+        assert!(agree(&conn).starts_with("big zz-owner renamed m22"));
+        assert!(
+            agree(&conn).ends_with(" m05"),
+            "the next one by id comes in"
+        );
+        let newcomer = member(&mut conn, "a-newcomer");
+        add_members(&mut conn, id, owner.id, std::slice::from_ref(&newcomer)).unwrap();
+        assert!(
+            !agree(&conn).contains("a-newcomer"),
+            "the 27th by id is not among them"
+        );
     }
 
     #[test]
