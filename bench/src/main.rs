@@ -498,9 +498,8 @@ fn spawn_waiters(
                 let text = res.text();
                 let messages = message_ids(&text);
                 if !messages.is_empty() {
-                    let arrived = res.arrived;
                     let _ = arrivals.send(Arrival {
-                        arrived,
+                        arrived: res.arrived,
                         read,
                         messages,
                     });
