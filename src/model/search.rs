@@ -150,11 +150,12 @@ pub fn messages(
     let candidates = (offset + PAGE_SIZE + 1) * CANDIDATES_PER_HIT;
     // First the newest matches anywhere (up to `candidates` of them: finding where they end
     // walks them once more, a cost that shows on two common words), each checked against the
-    // searcher's memberships; the page usually fills from the first few. Naming the searcher's conversations to FTS5 instead
-    // costs it about a tenth of a millisecond per conversation before the first row, which a
-    // person in fifty groups would pay on every keystroke. Only when the newest matches are
-    // mostly other people's (a common word in a large conversation the searcher is not in) is
-    // the index told where to look, and it skips the others' messages itself.
+    // searcher's memberships; the page usually fills from the first few. Naming the searcher's
+    // conversations to FTS5 instead costs it about a tenth of a millisecond per conversation
+    // before the first row, which a person in fifty groups would pay on every keystroke. Only
+    // when the newest matches are mostly other people's (a common word in a large conversation
+    // the searcher is not in) is the index told where to look, and it skips the others'
+    // messages itself.
     let oldest_candidate: Option<i64> = conn
         .prepare_cached(
             "SELECT rowid FROM message_search WHERE message_search MATCH ?1
