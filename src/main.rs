@@ -196,7 +196,7 @@ fn explain(error: bavard::model::FieldError) -> String {
     bavard::i18n::Lang::En.t(error.message)
 }
 
-fn existing_user(conn: &rusqlite::Connection, name: &str) -> Result<user::User, String> {
+fn existing_user(conn: &db::Conn, name: &str) -> Result<user::User, String> {
     user::find_by_username(conn, &name.trim().to_lowercase())
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no user named {name}"))
@@ -224,7 +224,7 @@ fn change_account(
     keys: &KeyChoice,
     name: &str,
     done: &str,
-    apply: impl FnOnce(&mut rusqlite::Connection, user::User) -> AccountChange,
+    apply: impl FnOnce(&mut db::Conn, user::User) -> AccountChange,
 ) -> Result<(), String> {
     let pool = open_database(data, keys)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;

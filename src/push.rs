@@ -10,10 +10,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::Conn;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
-use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::db::Pool;
@@ -53,7 +53,7 @@ impl VapidKey {
 
     /// The instance's key, made the first time (a random scalar is valid but for a chance of
     /// one in 2^32; then another is drawn).
-    pub fn load_or_create(conn: &mut Connection) -> Result<VapidKey, AppError> {
+    pub fn load_or_create(conn: &mut Conn) -> Result<VapidKey, AppError> {
         for _ in 0..4 {
             let bytes = secret::get_or_create(conn, VAPID_KEY, 32)?;
             if let Some(key) = VapidKey::from_bytes(&bytes) {
@@ -178,7 +178,7 @@ impl Sender {
         Ok(self.agent.get_or_init(|| agent))
     }
 
-    fn round(&self, conn: &mut Connection) -> Result<(), AppError> {
+    fn round(&self, conn: &mut Conn) -> Result<(), AppError> {
         for event in push::take_new_messages(conn, MESSAGES_PER_ROUND)? {
             let Some(message) = message::find(conn, event.conversation, event.message)? else {
                 continue;
@@ -233,7 +233,7 @@ impl Sender {
             == Some(user::Presence::Online)
     }
 
-    fn send(&self, conn: &Connection, subscription: &Subscription, payload: &[u8]) {
+    fn send(&self, conn: &Conn, subscription: &Subscription, payload: &[u8]) {
         let body = match encrypt(payload, &subscription.p256dh, &subscription.auth) {
             Ok(body) => body,
             Err(e) => {

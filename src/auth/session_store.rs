@@ -222,7 +222,7 @@ mod tests {
         let rows: i64 = pool
             .get()
             .unwrap()
-            .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
+            .query_row("SELECT count(*) FROM sessions", &[], |r| r.get(0))
             .unwrap();
         assert_eq!(rows, 0, "nothing was written under another key either");
     }

@@ -113,8 +113,7 @@ pub async fn change(
     let (username, action) = path.into_inner();
     let target = find(&state, username).await?;
     let id = target.id;
-    type Apply =
-        fn(&mut rusqlite::Connection, UserId) -> Result<Result<(), user::Refusal>, AppError>;
+    type Apply = fn(&mut db::Conn, UserId) -> Result<Result<(), user::Refusal>, AppError>;
     let (apply, flash): (Apply, &str) = match action.as_str() {
         "disable" => (
             |c, id| user::set_disabled(c, id, true),

@@ -111,7 +111,7 @@ pub fn shell<'a>(
 pub async fn write_and_publish<T, F>(state: &AppState, work: F) -> Result<T, AppError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut rusqlite::Connection) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut db::Conn) -> Result<T, AppError> + Send + 'static,
 {
     let hub = std::sync::Arc::clone(&state.hub);
     db::run(&state.pool, move |conn| {

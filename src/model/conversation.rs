@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::message::{self, LatestPages, MessageKind};
 use super::{ConversationId, EventId, FieldError, MessageId, UserId, event, now};
-use crate::db::{self, write_tx};
+use crate::db::{Conn, write_tx};
 use crate::error::AppError;
 
 pub const TITLE_MAX: usize = 100;
@@ -578,13 +578,8 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
 /// What every signed-in page shows around its content: the reader's conversations, and the
 /// event cursor their poll starts from, read in one snapshot so that the poll neither repeats
 /// nor misses anything the list shows.
-pub fn list_with_cursor(
-    conn: &mut Connection,
-    user: UserId,
-) -> Result<(Vec<Summary>, EventId), AppError> {
-    db::read_snapshot(conn, |snapshot| {
-        Ok((list_for(snapshot, user)?, event::latest_id(snapshot)?))
-    })
+pub fn list_with_cursor(conn: &Conn, user: UserId) -> Result<(Vec<Summary>, EventId), AppError> {
+    conn.read_snapshot(|snapshot| Ok((list_for(snapshot, user)?, event::latest_id(snapshot)?)))
 }
 
 /// A conversation as one member opens it.
@@ -608,7 +603,7 @@ pub struct Reading {
 /// the latest page reads the conversation; an older page only shows history. NotFound for
 /// anyone but a member. The latest page may come from `latest` (see `LatestPages`).
 pub fn read(
-    conn: &mut Connection,
+    conn: &Conn,
     id: ConversationId,
     user: UserId,
     before: Option<MessageId>,
@@ -624,7 +619,7 @@ pub fn read(
 /// The same when opening it moves no read mark, for a read-only connection; None when it would
 /// (then `read` must be run on a writer).
 pub fn read_if_seen(
-    conn: &mut Connection,
+    conn: &Conn,
     id: ConversationId,
     user: UserId,
     before: Option<MessageId>,
@@ -635,14 +630,14 @@ pub fn read_if_seen(
 }
 
 fn snapshot(
-    conn: &mut Connection,
+    conn: &Conn,
     id: ConversationId,
     user: UserId,
     before: Option<MessageId>,
     (latest_pages, accounts): (&LatestPages, u64),
 ) -> Result<Reading, AppError> {
     let (conversation, cursor, page, people, mut list, latest) =
-        db::read_snapshot(conn, |snapshot| {
+        conn.read_snapshot(|snapshot| {
             let conversation = find_for_member(snapshot, id, user)?.ok_or(AppError::NotFound)?;
             let cursor = event::latest_id(snapshot)?;
             let page = match before {
@@ -752,7 +747,7 @@ mod tests {
         let id = direct_between(&mut conn, &ann, &bob).unwrap();
         let first = message::post(&mut conn, id, ann.id, "hello", &[], u64::MAX, None).unwrap();
         let pages = LatestPages::default();
-        let open = |conn: &mut Connection, accounts: u64| {
+        let open = |conn: &mut Conn, accounts: u64| {
             read(conn, id, bob.id, None, (&pages, accounts))
                 .unwrap()
                 .page
@@ -769,7 +764,7 @@ mod tests {
         );
         message::post(&mut conn, id, bob.id, "hi", &[], u64::MAX, None).unwrap();
         assert_eq!(open(&mut conn, 1).messages.len(), edited.messages.len() + 1);
-        let older = read(&mut conn, id, bob.id, Some(first), (&pages, 1)).unwrap();
+        let older = read(&conn, id, bob.id, Some(first), (&pages, 1)).unwrap();
         assert!(
             older.page.messages.iter().all(|m| m.id < first),
             "history is never kept"
@@ -855,7 +850,7 @@ mod tests {
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5)
              INSERT INTO messages (conversation_id, author_id, kind, body, created_at)
              SELECT ?1, ?2, 'added', 'someone', i FROM n",
-            params![id, ann.id],
+            &[&id, &ann.id],
         )
         .unwrap();
         let gone = message::post(&mut conn, id, ann.id, "oops", &[], 0, None).unwrap();

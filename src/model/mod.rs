@@ -69,6 +69,35 @@ macro_rules! id_type {
             }
         }
 
+        impl postgres::types::ToSql for $name {
+            fn to_sql(
+                &self,
+                ty: &postgres::types::Type,
+                out: &mut actix_web::web::BytesMut,
+            ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+                <i64 as postgres::types::ToSql>::to_sql(&self.0, ty, out)
+            }
+
+            fn accepts(ty: &postgres::types::Type) -> bool {
+                <i64 as postgres::types::ToSql>::accepts(ty)
+            }
+
+            postgres::types::to_sql_checked!();
+        }
+
+        impl<'a> postgres::types::FromSql<'a> for $name {
+            fn from_sql(
+                ty: &postgres::types::Type,
+                raw: &'a [u8],
+            ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+                <i64 as postgres::types::FromSql>::from_sql(ty, raw).map($name)
+            }
+
+            fn accepts(ty: &postgres::types::Type) -> bool {
+                <i64 as postgres::types::FromSql>::accepts(ty)
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.fmt(f)

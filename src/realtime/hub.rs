@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use rusqlite::Connection;
+use crate::db::Conn;
 use tokio::sync::Notify;
 
 use crate::error::AppError;
@@ -225,7 +225,7 @@ pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Hub {
     /// A hub whose history starts after the newest event already in the database.
-    pub fn new(conn: &Connection) -> Result<Hub, AppError> {
+    pub fn new(conn: &Conn) -> Result<Hub, AppError> {
         let last = event::latest_id(conn)?;
         Ok(Hub {
             history: Mutex::new(History {
@@ -252,7 +252,7 @@ impl Hub {
 
     /// Publishes every event committed since the last catch-up, in order, and wakes the
     /// members concerned. Called right after a commit, and by the watcher for other processes.
-    pub fn catch_up(&self, conn: &Connection) -> Result<(), AppError> {
+    pub fn catch_up(&self, conn: &Conn) -> Result<(), AppError> {
         let _in_order = lock(&self.catching_up);
         {
             let mut infos = lock(&self.infos);
@@ -360,7 +360,7 @@ impl Hub {
     /// A conversation's kind, title and members, kept until they change. None when it is gone.
     pub fn conversation(
         &self,
-        conn: &Connection,
+        conn: &Conn,
         id: ConversationId,
     ) -> Result<Option<Arc<ConversationInfo>>, AppError> {
         conversation_info(conn, &self.infos, id)
@@ -400,7 +400,7 @@ impl Hub {
     /// events and the cursor to continue from.
     pub fn load_missed(
         &self,
-        conn: &Connection,
+        conn: &Conn,
         user: UserId,
         cursor: EventId,
         limit: usize,
@@ -443,7 +443,7 @@ impl Hub {
     }
 
     /// Writes when people were last seen, each at most once a minute (one transaction).
-    pub fn flush_presence(&self, conn: &mut Connection) -> Result<(), AppError> {
+    pub fn flush_presence(&self, conn: &mut Conn) -> Result<(), AppError> {
         let due: Vec<(UserId, i64)> = {
             let mut presence = lock(&self.presence);
             let Presence { polled, written } = &mut *presence;
@@ -480,7 +480,7 @@ impl Hub {
     }
 
     /// Writes the pending read marks in one transaction, then tells each user's other tabs.
-    pub fn flush_reads(&self, conn: &mut Connection) -> Result<(), AppError> {
+    pub fn flush_reads(&self, conn: &mut Conn) -> Result<(), AppError> {
         let pending = std::mem::take(&mut *lock(&self.pending_reads));
         if pending.is_empty() {
             return Ok(());
@@ -590,7 +590,7 @@ impl Drop for ParkedSlot<'_> {
 type Infos = Mutex<HashMap<ConversationId, Arc<ConversationInfo>>>;
 
 fn conversation_info(
-    conn: &Connection,
+    conn: &Conn,
     infos: &Infos,
     id: ConversationId,
 ) -> Result<Option<Arc<ConversationInfo>>, AppError> {
@@ -618,7 +618,7 @@ fn conversation_info(
 }
 
 /// Loads an event's message and audience. None when the conversation or message is gone.
-fn load(conn: &Connection, infos: &Infos, event: Event) -> Result<Option<Published>, AppError> {
+fn load(conn: &Conn, infos: &Infos, event: Event) -> Result<Option<Published>, AppError> {
     let Some(message) = message::find(conn, event.conversation, event.message)? else {
         return Ok(None);
     };
@@ -645,8 +645,7 @@ mod tests {
     fn a_poll_takes_the_renames_after_the_number_it_has_seen_and_only_its_own() {
         let (team, other) = (ConversationId(10), ConversationId(11));
         let (ann, bob, cy) = (UserId(1), UserId(2), UserId(3));
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::db::migrate(&mut conn).unwrap();
+        let conn = crate::db::memory();
         let hub = Hub::new(&conn).unwrap();
         let seen = hub.rename_number();
         hub.renamed(bob, "Bobby", vec![(ann, team), (ann, other), (cy, team)]);

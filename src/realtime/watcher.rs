@@ -39,7 +39,7 @@ pub fn spawn(
                 tick = tick.wrapping_add(1);
                 // data_version changes whenever another connection (this process's pool included)
                 // commits; a catch-up with nothing new is one indexed query.
-                match conn.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0)) {
+                match conn.query_row("PRAGMA data_version", &[], |r| r.get::<i64>(0)) {
                     Ok(version) if seen != Some(version) => {
                         seen = Some(version);
                         if let Err(e) = hub.catch_up(&conn) {

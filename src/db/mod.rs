@@ -13,78 +13,111 @@ use scheduled_thread_pool::ScheduledThreadPool;
 use crate::error::AppError;
 use crate::keys::Key;
 
-pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+mod conn;
+pub use conn::{Column, Conn, Engine, Error, Param, Row};
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// Makes the pool's connections, for the engine chosen at start.
+pub enum Manager {
+    Sqlite(SqliteConnectionManager),
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = Error;
+
+    fn connect(&self) -> Result<Conn, Error> {
+        match self {
+            Manager::Sqlite(manager) => Ok(Conn::Sqlite(manager.connect()?)),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), Error> {
+        match (self, conn) {
+            (Manager::Sqlite(manager), Conn::Sqlite(conn)) => Ok(manager.is_valid(conn)?),
+            _ => Err(Error::WrongEngine),
+        }
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        match (self, conn) {
+            (Manager::Sqlite(manager), Conn::Sqlite(conn)) => manager.has_broken(conn),
+            _ => true,
+        }
+    }
+}
 
 /// Numbered migrations, applied in order; the schema version is the index of the last one
 /// applied (kept in `PRAGMA user_version`). Append only: never edit a migration once it shipped.
 const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0001_accounts.sql",
-        include_str!("../migrations/0001_accounts.sql"),
+        include_str!("../../migrations/0001_accounts.sql"),
     ),
     (
         "0002_conversations.sql",
-        include_str!("../migrations/0002_conversations.sql"),
+        include_str!("../../migrations/0002_conversations.sql"),
     ),
     (
         "0003_cache_invalidations.sql",
-        include_str!("../migrations/0003_cache_invalidations.sql"),
+        include_str!("../../migrations/0003_cache_invalidations.sql"),
     ),
     (
         "0004_hashed_session_keys.sql",
-        include_str!("../migrations/0004_hashed_session_keys.sql"),
+        include_str!("../../migrations/0004_hashed_session_keys.sql"),
     ),
     (
         "0005_message_search.sql",
-        include_str!("../migrations/0005_message_search.sql"),
+        include_str!("../../migrations/0005_message_search.sql"),
     ),
     (
         "0006_attachments.sql",
-        include_str!("../migrations/0006_attachments.sql"),
+        include_str!("../../migrations/0006_attachments.sql"),
     ),
     (
         "0007_disabled_accounts_and_invites.sql",
-        include_str!("../migrations/0007_disabled_accounts_and_invites.sql"),
+        include_str!("../../migrations/0007_disabled_accounts_and_invites.sql"),
     ),
     (
         "0008_reactions.sql",
-        include_str!("../migrations/0008_reactions.sql"),
+        include_str!("../../migrations/0008_reactions.sql"),
     ),
     (
         "0009_replies.sql",
-        include_str!("../migrations/0009_replies.sql"),
+        include_str!("../../migrations/0009_replies.sql"),
     ),
     (
         "0010_mentions.sql",
-        include_str!("../migrations/0010_mentions.sql"),
+        include_str!("../../migrations/0010_mentions.sql"),
     ),
     (
         "0011_notification_levels.sql",
-        include_str!("../migrations/0011_notification_levels.sql"),
+        include_str!("../../migrations/0011_notification_levels.sql"),
     ),
     (
         "0012_webhooks.sql",
-        include_str!("../migrations/0012_webhooks.sql"),
+        include_str!("../../migrations/0012_webhooks.sql"),
     ),
     (
         "0013_api_tokens.sql",
-        include_str!("../migrations/0013_api_tokens.sql"),
+        include_str!("../../migrations/0013_api_tokens.sql"),
     ),
     (
         "0014_last_seen.sql",
-        include_str!("../migrations/0014_last_seen.sql"),
+        include_str!("../../migrations/0014_last_seen.sql"),
     ),
     (
         "0015_push_subscriptions.sql",
-        include_str!("../migrations/0015_push_subscriptions.sql"),
+        include_str!("../../migrations/0015_push_subscriptions.sql"),
     ),
     (
         "0016_search_by_conversation.sql",
-        include_str!("../migrations/0016_search_by_conversation.sql"),
+        include_str!("../../migrations/0016_search_by_conversation.sql"),
     ),
     (
         "0017_member_names.sql",
-        include_str!("../migrations/0017_member_names.sql"),
+        include_str!("../../migrations/0017_member_names.sql"),
     ),
 ];
 
@@ -198,7 +231,7 @@ fn build(
         .test_on_check_out(false)
         .min_idle(Some(kept_idle))
         .thread_pool(Arc::clone(&CONNECTING_THREADS))
-        .build(manager)
+        .build(Manager::Sqlite(manager))
         .map_err(|e| AppError::internal(format!("cannot open the database: {e}")))?;
     migrate(&mut *pool.get()?)?;
     Ok(pool)
@@ -215,11 +248,11 @@ pub fn create_private_folder(dir: &Path) -> std::io::Result<()> {
 }
 
 /// A connection of its own to the database file, set up as the pool's are.
-pub fn connect(file: &Path, key: Option<&Key>) -> rusqlite::Result<Connection> {
+pub fn connect(file: &Path, key: Option<&Key>) -> rusqlite::Result<Conn> {
     let conn = Connection::open(file)?;
     unlock(&conn, key)?;
     conn.execute_batch(CONNECTION_PRAGMAS)?;
-    Ok(conn)
+    Ok(Conn::Sqlite(conn))
 }
 
 /// How many migrations the database has applied, and how many this program knows.
@@ -337,7 +370,7 @@ fn migrate_up_to(conn: &mut Connection, count: usize) -> Result<(), AppError> {
 pub async fn run<T, F>(pool: &Pool, work: F) -> Result<T, AppError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut Connection) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
 {
     let pool = pool.clone();
     actix_web::web::block(move || {
@@ -362,7 +395,7 @@ pub struct Readers {
 }
 
 thread_local! {
-    static READER: RefCell<Option<(u64, Connection)>> = const { RefCell::new(None) };
+    static READER: RefCell<Option<(u64, Conn)>> = const { RefCell::new(None) };
 }
 
 impl Readers {
@@ -375,7 +408,7 @@ impl Readers {
         }
     }
 
-    fn open(&self) -> Result<Connection, AppError> {
+    fn open(&self) -> Result<Conn, AppError> {
         let conn = Connection::open_with_flags(
             self.file.as_path(),
             // Read-write but `query_only`: a read-only handle on a WAL database cannot always
@@ -385,13 +418,13 @@ impl Readers {
         unlock(&conn, self.key.as_ref())?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.execute_batch("PRAGMA query_only = ON; PRAGMA busy_timeout = 5000;")?;
-        Ok(conn)
+        Ok(Conn::Sqlite(conn))
     }
 
     /// Runs `work` here, on this thread's reader.
     pub fn read<T>(
         &self,
-        work: impl FnOnce(&mut Connection) -> Result<T, AppError>,
+        work: impl FnOnce(&mut Conn) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
         READER.with(|slot| {
             let Ok(mut slot) = slot.try_borrow_mut() else {
@@ -424,40 +457,12 @@ pub fn write_tx(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction
     conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
 }
 
-/// Runs `work` in a read transaction, so that all it reads comes from one snapshot. Begun and
-/// ended by cached statements: `Connection::transaction` parses its BEGIN and COMMIT again on
-/// every call, which was a twentieth of a conversation page's time.
-pub fn read_snapshot<T>(
-    conn: &Connection,
-    work: impl FnOnce(&Connection) -> Result<T, AppError>,
-) -> Result<T, AppError> {
-    conn.prepare_cached("BEGIN")?.execute([])?;
-    let open = OpenSnapshot(conn);
-    let read = work(conn)?;
-    conn.prepare_cached("COMMIT")?.execute([])?;
-    std::mem::forget(open);
-    Ok(read)
-}
-
-/// Ends a snapshot that an error (its work's or its COMMIT's) or a panic left open: the
-/// readers' connections live as long as their threads, and one left inside a transaction could
-/// begin no other.
-struct OpenSnapshot<'a>(&'a Connection);
-
-impl Drop for OpenSnapshot<'_> {
-    fn drop(&mut self) {
-        if let Err(e) = self.0.execute_batch("ROLLBACK") {
-            tracing::warn!("a read snapshot did not end: {e}");
-        }
-    }
-}
-
 #[cfg(test)]
-pub fn memory() -> Connection {
+pub fn memory() -> Conn {
     let mut conn = Connection::open_in_memory().expect("in-memory database");
     conn.execute_batch(CONNECTION_PRAGMAS).expect("pragmas");
     migrate(&mut conn).expect("migrations apply");
-    conn
+    Conn::Sqlite(conn)
 }
 
 #[cfg(test)]
@@ -469,24 +474,23 @@ mod tests {
     #[test]
     fn a_snapshot_that_fails_or_panics_leaves_the_connection_free() {
         let conn = memory();
-        let failed: Result<(), AppError> = read_snapshot(&conn, |_| Err(AppError::NotFound));
+        let failed: Result<(), AppError> = conn.read_snapshot(|_| Err(AppError::NotFound));
         assert!(matches!(failed, Err(AppError::NotFound)));
         assert!(conn.is_autocommit(), "the failed read's transaction ended");
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            read_snapshot(&conn, |_| -> Result<(), AppError> {
-                panic!("a bug in a read")
-            })
+            conn.read_snapshot(|_| -> Result<(), AppError> { panic!("a bug in a read") })
         }));
         assert!(panicked.is_err());
         assert!(
             conn.is_autocommit(),
             "the panicked read's transaction ended"
         );
-        let users: i64 = read_snapshot(&conn, |c| {
-            assert!(!c.is_autocommit(), "inside a transaction");
-            Ok(c.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
-        })
-        .expect("a later read works");
+        let users: i64 = conn
+            .read_snapshot(|c| {
+                assert!(!c.is_autocommit(), "inside a transaction");
+                Ok(c.query_row("SELECT count(*) FROM users", &[], |r| r.get(0))?)
+            })
+            .expect("a later read works");
         assert_eq!(users, 0);
         assert!(conn.is_autocommit());
     }
@@ -515,19 +519,19 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("bavard-readers-{}", std::process::id()));
         let pool = open(&dir, None).expect("database");
         let readers = Readers::new(&dir, None);
-        let count = |conn: &mut Connection| -> Result<i64, AppError> {
-            Ok(conn.query_row("SELECT count(*) FROM instance_secrets", [], |r| r.get(0))?)
+        let count = |conn: &mut Conn| -> Result<i64, AppError> {
+            Ok(conn.query_row("SELECT count(*) FROM instance_secrets", &[], |r| r.get(0))?)
         };
         let before = readers.read(count).expect("read");
         pool.get()
             .unwrap()
             .execute(
                 "INSERT INTO instance_secrets (name, value) VALUES ('t', x'00')",
-                [],
+                &[],
             )
             .expect("write through the pool");
         assert_eq!(readers.read(count).expect("read again"), before + 1);
-        let refused = readers.read(|conn| Ok(conn.execute("DELETE FROM instance_secrets", [])?));
+        let refused = readers.read(|conn| Ok(conn.execute("DELETE FROM instance_secrets", &[])?));
         assert!(refused.is_err(), "the reader is read-only");
         std::fs::remove_dir_all(&dir).ok();
     }
@@ -561,7 +565,7 @@ mod tests {
         let mut conn = memory();
         migrate(&mut conn).expect("second run is a no-op");
         let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .query_row("PRAGMA user_version", &[], |r| r.get(0))
             .unwrap();
         assert_eq!(version as usize, MIGRATIONS.len());
     }

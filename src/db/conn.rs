@@ -1,0 +1,343 @@
+//! One connection type over the two engines Bavard stores in: SQLite (the default, a file in the
+//! data folder) and PostgreSQL (for several nodes). The model writes its SQL once, with `?1`
+//! placeholders, and runs it through these few calls; a rule whose SQL differs between the
+//! engines asks `engine()` and says why beside the two texts.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+
+use postgres::types::{FromSql as PgFromSql, ToSql as PgToSql};
+use rusqlite::types::{FromSql as SqliteFromSql, ToSql as SqliteToSql};
+
+use crate::error::AppError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+pub enum Conn {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<Postgres>),
+}
+
+/// A PostgreSQL client with its prepared statements: a statement is parsed and planned by the
+/// server once per connection, as SQLite's statement cache does for the other engine.
+pub struct Postgres {
+    client: RefCell<postgres::Client>,
+    statements: RefCell<HashMap<String, postgres::Statement>>,
+}
+
+impl Postgres {
+    pub fn new(client: postgres::Client) -> Postgres {
+        Postgres {
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+        }
+    }
+
+    fn prepared(&self, sql: &str) -> Result<postgres::Statement, Error> {
+        if let Some(statement) = self.statements.borrow().get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self
+            .client
+            .borrow_mut()
+            .prepare(&numbered_placeholders(sql))?;
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<postgres::Row>, Error> {
+        let statement = self.prepared(sql)?;
+        let args: Vec<&(dyn PgToSql + Sync)> = params.iter().map(|p| *p as _).collect();
+        Ok(self.client.borrow_mut().query(&statement, &args)?)
+    }
+
+    pub fn client(&self) -> std::cell::RefMut<'_, postgres::Client> {
+        self.client.borrow_mut()
+    }
+}
+
+/// A value the model binds: one that both engines know how to send.
+pub trait Param: SqliteToSql + PgToSql + Sync {}
+impl<T: SqliteToSql + PgToSql + Sync> Param for T {}
+
+/// A value the model reads from a column: one that both engines know how to read.
+pub trait Column: SqliteFromSql + for<'a> PgFromSql<'a> {}
+impl<T: SqliteFromSql + for<'a> PgFromSql<'a>> Column for T {}
+
+/// One row of a result, read by column index.
+pub enum Row<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Postgres(&'a postgres::Row),
+}
+
+impl Row<'_> {
+    pub fn get<T: Column>(&self, index: usize) -> Result<T, Error> {
+        match self {
+            Row::Sqlite(row) => Ok(row.get(index)?),
+            Row::Postgres(row) => Ok(row.try_get(index)?),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Error {
+    Sqlite(rusqlite::Error),
+    Postgres(postgres::Error),
+    /// `query_row` found nothing.
+    NoRow,
+    /// A connection of one engine handed to the other's pool.
+    WrongEngine,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Sqlite(e) => e.fmt(f),
+            Error::Postgres(e) => e.fmt(f),
+            Error::NoRow => f.write_str("the query returned no row"),
+            Error::WrongEngine => f.write_str("a connection of the other engine"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Sqlite(e)
+    }
+}
+
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        Error::Postgres(e)
+    }
+}
+
+impl From<Error> for AppError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Sqlite(e) => e.into(),
+            Error::Postgres(e) => {
+                let full = e.code() == Some(&postgres::error::SqlState::DISK_FULL);
+                let detail = format!("database: {e}");
+                if full {
+                    AppError::StorageFull(detail)
+                } else {
+                    AppError::Internal(detail)
+                }
+            }
+            Error::NoRow | Error::WrongEngine => AppError::internal(format!("database: {e}")),
+        }
+    }
+}
+
+impl Conn {
+    pub fn engine(&self) -> Engine {
+        match self {
+            Conn::Sqlite(_) => Engine::Sqlite,
+            Conn::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Runs a statement that returns no rows; how many rows it changed.
+    pub fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64, Error> {
+        match self {
+            Conn::Sqlite(conn) => {
+                let changed = conn.prepare_cached(sql)?.execute(sqlite_params(params))?;
+                Ok(changed as u64)
+            }
+            Conn::Postgres(pg) => {
+                let statement = pg.prepared(sql)?;
+                let args: Vec<&(dyn PgToSql + Sync)> = params.iter().map(|p| *p as _).collect();
+                Ok(pg.client.borrow_mut().execute(&statement, &args)?)
+            }
+        }
+    }
+
+    /// The first row's reading, or `None` when there is no row.
+    pub fn query_opt<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        read: impl FnOnce(&Row) -> Result<T, Error>,
+    ) -> Result<Option<T>, Error> {
+        match self {
+            Conn::Sqlite(conn) => {
+                let mut statement = conn.prepare_cached(sql)?;
+                let mut rows = statement.query(sqlite_params(params))?;
+                rows.next()?.map(|row| read(&Row::Sqlite(row))).transpose()
+            }
+            Conn::Postgres(pg) => pg
+                .query(sql, params)?
+                .first()
+                .map(|row| read(&Row::Postgres(row)))
+                .transpose(),
+        }
+    }
+
+    /// The first row's reading; `Error::NoRow` when there is none.
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        read: impl FnOnce(&Row) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.query_opt(sql, params, read)?.ok_or(Error::NoRow)
+    }
+
+    /// Every row's reading, in the order the query gives.
+    pub fn query_map<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        mut read: impl FnMut(&Row) -> Result<T, Error>,
+    ) -> Result<Vec<T>, Error> {
+        match self {
+            Conn::Sqlite(conn) => {
+                let mut statement = conn.prepare_cached(sql)?;
+                let mut rows = statement.query(sqlite_params(params))?;
+                let mut read_rows = Vec::new();
+                while let Some(row) = rows.next()? {
+                    read_rows.push(read(&Row::Sqlite(row))?);
+                }
+                Ok(read_rows)
+            }
+            Conn::Postgres(pg) => pg
+                .query(sql, params)?
+                .iter()
+                .map(|row| read(&Row::Postgres(row)))
+                .collect(),
+        }
+    }
+
+    /// Runs several statements without parameters (schema changes, migrations).
+    pub fn execute_batch(&self, sql: &str) -> Result<(), Error> {
+        match self {
+            Conn::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Conn::Postgres(pg) => Ok(pg.client.borrow_mut().batch_execute(sql)?),
+        }
+    }
+
+    /// Runs `work` in a write transaction: committed if it returns `Ok`, rolled back if it
+    /// fails or panics. On SQLite it takes the write lock up front, so that it never fails
+    /// half-way with SQLITE_BUSY on upgrading a read lock.
+    pub fn write<T>(&self, work: impl FnOnce(&Conn) -> Result<T, AppError>) -> Result<T, AppError> {
+        self.in_transaction(
+            match self {
+                Conn::Sqlite(_) => "BEGIN IMMEDIATE",
+                Conn::Postgres(_) => "BEGIN",
+            },
+            work,
+        )
+    }
+
+    /// Runs `work` in a read transaction, so that all it reads comes from one snapshot.
+    pub fn read_snapshot<T>(
+        &self,
+        work: impl FnOnce(&Conn) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        self.in_transaction(
+            match self {
+                Conn::Sqlite(_) => "BEGIN",
+                // Read committed would let each statement see a different moment.
+                Conn::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            },
+            work,
+        )
+    }
+
+    /// Begun and ended by cached statements: `rusqlite::Connection::transaction` parses its
+    /// BEGIN and COMMIT again on every call, which was a twentieth of a conversation page's time.
+    fn in_transaction<T>(
+        &self,
+        begin: &str,
+        work: impl FnOnce(&Conn) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        self.execute(begin, &[])?;
+        let open = OpenTransaction(self);
+        let done = work(self)?;
+        self.execute("COMMIT", &[])?;
+        std::mem::forget(open);
+        Ok(done)
+    }
+}
+
+/// Ends a transaction that an error (its work's or its COMMIT's) or a panic left open: the
+/// readers' connections live as long as their threads, and pooled ones go back to the pool;
+/// one left inside a transaction could begin no other.
+struct OpenTransaction<'a>(&'a Conn);
+
+impl Drop for OpenTransaction<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = self.0.execute_batch("ROLLBACK") {
+            tracing::warn!("a transaction did not end: {e}");
+        }
+    }
+}
+
+/// Until every model module speaks through `Conn`, the ones still written against rusqlite
+/// reach SQLite's connection through this. PostgreSQL cannot be chosen before they are gone.
+impl std::ops::Deref for Conn {
+    type Target = rusqlite::Connection;
+
+    fn deref(&self) -> &rusqlite::Connection {
+        match self {
+            Conn::Sqlite(conn) => conn,
+            Conn::Postgres(_) => unreachable!("PostgreSQL is chosen only once the model is ported"),
+        }
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut rusqlite::Connection {
+        match self {
+            Conn::Sqlite(conn) => conn,
+            Conn::Postgres(_) => unreachable!("PostgreSQL is chosen only once the model is ported"),
+        }
+    }
+}
+
+fn sqlite_params<'a>(
+    params: &'a [&'a dyn Param],
+) -> rusqlite::ParamsFromIter<impl Iterator<Item = &'a dyn SqliteToSql>> {
+    rusqlite::params_from_iter(params.iter().map(|p| *p as &dyn SqliteToSql))
+}
+
+/// PostgreSQL numbers its placeholders `$1`; the model writes SQLite's `?1`, which means the
+/// same. Text inside quotes is left as it is.
+fn numbered_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quoted = false;
+    for c in sql.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '?' if !quoted => out.push('$'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_for_postgres_outside_quotes_only() {
+        assert_eq!(
+            numbered_placeholders("SELECT a FROM t WHERE b = ?1 AND c = '?2' AND d = ?12"),
+            "SELECT a FROM t WHERE b = $1 AND c = '?2' AND d = $12"
+        );
+    }
+}
