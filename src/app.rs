@@ -154,9 +154,9 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
         .map_err(std::io::Error::other)?;
     let files_key = match &key {
         Some(_) => {
-            let mut conn = pool.get().map_err(std::io::Error::other)?;
+            let conn = pool.get().map_err(std::io::Error::other)?;
             let bytes = model::secret::get_or_create(
-                &mut conn,
+                &conn,
                 model::secret::FILES_KEY,
                 model::secret::FILES_KEY_LEN,
             )
@@ -169,8 +169,8 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
         None => None,
     };
     let cookie_key = {
-        let mut conn = pool.get().map_err(std::io::Error::other)?;
-        model::secret::get_or_create(&mut conn, COOKIE_KEY_NAME, COOKIE_KEY_LEN)
+        let conn = pool.get().map_err(std::io::Error::other)?;
+        model::secret::get_or_create(&conn, COOKIE_KEY_NAME, COOKIE_KEY_LEN)
             .map_err(std::io::Error::other)?
     };
     let cookie_key = Key::try_from(cookie_key.as_slice()).map_err(std::io::Error::other)?;

@@ -297,8 +297,8 @@ fn user_command(
                 admin,
                 invite: None,
             };
-            let mut conn = pool.get().map_err(|e| e.to_string())?;
-            let created = user::create(&mut conn, &new)
+            let conn = pool.get().map_err(|e| e.to_string())?;
+            let created = user::create(&conn, &new)
                 .map_err(|e| e.to_string())?
                 .map_err(explain)?;
             let role = if created.is_admin {
@@ -313,12 +313,12 @@ fn user_command(
             let password = read_password()?;
             user::check_new_password("password", &password).map_err(explain)?;
             let pool = open_database(data, keys)?;
-            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let conn = pool.get().map_err(|e| e.to_string())?;
             let found =
                 user::find_by_username(&conn, &name.to_lowercase()).map_err(|e| e.to_string())?;
             let account = found.ok_or_else(|| format!("no user named {name}"))?;
             let hash = password::hash_blocking(&password).map_err(|e| e.to_string())?;
-            user::set_password_hash(&mut conn, account.id, &hash).map_err(|e| e.to_string())?;
+            user::set_password_hash(&conn, account.id, &hash).map_err(|e| e.to_string())?;
             println!(
                 "password changed for {}; all their sessions were signed out",
                 account.username

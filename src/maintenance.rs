@@ -72,8 +72,7 @@ fn write_archive(
     snapshot: &Path,
     archive: &Path,
 ) -> Result<Backed, String> {
-    let copy = rusqlite::Connection::open(snapshot).map_err(text)?;
-    db::unlock(&copy, key).map_err(text)?;
+    let copy = db::open_file(snapshot, key).map_err(text)?;
     let files = attachment::stored_names(&copy).map_err(text)?;
     let pictures = user::avatar_keys(&copy).map_err(text)?;
     drop(copy);
@@ -394,7 +393,7 @@ fn permissions(data: &Path, meta: &std::fs::Metadata) -> Finding {
     }
 }
 
-fn stored_files(data: &Path, encrypted: bool, conn: &rusqlite::Connection) -> Vec<Finding> {
+fn stored_files(data: &Path, encrypted: bool, conn: &db::Conn) -> Vec<Finding> {
     let (files, pictures) = match (attachment::stored_names(conn), user::avatar_keys(conn)) {
         (Ok(files), Ok(pictures)) => (files, pictures),
         (Err(e), _) | (_, Err(e)) => return vec![problem(format!("stored files: {e}"))],
@@ -482,7 +481,7 @@ fn opens(storage: &Storage, path: &Path) -> bool {
 }
 
 /// The key the files of an encrypted database are sealed with.
-fn files_key(conn: &rusqlite::Connection) -> Result<Option<FileKey>, String> {
+fn files_key(conn: &db::Conn) -> Result<Option<FileKey>, String> {
     match secret::get(conn, secret::FILES_KEY).map_err(text)? {
         None => Ok(None),
         Some(bytes) => FileKey::from_bytes(&bytes)
@@ -522,7 +521,7 @@ pub fn encrypt(data: &Path, keys: &KeyChoice) -> Result<Encrypted, String> {
         }
         DatabaseState::Plain => {}
     }
-    let plain = rusqlite::Connection::open(&database).map_err(text)?;
+    let plain = db::open_file(&database, None).map_err(text)?;
     if !db::take_alone(&plain).map_err(text)? {
         return Err("the database is in use: stop the server first".to_owned());
     }
@@ -532,9 +531,8 @@ pub fn encrypt(data: &Path, keys: &KeyChoice) -> Result<Encrypted, String> {
         let partial = data.join(format!("{}.partial", keys::ENCRYPTING));
         let _ = std::fs::remove_file(&partial);
         db::export_encrypted(&plain, &partial, &key).map_err(text)?;
-        let mut sealed = db::connect(&partial, Some(&key)).map_err(text)?;
-        secret::get_or_create(&mut sealed, secret::FILES_KEY, secret::FILES_KEY_LEN)
-            .map_err(text)?;
+        let sealed = db::connect(&partial, Some(&key)).map_err(text)?;
+        secret::get_or_create(&sealed, secret::FILES_KEY, secret::FILES_KEY_LEN).map_err(text)?;
         drop(sealed);
         std::fs::rename(&partial, &copy).map_err(text)?;
     }
@@ -627,8 +625,7 @@ pub fn rekey(
     if new == old {
         return Err("the new key is the current one".to_owned());
     }
-    let conn = rusqlite::Connection::open(&database).map_err(text)?;
-    db::unlock(&conn, Some(&old)).map_err(text)?;
+    let conn = db::open_file(&database, Some(&old)).map_err(text)?;
     if !db::take_alone(&conn).map_err(text)? {
         return Err("the database is in use: stop the server first".to_owned());
     }

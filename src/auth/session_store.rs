@@ -190,11 +190,7 @@ mod tests {
         let stored: Vec<String> = pool
             .get()
             .unwrap()
-            .prepare("SELECT key FROM sessions")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
+            .query_map("SELECT key FROM sessions", &[], |r| r.get(0))
             .unwrap();
         assert_eq!(stored.len(), 1);
         assert_ne!(stored[0], key.as_ref(), "not the key itself");

@@ -100,9 +100,15 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Sqlite(e) => e.fmt(f),
-            Error::Postgres(e) => e.fmt(f),
+            // The server's own words, which postgres::Error's Display leaves out.
+            Error::Postgres(e) => match e.as_db_error() {
+                Some(db) => write!(f, "{} ({})", db.message(), db.code().code()),
+                None => e.fmt(f),
+            },
             Error::NoRow => f.write_str("the query returned no row"),
-            Error::WrongEngine => f.write_str("a connection of the other engine"),
+            Error::WrongEngine => f.write_str(
+                "this works on SQLite's file only; on PostgreSQL, use its own tools (pg_dump)",
+            ),
         }
     }
 }
@@ -125,8 +131,8 @@ impl From<Error> for AppError {
     fn from(e: Error) -> Self {
         match e {
             Error::Sqlite(e) => e.into(),
-            Error::Postgres(e) => {
-                let full = e.code() == Some(&postgres::error::SqlState::DISK_FULL);
+            Error::Postgres(ref pg) => {
+                let full = pg.code() == Some(&postgres::error::SqlState::DISK_FULL);
                 let detail = format!("database: {e}");
                 if full {
                     AppError::StorageFull(detail)
@@ -144,6 +150,22 @@ impl Conn {
         match self {
             Conn::Sqlite(_) => Engine::Sqlite,
             Conn::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// The SQLite connection, for what only that engine has (its file: backups, checks,
+    /// encryption); `Error::WrongEngine` on PostgreSQL.
+    pub fn sqlite(&self) -> Result<&rusqlite::Connection, Error> {
+        match self {
+            Conn::Sqlite(conn) => Ok(conn),
+            Conn::Postgres(_) => Err(Error::WrongEngine),
+        }
+    }
+
+    pub fn sqlite_mut(&mut self) -> Result<&mut rusqlite::Connection, Error> {
+        match self {
+            Conn::Sqlite(conn) => Ok(conn),
+            Conn::Postgres(_) => Err(Error::WrongEngine),
         }
     }
 
@@ -230,13 +252,23 @@ impl Conn {
     /// fails or panics. On SQLite it takes the write lock up front, so that it never fails
     /// half-way with SQLITE_BUSY on upgrading a read lock.
     pub fn write<T>(&self, work: impl FnOnce(&Conn) -> Result<T, AppError>) -> Result<T, AppError> {
-        self.in_transaction(
-            match self {
-                Conn::Sqlite(_) => "BEGIN IMMEDIATE",
-                Conn::Postgres(_) => "BEGIN",
-            },
-            work,
-        )
+        self.in_transaction(self.begin_write(), work, |_| true)
+    }
+
+    /// The same for work that may refuse (a rule found broken half-way): a refusal rolls back
+    /// whatever the work wrote before it.
+    pub fn write_or_refuse<T, R>(
+        &self,
+        work: impl FnOnce(&Conn) -> Result<Result<T, R>, AppError>,
+    ) -> Result<Result<T, R>, AppError> {
+        self.in_transaction(self.begin_write(), work, Result::is_ok)
+    }
+
+    fn begin_write(&self) -> &'static str {
+        match self {
+            Conn::Sqlite(_) => "BEGIN IMMEDIATE",
+            Conn::Postgres(_) => "BEGIN",
+        }
     }
 
     /// Runs `work` in a read transaction, so that all it reads comes from one snapshot.
@@ -251,6 +283,7 @@ impl Conn {
                 Conn::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
             },
             work,
+            |_| true,
         )
     }
 
@@ -260,12 +293,15 @@ impl Conn {
         &self,
         begin: &str,
         work: impl FnOnce(&Conn) -> Result<T, AppError>,
+        commit: impl FnOnce(&T) -> bool,
     ) -> Result<T, AppError> {
         self.execute(begin, &[])?;
         let open = OpenTransaction(self);
         let done = work(self)?;
-        self.execute("COMMIT", &[])?;
-        std::mem::forget(open);
+        if commit(&done) {
+            self.execute("COMMIT", &[])?;
+            std::mem::forget(open);
+        }
         Ok(done)
     }
 }
@@ -279,28 +315,6 @@ impl Drop for OpenTransaction<'_> {
     fn drop(&mut self) {
         if let Err(e) = self.0.execute_batch("ROLLBACK") {
             tracing::warn!("a transaction did not end: {e}");
-        }
-    }
-}
-
-/// Until every model module speaks through `Conn`, the ones still written against rusqlite
-/// reach SQLite's connection through this. PostgreSQL cannot be chosen before they are gone.
-impl std::ops::Deref for Conn {
-    type Target = rusqlite::Connection;
-
-    fn deref(&self) -> &rusqlite::Connection {
-        match self {
-            Conn::Sqlite(conn) => conn,
-            Conn::Postgres(_) => unreachable!("PostgreSQL is chosen only once the model is ported"),
-        }
-    }
-}
-
-impl std::ops::DerefMut for Conn {
-    fn deref_mut(&mut self) -> &mut rusqlite::Connection {
-        match self {
-            Conn::Sqlite(conn) => conn,
-            Conn::Postgres(_) => unreachable!("PostgreSQL is chosen only once the model is ported"),
         }
     }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 
+use r2d2_postgres::PostgresConnectionManager;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 use scheduled_thread_pool::ScheduledThreadPool;
@@ -21,6 +22,7 @@ pub type Pool = r2d2::Pool<Manager>;
 /// Makes the pool's connections, for the engine chosen at start.
 pub enum Manager {
     Sqlite(SqliteConnectionManager),
+    Postgres(PostgresConnectionManager<postgres::NoTls>),
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -30,12 +32,18 @@ impl r2d2::ManageConnection for Manager {
     fn connect(&self) -> Result<Conn, Error> {
         match self {
             Manager::Sqlite(manager) => Ok(Conn::Sqlite(manager.connect()?)),
+            Manager::Postgres(manager) => Ok(Conn::Postgres(Box::new(conn::Postgres::new(
+                manager.connect()?,
+            )))),
         }
     }
 
     fn is_valid(&self, conn: &mut Conn) -> Result<(), Error> {
         match (self, conn) {
             (Manager::Sqlite(manager), Conn::Sqlite(conn)) => Ok(manager.is_valid(conn)?),
+            (Manager::Postgres(manager), Conn::Postgres(conn)) => {
+                Ok(manager.is_valid(&mut conn.client())?)
+            }
             _ => Err(Error::WrongEngine),
         }
     }
@@ -43,6 +51,9 @@ impl r2d2::ManageConnection for Manager {
     fn has_broken(&self, conn: &mut Conn) -> bool {
         match (self, conn) {
             (Manager::Sqlite(manager), Conn::Sqlite(conn)) => manager.has_broken(conn),
+            (Manager::Postgres(manager), Conn::Postgres(conn)) => {
+                manager.has_broken(&mut conn.client())
+            }
             _ => true,
         }
     }
@@ -120,6 +131,22 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/0017_member_names.sql"),
     ),
 ];
+
+/// PostgreSQL's own migrations, in `migrations/postgres/`: numbered and append-only like
+/// SQLite's, and recorded in `schema_migrations`.
+const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_accounts.sql",
+        include_str!("../../migrations/postgres/0001_accounts.sql"),
+    ),
+    (
+        "0002_conversations.sql",
+        include_str!("../../migrations/postgres/0002_conversations.sql"),
+    ),
+];
+
+/// Taken by whichever node migrates, so that nodes started together apply each migration once.
+const POSTGRES_MIGRATION_LOCK: i64 = 0x4261_7661_7264;
 
 /// WAL lets readers and the single writer proceed together. `synchronous=NORMAL` in WAL mode
 /// never corrupts the database, but a power cut (not a crash of the process) can lose the last
@@ -233,7 +260,7 @@ fn build(
         .thread_pool(Arc::clone(&CONNECTING_THREADS))
         .build(Manager::Sqlite(manager))
         .map_err(|e| AppError::internal(format!("cannot open the database: {e}")))?;
-    migrate(&mut *pool.get()?)?;
+    migrate(pool.get()?.sqlite_mut()?)?;
     Ok(pool)
 }
 
@@ -247,6 +274,14 @@ pub fn create_private_folder(dir: &Path) -> std::io::Result<()> {
     folder.create(dir)
 }
 
+/// The database file at `path` as it is, unlocked with `key`: for the commands that work on
+/// the file itself (backups, encryption), with none of the pool's settings.
+pub fn open_file(path: &Path, key: Option<&Key>) -> rusqlite::Result<Conn> {
+    let conn = Connection::open(path)?;
+    unlock(&conn, key)?;
+    Ok(Conn::Sqlite(conn))
+}
+
 /// A connection of its own to the database file, set up as the pool's are.
 pub fn connect(file: &Path, key: Option<&Key>) -> rusqlite::Result<Conn> {
     let conn = Connection::open(file)?;
@@ -256,13 +291,15 @@ pub fn connect(file: &Path, key: Option<&Key>) -> rusqlite::Result<Conn> {
 }
 
 /// How many migrations the database has applied, and how many this program knows.
-pub fn schema_versions(conn: &Connection) -> Result<(i64, usize), AppError> {
+pub fn schema_versions(conn: &Conn) -> Result<(i64, usize), AppError> {
+    let conn = conn.sqlite()?;
     let applied: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     Ok((applied, MIGRATIONS.len()))
 }
 
 /// What `PRAGMA integrity_check` finds: empty when the file is sound.
-pub fn integrity_problems(conn: &Connection) -> Result<Vec<String>, AppError> {
+pub fn integrity_problems(conn: &Conn) -> Result<Vec<String>, AppError> {
+    let conn = conn.sqlite()?;
     let mut stmt = conn.prepare("PRAGMA integrity_check(20)")?;
     let lines = stmt
         .query_map([], |row| row.get::<_, String>(0))?
@@ -271,7 +308,7 @@ pub fn integrity_problems(conn: &Connection) -> Result<Vec<String>, AppError> {
 }
 
 /// Opens the database read-only, as it is: no migration, nothing created.
-pub fn open_read_only(data_dir: &Path, key: Option<&Key>) -> Result<Connection, AppError> {
+pub fn open_read_only(data_dir: &Path, key: Option<&Key>) -> Result<Conn, AppError> {
     let file = data_dir.join(DATABASE_FILE);
     unlock_check(&file, key)?;
     let conn = Connection::open_with_flags(
@@ -280,12 +317,13 @@ pub fn open_read_only(data_dir: &Path, key: Option<&Key>) -> Result<Connection, 
     )?;
     unlock(&conn, key)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    Ok(conn)
+    Ok(Conn::Sqlite(conn))
 }
 
 /// A consistent copy of the database at `target`, taken while others may be writing to it
 /// (one read transaction: what was committed when it began, nothing after).
-pub fn copy_to(conn: &Connection, target: &Path) -> Result<(), AppError> {
+pub fn copy_to(conn: &Conn, target: &Path) -> Result<(), AppError> {
+    let conn = conn.sqlite()?;
     let target = target
         .to_str()
         .ok_or_else(|| AppError::internal("the backup path is not UTF-8"))?;
@@ -295,7 +333,8 @@ pub fn copy_to(conn: &Connection, target: &Path) -> Result<(), AppError> {
 
 /// Writes an encrypted copy of the plain database `plain` at `target` (SQLCipher's export:
 /// every table, index and trigger, and the schema version).
-pub fn export_encrypted(plain: &Connection, target: &Path, key: &Key) -> Result<(), AppError> {
+pub fn export_encrypted(plain: &Conn, target: &Path, key: &Key) -> Result<(), AppError> {
+    let plain = plain.sqlite()?;
     let target = target
         .to_str()
         .ok_or_else(|| AppError::internal("the data folder's path is not UTF-8"))?;
@@ -316,7 +355,8 @@ pub fn export_encrypted(plain: &Connection, target: &Path, key: &Key) -> Result<
 
 /// Leaves WAL mode for a rollback journal, which SQLite allows only when no other connection
 /// has the database open: false if one has (a running server keeps some open).
-pub fn take_alone(conn: &Connection) -> Result<bool, AppError> {
+pub fn take_alone(conn: &Conn) -> Result<bool, AppError> {
+    let conn = conn.sqlite()?;
     match conn.query_row("PRAGMA journal_mode = DELETE", [], |r| {
         r.get::<_, String>(0)
     }) {
@@ -334,7 +374,8 @@ pub fn take_alone(conn: &Connection) -> Result<bool, AppError> {
 }
 
 /// Re-encrypts the whole database under `new` (in one transaction: all or nothing).
-pub fn rekey(conn: &Connection, new: &Key) -> Result<(), AppError> {
+pub fn rekey(conn: &Conn, new: &Key) -> Result<(), AppError> {
+    let conn = conn.sqlite()?;
     conn.execute_batch(&format!("PRAGMA rekey = {};", new.sqlcipher_literal()))?;
     Ok(())
 }
@@ -363,6 +404,64 @@ fn migrate_up_to(conn: &mut Connection, count: usize) -> Result<(), AppError> {
         tracing::info!(migration = name, "applied");
     }
     Ok(())
+}
+
+/// Opens a pool of `connections` to the PostgreSQL database at `url` and brings its schema up
+/// to date.
+pub fn open_postgres(url: &str, connections: u32) -> Result<Pool, AppError> {
+    let config: postgres::Config = url
+        .parse()
+        .map_err(|e| AppError::internal(format!("the database URL: {e}")))?;
+    let pool = r2d2::Pool::builder()
+        .max_size(connections)
+        .min_idle(Some(1))
+        .thread_pool(Arc::clone(&CONNECTING_THREADS))
+        .build(Manager::Postgres(PostgresConnectionManager::new(
+            config,
+            postgres::NoTls,
+        )))
+        .map_err(|e| AppError::internal(format!("cannot open the database: {e}")))?;
+    migrate_postgres(&*pool.get()?)?;
+    Ok(pool)
+}
+
+/// Applies PostgreSQL's migrations not yet applied, all in one transaction under a lock that
+/// nodes starting together wait on: a node sees either none of them or all.
+pub fn migrate_postgres(conn: &Conn) -> Result<(), AppError> {
+    conn.write(|tx| {
+        tx.execute_batch(&format!(
+            "SELECT pg_advisory_xact_lock({POSTGRES_MIGRATION_LOCK});
+             CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version    BIGINT PRIMARY KEY,
+                 name       TEXT   NOT NULL,
+                 applied_at BIGINT NOT NULL
+             );"
+        ))?;
+        let applied: i64 = tx.query_row(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            &[],
+            |r| r.get(0),
+        )?;
+        let applied = usize::try_from(applied).unwrap_or(usize::MAX);
+        if applied > POSTGRES_MIGRATIONS.len() {
+            return Err(AppError::internal(format!(
+                "the database schema (version {applied}) is newer than this program knows ({}); \
+                 run a newer bavard",
+                POSTGRES_MIGRATIONS.len()
+            )));
+        }
+        for (version, (name, sql)) in POSTGRES_MIGRATIONS.iter().enumerate().skip(applied) {
+            tx.execute_batch(sql).map_err(|e| {
+                AppError::internal(format!("migration postgres/{name} failed: {e}"))
+            })?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                &[&(version as i64 + 1), name, &crate::model::now()],
+            )?;
+            tracing::info!(migration = name, "applied");
+        }
+        Ok(())
+    })
 }
 
 /// Runs `work` on the blocking thread pool with a pooled connection, so that SQLite never
@@ -440,21 +539,20 @@ impl Readers {
     }
 }
 
-/// The database's size in bytes, as SQLite counts its pages (the file, less what the WAL
-/// has not yet written back).
-pub fn database_bytes(conn: &Connection) -> Result<u64, AppError> {
+/// The database's size in bytes: as SQLite counts its pages (the file, less what the WAL has
+/// not yet written back), or as PostgreSQL counts the database's files.
+pub fn database_bytes(conn: &Conn) -> Result<u64, AppError> {
     let bytes: i64 = conn.query_row(
-        "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
-        [],
+        match conn.engine() {
+            Engine::Sqlite => {
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+            }
+            Engine::Postgres => "SELECT pg_database_size(current_database())",
+        },
+        &[],
         |r| r.get(0),
     )?;
     Ok(bytes.max(0) as u64)
-}
-
-/// A write transaction that takes the write lock up front, so that it never fails half-way
-/// with SQLITE_BUSY on upgrading a read lock.
-pub fn write_tx(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
-    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
 }
 
 #[cfg(test)]
@@ -463,6 +561,55 @@ pub fn memory() -> Conn {
     conn.execute_batch(CONNECTION_PRAGMAS).expect("pragmas");
     migrate(&mut conn).expect("migrations apply");
     Conn::Sqlite(conn)
+}
+
+/// The model's tests run on each engine: SQLite in memory, and PostgreSQL where `tests/run.sh`
+/// started a throwaway cluster (`tests/postgres.sh`) and named it in `BAVARD_TEST_POSTGRES`.
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+
+    /// A fresh, migrated database on every engine there is.
+    pub fn engines() -> Vec<Conn> {
+        std::iter::once(memory()).chain(postgres()).collect()
+    }
+
+    /// A database of its own on the test cluster, migrated; None, said once, without one.
+    pub fn postgres() -> Option<Conn> {
+        let Ok(url) = std::env::var("BAVARD_TEST_POSTGRES") else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI runs the model's tests on PostgreSQL too, but BAVARD_TEST_POSTGRES is not set \
+                 (tests/run.sh starts a cluster with tests/postgres.sh)"
+            );
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                eprintln!(
+                    "the model's tests on PostgreSQL are skipped: BAVARD_TEST_POSTGRES is not set \
+                     (tests/run.sh starts a throwaway cluster)"
+                )
+            });
+            return None;
+        };
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut config: postgres::Config = url.parse().expect("BAVARD_TEST_POSTGRES is a URL");
+        config
+            .connect(postgres::NoTls)
+            .and_then(|mut admin| admin.batch_execute(&format!("CREATE DATABASE {name}")))
+            .expect("the test cluster creates a database");
+        let client = config
+            .dbname(&name)
+            .connect(postgres::NoTls)
+            .expect("the test database");
+        let conn = Conn::Postgres(Box::new(conn::Postgres::new(client)));
+        migrate_postgres(&conn).expect("PostgreSQL's migrations apply");
+        Some(conn)
+    }
 }
 
 #[cfg(test)]
@@ -476,23 +623,26 @@ mod tests {
         let conn = memory();
         let failed: Result<(), AppError> = conn.read_snapshot(|_| Err(AppError::NotFound));
         assert!(matches!(failed, Err(AppError::NotFound)));
-        assert!(conn.is_autocommit(), "the failed read's transaction ended");
+        assert!(
+            conn.sqlite().unwrap().is_autocommit(),
+            "the failed read's transaction ended"
+        );
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             conn.read_snapshot(|_| -> Result<(), AppError> { panic!("a bug in a read") })
         }));
         assert!(panicked.is_err());
         assert!(
-            conn.is_autocommit(),
+            conn.sqlite().unwrap().is_autocommit(),
             "the panicked read's transaction ended"
         );
         let users: i64 = conn
             .read_snapshot(|c| {
-                assert!(!c.is_autocommit(), "inside a transaction");
+                assert!(!c.sqlite().unwrap().is_autocommit(), "inside a transaction");
                 Ok(c.query_row("SELECT count(*) FROM users", &[], |r| r.get(0))?)
             })
             .expect("a later read works");
         assert_eq!(users, 0);
-        assert!(conn.is_autocommit());
+        assert!(conn.sqlite().unwrap().is_autocommit());
     }
 
     #[test]
@@ -512,6 +662,36 @@ mod tests {
         files.sort();
         let listed: Vec<&str> = MIGRATIONS.iter().map(|(name, _)| *name).collect();
         assert_eq!(files, listed);
+    }
+
+    #[test]
+    fn every_postgres_migration_file_is_listed_in_order() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .expect("migrations/postgres folder")
+            .map(|entry| {
+                entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        files.sort();
+        let listed: Vec<&str> = POSTGRES_MIGRATIONS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(files, listed);
+    }
+
+    #[test]
+    fn migrating_postgres_twice_changes_nothing() {
+        let Some(conn) = testing::postgres() else {
+            return;
+        };
+        migrate_postgres(&conn).expect("a second run is a no-op");
+        let applied: i64 = conn
+            .query_row("SELECT count(*) FROM schema_migrations", &[], |r| r.get(0))
+            .expect("the record of migrations");
+        assert_eq!(applied as usize, POSTGRES_MIGRATIONS.len());
     }
 
     #[test]
@@ -563,7 +743,7 @@ mod tests {
     #[test]
     fn migrating_twice_changes_nothing() {
         let mut conn = memory();
-        migrate(&mut conn).expect("second run is a no-op");
+        migrate(conn.sqlite_mut().unwrap()).expect("second run is a no-op");
         let version: i64 = conn
             .query_row("PRAGMA user_version", &[], |r| r.get(0))
             .unwrap();

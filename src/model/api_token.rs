@@ -1,9 +1,8 @@
 //! Tokens for the HTTP API: a person makes one per script or device, sees it once, and may
 //! revoke it; only a hash of it is kept.
 
-use rusqlite::{Connection, OptionalExtension, params};
-
 use super::{FieldError, UserId, now};
+use crate::db::Conn;
 use crate::error::AppError;
 
 pub const NAME_MAX: usize = 60;
@@ -24,39 +23,34 @@ pub fn check_name(raw: &str) -> Result<String, FieldError> {
     )
 }
 
-pub fn create(
-    conn: &Connection,
-    user: UserId,
-    name: &str,
-    token_hash: &str,
-) -> Result<(), AppError> {
+pub fn create(conn: &Conn, user: UserId, name: &str, token_hash: &str) -> Result<(), AppError> {
     conn.execute(
         "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![user, name, token_hash, now()],
+        &[&user, &name, &token_hash, &now()],
     )?;
     Ok(())
 }
 
 /// The person's tokens, newest first.
-pub fn of_user(conn: &Connection, user: UserId) -> Result<Vec<ApiToken>, AppError> {
-    let mut stmt = conn.prepare_cached(
+pub fn of_user(conn: &Conn, user: UserId) -> Result<Vec<ApiToken>, AppError> {
+    Ok(conn.query_map(
         "SELECT id, name, created_at FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC",
-    )?;
-    let rows = stmt.query_map([user], |r| {
-        Ok(ApiToken {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            created_at: r.get(2)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        &[&user],
+        |r| {
+            Ok(ApiToken {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                created_at: r.get(2)?,
+            })
+        },
+    )?)
 }
 
 /// Revokes one of the person's tokens: 404 for anyone else's.
-pub fn revoke(conn: &Connection, user: UserId, id: i64) -> Result<(), AppError> {
+pub fn revoke(conn: &Conn, user: UserId, id: i64) -> Result<(), AppError> {
     let removed = conn.execute(
         "DELETE FROM api_tokens WHERE id = ?1 AND user_id = ?2",
-        params![id, user],
+        &[&id, &user],
     )?;
     if removed == 0 {
         return Err(AppError::NotFound);
@@ -65,12 +59,11 @@ pub fn revoke(conn: &Connection, user: UserId, id: i64) -> Result<(), AppError> 
 }
 
 /// Whose token this is (by its hash), if it is still good and their account is active.
-pub fn user_of(conn: &Connection, token_hash: &str) -> Result<Option<UserId>, AppError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT u.id FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = ?1 AND u.disabled_at IS NULL",
-        )?
-        .query_row([token_hash], |r| r.get(0))
-        .optional()?)
+pub fn user_of(conn: &Conn, token_hash: &str) -> Result<Option<UserId>, AppError> {
+    Ok(conn.query_opt(
+        "SELECT u.id FROM api_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = ?1 AND u.disabled_at IS NULL",
+        &[&token_hash],
+        |r| r.get(0),
+    )?)
 }

@@ -3,9 +3,8 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
-
 use super::{ConversationId, MessageId, UserId};
+use crate::db::{self, Conn, Row};
 use crate::error::AppError;
 
 /// Files one message may carry.
@@ -111,9 +110,9 @@ pub struct NewAttachment {
 
 const COLUMNS: &str = "a.id, a.message_id, a.name, a.kind, a.size, a.thumb_width, a.thumb_height";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Attachment> {
+fn from_row(row: &Row<'_>) -> Result<Attachment, db::Error> {
     let kind: String = row.get(3)?;
-    let thumb = match (row.get::<_, Option<u32>>(5)?, row.get::<_, Option<u32>>(6)?) {
+    let thumb = match (row.get::<Option<u32>>(5)?, row.get::<Option<u32>>(6)?) {
         (Some(w), Some(h)) => Some((w, h)),
         _ => None,
     };
@@ -123,56 +122,60 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Attachment> {
         name: row.get(2)?,
         // A kind this version no longer knows is offered as a plain download.
         kind: FileKind::from_code(&kind).unwrap_or(FileKind::Zip),
-        size: row.get::<_, i64>(4)?.max(0) as u64,
+        size: row.get::<i64>(4)?.max(0) as u64,
         thumb,
     })
 }
 
 /// Adds a message's files inside the caller's write transaction.
 pub(crate) fn insert(
-    conn: &Connection,
+    conn: &Conn,
     message: MessageId,
     uploader: UserId,
     files: &[NewAttachment],
 ) -> Result<(), AppError> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO attachments (message_id, uploader_id, stored_as, name, kind, size,
-                                  width, height, thumb_width, thumb_height)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?;
     for file in files {
-        stmt.execute(params![
-            message,
-            uploader,
-            file.stored_as,
-            file.name,
-            file.kind.code(),
-            file.size as i64,
-            file.dimensions.map(|d| d.0),
-            file.dimensions.map(|d| d.1),
-            file.thumb.map(|t| t.0),
-            file.thumb.map(|t| t.1),
-        ])?;
+        conn.execute(
+            "INSERT INTO attachments (message_id, uploader_id, stored_as, name, kind, size,
+                                      width, height, thumb_width, thumb_height)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            &[
+                &message,
+                &uploader,
+                &file.stored_as,
+                &file.name,
+                &file.kind.code(),
+                &(file.size as i64),
+                &file.dimensions.map(|d| d.0),
+                &file.dimensions.map(|d| d.1),
+                &file.thumb.map(|t| t.0),
+                &file.thumb.map(|t| t.1),
+            ],
+        )?;
     }
-    conn.prepare_cached("UPDATE messages SET files = ?2 WHERE id = ?1")?
-        .execute(params![message, files.len() as i64])?;
+    conn.execute(
+        "UPDATE messages SET files = ?2 WHERE id = ?1",
+        &[&message, &(files.len() as i64)],
+    )?;
     Ok(())
 }
 
 /// The files of the messages of `conversation` between `first` and `last`, by message.
 pub(crate) fn of_messages(
-    conn: &Connection,
+    conn: &Conn,
     conversation: ConversationId,
     first: MessageId,
     last: MessageId,
 ) -> Result<HashMap<MessageId, Vec<Attachment>>, AppError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM attachments a JOIN messages m ON m.id = a.message_id
-         WHERE a.message_id BETWEEN ?2 AND ?3 AND m.conversation_id = ?1 ORDER BY a.id"
-    ))?;
     let mut by_message: HashMap<MessageId, Vec<Attachment>> = HashMap::new();
-    for attachment in stmt.query_map(params![conversation, first, last], from_row)? {
-        let attachment = attachment?;
+    for attachment in conn.query_map(
+        &format!(
+            "SELECT {COLUMNS} FROM attachments a JOIN messages m ON m.id = a.message_id
+             WHERE a.message_id BETWEEN ?2 AND ?3 AND m.conversation_id = ?1 ORDER BY a.id"
+        ),
+        &[&conversation, &first, &last],
+        from_row,
+    )? {
         by_message
             .entry(attachment.message)
             .or_default()
@@ -190,55 +193,58 @@ pub struct Stored {
 /// The file, if `user` is a member of the conversation it was sent in: a file of a
 /// conversation one is not (or no longer) in does not exist for them.
 pub fn find_for_member(
-    conn: &Connection,
+    conn: &Conn,
     conversation: ConversationId,
     id: i64,
     user: UserId,
 ) -> Result<Option<Stored>, AppError> {
-    Ok(conn
-        .prepare_cached(&format!(
+    Ok(conn.query_opt(
+        &format!(
             "SELECT {COLUMNS}, a.stored_as FROM attachments a
              JOIN messages m ON m.id = a.message_id
              JOIN memberships mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?3
              WHERE a.id = ?2 AND m.conversation_id = ?1 AND m.deleted_at IS NULL"
-        ))?
-        .query_row(params![conversation, id, user], |row| {
+        ),
+        &[&conversation, &id, &user],
+        |row| {
             Ok(Stored {
                 attachment: from_row(row)?,
                 stored_as: row.get(7)?,
             })
-        })
-        .optional()?)
+        },
+    )?)
 }
 
 /// Removes a message's files from the database inside the caller's transaction, and says which
 /// stored files to delete once it commits.
-pub(crate) fn remove_of_message(
-    conn: &Connection,
-    message: MessageId,
-) -> Result<Vec<String>, AppError> {
-    let stored = conn
-        .prepare_cached("DELETE FROM attachments WHERE message_id = ?1 RETURNING stored_as")?
-        .query_map([message], |row| row.get(0))?
-        .collect::<Result<Vec<String>, _>>()?;
-    conn.prepare_cached("UPDATE messages SET files = 0 WHERE id = ?1")?
-        .execute([message])?;
+pub(crate) fn remove_of_message(conn: &Conn, message: MessageId) -> Result<Vec<String>, AppError> {
+    let stored: Vec<String> = conn.query_map(
+        "DELETE FROM attachments WHERE message_id = ?1 RETURNING stored_as",
+        &[&message],
+        |row| row.get(0),
+    )?;
+    conn.execute("UPDATE messages SET files = 0 WHERE id = ?1", &[&message])?;
     Ok(stored)
 }
 
 /// The stored names of every file and whether each has a thumbnail: what a backup copies and
 /// what `bavard check` expects to find.
-pub fn stored_names(conn: &Connection) -> Result<Vec<(String, bool)>, AppError> {
-    let mut stmt = conn.prepare("SELECT stored_as, thumb_width IS NOT NULL FROM attachments")?;
-    let names = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-    Ok(names.collect::<Result<_, _>>()?)
+pub fn stored_names(conn: &Conn) -> Result<Vec<(String, bool)>, AppError> {
+    let names = conn.query_map(
+        "SELECT stored_as, thumb_width IS NOT NULL FROM attachments",
+        &[],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    Ok(names)
 }
 
 /// Bytes of files `user` has sent and that are still there: what counts against their quota.
-pub fn stored_by(conn: &Connection, user: UserId) -> Result<u64, AppError> {
-    let total: i64 = conn
-        .prepare_cached("SELECT coalesce(sum(size), 0) FROM attachments WHERE uploader_id = ?1")?
-        .query_row([user], |r| r.get(0))?;
+pub fn stored_by(conn: &Conn, user: UserId) -> Result<u64, AppError> {
+    let total: i64 = conn.query_row(
+        "SELECT coalesce(sum(size), 0) FROM attachments WHERE uploader_id = ?1",
+        &[&user],
+        |r| r.get(0),
+    )?;
     Ok(total.max(0) as u64)
 }
 
@@ -252,29 +258,29 @@ pub struct Usage {
     pub bytes_received: u64,
 }
 
-pub fn usage(conn: &Connection, user: UserId) -> Result<Usage, AppError> {
-    let messages_sent: i64 = conn
-        .prepare_cached(
-            "SELECT count(*) FROM messages
+pub fn usage(conn: &Conn, user: UserId) -> Result<Usage, AppError> {
+    let messages_sent: i64 = conn.query_row(
+        "SELECT count(*) FROM messages
              WHERE author_id = ?1 AND kind = 'text' AND deleted_at IS NULL",
-        )?
-        .query_row([user], |r| r.get(0))?;
-    let (files_sent, bytes_sent): (i64, i64) = conn
-        .prepare_cached(
-            "SELECT count(*), coalesce(sum(size), 0) FROM attachments WHERE uploader_id = ?1",
-        )?
-        .query_row([user], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        &[&user],
+        |r| r.get(0),
+    )?;
+    let (files_sent, bytes_sent): (i64, i64) = conn.query_row(
+        "SELECT count(*), coalesce(sum(size), 0) FROM attachments WHERE uploader_id = ?1",
+        &[&user],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     // Received: sent by someone else in a conversation the person is in now. From the
     // attachments, which are few, rather than from every message of the person's conversations.
-    let (files_received, bytes_received): (i64, i64) = conn
-        .prepare_cached(
-            "SELECT count(*), coalesce(sum(a.size), 0)
+    let (files_received, bytes_received): (i64, i64) = conn.query_row(
+        "SELECT count(*), coalesce(sum(a.size), 0)
              FROM attachments a
              JOIN messages m ON m.id = a.message_id
              JOIN memberships mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?1
-             WHERE a.uploader_id IS NOT ?1",
-        )?
-        .query_row([user], |r| Ok((r.get(0)?, r.get(1)?)))?;
+             WHERE a.uploader_id IS DISTINCT FROM ?1",
+        &[&user],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let count = |n: i64| n.max(0) as u64;
     Ok(Usage {
         messages_sent: count(messages_sent),
@@ -294,15 +300,15 @@ pub struct Totals {
     pub accounts: u64,
 }
 
-pub fn totals(conn: &Connection) -> Result<Totals, AppError> {
-    let (messages, files, file_bytes, accounts): (i64, i64, i64, i64) = conn
-        .prepare_cached(
-            "SELECT (SELECT count(*) FROM messages WHERE kind = 'text' AND deleted_at IS NULL),
+pub fn totals(conn: &Conn) -> Result<Totals, AppError> {
+    let (messages, files, file_bytes, accounts): (i64, i64, i64, i64) = conn.query_row(
+        "SELECT (SELECT count(*) FROM messages WHERE kind = 'text' AND deleted_at IS NULL),
                     (SELECT count(*) FROM attachments),
                     (SELECT coalesce(sum(size), 0) FROM attachments),
                     (SELECT count(*) FROM users)",
-        )?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        &[],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
     let count = |n: i64| n.max(0) as u64;
     Ok(Totals {
         messages: count(messages),

@@ -3,11 +3,9 @@
 
 use std::sync::{Arc, LazyLock};
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
-
 use super::message::{self, LatestPages, MessageKind};
 use super::{ConversationId, EventId, FieldError, MessageId, UserId, event, now};
-use crate::db::{Conn, write_tx};
+use crate::db::{self, Conn, Row};
 use crate::error::AppError;
 
 pub const TITLE_MAX: usize = 100;
@@ -94,16 +92,15 @@ impl Notify {
 
 /// Sets what the conversation may ask `user`'s attention for. Members only.
 pub fn set_notify(
-    conn: &Connection,
+    conn: &Conn,
     id: ConversationId,
     user: UserId,
     notify: Notify,
 ) -> Result<(), AppError> {
-    let changed = conn
-        .prepare_cached(
-            "UPDATE memberships SET notify = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
-        )?
-        .execute(params![id, user, notify.code()])?;
+    let changed = conn.execute(
+        "UPDATE memberships SET notify = ?3 WHERE conversation_id = ?1 AND user_id = ?2",
+        &[&id, &user, &notify.code()],
+    )?;
     if changed == 0 {
         return Err(AppError::NotFound);
     }
@@ -158,26 +155,22 @@ pub fn parse_usernames(text: &str) -> Vec<String> {
 
 /// The accounts named in a member list; every unknown name is an error, so that nothing is
 /// created with half of the people intended.
-pub fn members_named(
-    conn: &Connection,
-    text: &str,
-) -> Result<Result<Vec<Member>, FieldError>, AppError> {
+pub fn members_named(conn: &Conn, text: &str) -> Result<Result<Vec<Member>, FieldError>, AppError> {
     let mut found = Vec::new();
     let mut unknown = Vec::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, username, display_name, avatar FROM users WHERE username = ?1",
-    )?;
     for name in parse_usernames(text) {
-        let member = stmt
-            .query_row([&name], |r| {
+        let member = conn.query_opt(
+            "SELECT id, username, display_name, avatar FROM users WHERE username = ?1",
+            &[&name],
+            |r| {
                 Ok(Member {
                     id: r.get(0)?,
                     username: r.get(1)?,
                     display_name: r.get(2)?,
                     avatar: r.get(3)?,
                 })
-            })
-            .optional()?;
+            },
+        )?;
         match member {
             Some(member) => found.push(member),
             None => unknown.push(name),
@@ -192,74 +185,68 @@ pub fn members_named(
     }
 }
 
-pub fn is_member(conn: &Connection, id: ConversationId, user: UserId) -> Result<bool, AppError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS(SELECT 1 FROM memberships WHERE conversation_id = ?1 AND user_id = ?2)",
-        )?
-        .query_row(params![id, user], |r| r.get(0))?)
+pub fn is_member(conn: &Conn, id: ConversationId, user: UserId) -> Result<bool, AppError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM memberships WHERE conversation_id = ?1 AND user_id = ?2)",
+        &[&id, &user],
+        |r| r.get(0),
+    )?)
 }
 
 /// The conversation, if `user` is in it.
 pub fn find_for_member(
-    conn: &Connection,
+    conn: &Conn,
     id: ConversationId,
     user: UserId,
 ) -> Result<Option<Conversation>, AppError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT c.id, c.kind, c.title, m.last_read_message_id, m.notify FROM conversations c
+    Ok(conn.query_opt(
+        "SELECT c.id, c.kind, c.title, m.last_read_message_id, m.notify FROM conversations c
              JOIN memberships m ON m.conversation_id = c.id AND m.user_id = ?2
              WHERE c.id = ?1",
-        )?
-        .query_row(params![id, user], |r| {
+        &[&id, &user],
+        |r| {
             let kind: String = r.get(1)?;
             Ok(Conversation {
                 id: r.get(0)?,
                 kind: Kind::from_code(&kind),
                 title: r.get(2)?,
                 last_read: r.get(3)?,
-                notify: Notify::from_code(&r.get::<_, String>(4)?).unwrap_or_default(),
+                notify: Notify::from_code(&r.get::<String>(4)?).unwrap_or_default(),
             })
-        })
-        .optional()?)
+        },
+    )?)
 }
 
 /// Everyone who shares a conversation with `user`, with the conversations they share: who must
 /// see it when `user` changes their name.
-pub fn companions(
-    conn: &Connection,
-    user: UserId,
-) -> Result<Vec<(UserId, ConversationId)>, AppError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT other.user_id, other.conversation_id
+pub fn companions(conn: &Conn, user: UserId) -> Result<Vec<(UserId, ConversationId)>, AppError> {
+    let rows = conn.query_map("SELECT other.user_id, other.conversation_id
          FROM memberships mine JOIN memberships other ON other.conversation_id = mine.conversation_id
-         WHERE mine.user_id = ?1 AND other.user_id != ?1",
-    )?;
-    let rows = stmt.query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+         WHERE mine.user_id = ?1 AND other.user_id != ?1", &[&user], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows)
 }
 
-pub fn members(conn: &Connection, id: ConversationId) -> Result<Vec<Member>, AppError> {
-    let mut stmt = conn.prepare_cached(
+pub fn members(conn: &Conn, id: ConversationId) -> Result<Vec<Member>, AppError> {
+    let rows = conn.query_map(
         "SELECT u.id, u.username, u.display_name, u.avatar
          FROM memberships m JOIN users u ON u.id = m.user_id
-         WHERE m.conversation_id = ?1 ORDER BY u.display_name COLLATE NOCASE, u.username",
+         WHERE m.conversation_id = ?1 ORDER BY lower(u.display_name), u.username",
+        &[&id],
+        |r| {
+            Ok(Member {
+                id: r.get(0)?,
+                username: r.get(1)?,
+                display_name: r.get(2)?,
+                avatar: r.get(3)?,
+            })
+        },
     )?;
-    let rows = stmt.query_map([id], |r| {
-        Ok(Member {
-            id: r.get(0)?,
-            username: r.get(1)?,
-            display_name: r.get(2)?,
-            avatar: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(rows)
 }
 
 /// Adds memberships and says so in the conversation with one notice (when `notice_by` is set).
 fn add(
-    conn: &Connection,
+    conn: &Conn,
     id: ConversationId,
     users: &[Member],
     notice_by: Option<UserId>,
@@ -267,9 +254,11 @@ fn add(
     let mut added = Vec::new();
     for user in users {
         let inserted = conn.execute(
-            "INSERT OR IGNORE INTO memberships (conversation_id, user_id, joined_at, last_read_message_id)
-             VALUES (?1, ?2, ?3, (SELECT coalesce(max(id), 0) FROM messages WHERE conversation_id = ?1))",
-            params![id, user.id, now()],
+            "INSERT INTO memberships (conversation_id, user_id, joined_at, last_read_message_id)
+             VALUES (?1, ?2, ?3,
+                     (SELECT coalesce(max(id), 0) FROM messages WHERE conversation_id = ?1))
+             ON CONFLICT DO NOTHING",
+            &[&id, &user.id, &now()],
         )?;
         if inserted == 1 {
             added.push(user.display_name.as_str());
@@ -284,79 +273,79 @@ fn add(
 
 /// Creates a group of `creator` and `others`.
 pub fn create_group(
-    conn: &mut Connection,
+    conn: &Conn,
     creator: &Member,
     title: &str,
     others: &[Member],
 ) -> Result<ConversationId, AppError> {
-    let tx = write_tx(conn)?;
-    let at = now();
-    tx.execute(
-        "INSERT INTO conversations (kind, title, created_at, last_activity) VALUES ('group', ?1, ?2, ?2)",
-        params![title, at],
-    )?;
-    let id = ConversationId(tx.last_insert_rowid());
-    add(&tx, id, std::slice::from_ref(creator), None)?;
-    message::insert(&tx, id, Some(creator.id), MessageKind::Created, title)?;
-    let others: Vec<Member> = others
-        .iter()
-        .filter(|m| m.id != creator.id)
-        .cloned()
-        .collect();
-    add(&tx, id, &others, Some(creator.id))?;
-    tx.commit()?;
-    Ok(id)
+    conn.write(|tx| {
+        let at = now();
+        let id: ConversationId = tx.query_row(
+            "INSERT INTO conversations (kind, title, created_at, last_activity)
+             VALUES ('group', ?1, ?2, ?2) RETURNING id",
+            &[&title, &at],
+            |r| r.get(0),
+        )?;
+        add(tx, id, std::slice::from_ref(creator), None)?;
+        message::insert(tx, id, Some(creator.id), MessageKind::Created, title)?;
+        let others: Vec<Member> = others
+            .iter()
+            .filter(|m| m.id != creator.id)
+            .cloned()
+            .collect();
+        add(tx, id, &others, Some(creator.id))?;
+        Ok(id)
+    })
 }
 
 /// The direct conversation between two people, created the first time it is asked for.
 pub fn direct_between(
-    conn: &mut Connection,
+    conn: &Conn,
     me: &Member,
     other: &Member,
 ) -> Result<ConversationId, AppError> {
     let pair = format!("{}:{}", me.id.0.min(other.id.0), me.id.0.max(other.id.0));
-    let tx = write_tx(conn)?;
-    let existing: Option<ConversationId> = tx
-        .query_row(
+    conn.write(|tx| {
+        let existing: Option<ConversationId> = tx.query_opt(
             "SELECT id FROM conversations WHERE direct_pair = ?1",
-            [&pair],
+            &[&pair],
             |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(id) = existing {
-        return Ok(id);
-    }
-    let at = now();
-    tx.execute(
-        "INSERT INTO conversations (kind, direct_pair, created_at, last_activity)
-         VALUES ('direct', ?1, ?2, ?2)",
-        params![pair, at],
-    )?;
-    let id = ConversationId(tx.last_insert_rowid());
-    add(&tx, id, &[me.clone(), other.clone()], None)?;
-    tx.commit()?;
-    Ok(id)
+        )?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        let at = now();
+        let id: ConversationId = tx.query_row(
+            "INSERT INTO conversations (kind, direct_pair, created_at, last_activity)
+             VALUES ('direct', ?1, ?2, ?2) RETURNING id",
+            &[&pair, &at],
+            |r| r.get(0),
+        )?;
+        add(tx, id, &[me.clone(), other.clone()], None)?;
+        Ok(id)
+    })
 }
 
 /// The starter conversation of a new account, with the instance's welcome message. Runs in the
 /// transaction that creates the account.
-pub(crate) fn create_welcome(conn: &Connection, user: UserId) -> Result<(), AppError> {
+pub(crate) fn create_welcome(conn: &Conn, user: UserId) -> Result<(), AppError> {
     let at = now();
-    conn.execute(
-        "INSERT INTO conversations (kind, title, created_at, last_activity) VALUES ('group', ?1, ?2, ?2)",
-        params![WELCOME_TITLE, at],
+    let id: ConversationId = conn.query_row(
+        "INSERT INTO conversations (kind, title, created_at, last_activity)
+         VALUES ('group', ?1, ?2, ?2) RETURNING id",
+        &[&WELCOME_TITLE, &at],
+        |r| r.get(0),
     )?;
-    let id = ConversationId(conn.last_insert_rowid());
     conn.execute(
         "INSERT INTO memberships (conversation_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
-        params![id, user, at],
+        &[&id, &user, &at],
     )?;
     message::insert(conn, id, None, MessageKind::Welcome, "")?;
     Ok(())
 }
 
 fn group_of_member(
-    conn: &Connection,
+    conn: &Conn,
     id: ConversationId,
     user: UserId,
 ) -> Result<Conversation, AppError> {
@@ -368,69 +357,64 @@ fn group_of_member(
 }
 
 pub fn add_members(
-    conn: &mut Connection,
+    conn: &Conn,
     id: ConversationId,
     actor: UserId,
     users: &[Member],
 ) -> Result<(), AppError> {
-    let tx = write_tx(conn)?;
-    group_of_member(&tx, id, actor)?;
-    add(&tx, id, users, Some(actor))?;
-    tx.commit()?;
-    Ok(())
+    conn.write(|tx| {
+        group_of_member(tx, id, actor)?;
+        add(tx, id, users, Some(actor))?;
+        Ok(())
+    })
 }
 
-pub fn rename(
-    conn: &mut Connection,
-    id: ConversationId,
-    actor: UserId,
-    title: &str,
-) -> Result<(), AppError> {
-    let tx = write_tx(conn)?;
-    let conversation = group_of_member(&tx, id, actor)?;
-    if conversation.title != title {
-        tx.execute(
-            "UPDATE conversations SET title = ?2 WHERE id = ?1",
-            params![id, title],
-        )?;
-        message::insert(&tx, id, Some(actor), MessageKind::Renamed, title)?;
-    }
-    tx.commit()?;
-    Ok(())
+pub fn rename(conn: &Conn, id: ConversationId, actor: UserId, title: &str) -> Result<(), AppError> {
+    conn.write(|tx| {
+        let conversation = group_of_member(tx, id, actor)?;
+        if conversation.title != title {
+            tx.execute(
+                "UPDATE conversations SET title = ?2 WHERE id = ?1",
+                &[&id, &title],
+            )?;
+            message::insert(tx, id, Some(actor), MessageKind::Renamed, title)?;
+        }
+        Ok(())
+    })
 }
 
 /// Leaves a group. The notice is written before the membership goes, so that the leaver's own
 /// other tabs learn of it too.
-pub fn leave(conn: &mut Connection, id: ConversationId, user: UserId) -> Result<(), AppError> {
-    let tx = write_tx(conn)?;
-    group_of_member(&tx, id, user)?;
-    message::insert(&tx, id, Some(user), MessageKind::Left, "")?;
-    tx.execute(
-        "DELETE FROM memberships WHERE conversation_id = ?1 AND user_id = ?2",
-        params![id, user],
-    )?;
-    tx.commit()?;
-    Ok(())
+pub fn leave(conn: &Conn, id: ConversationId, user: UserId) -> Result<(), AppError> {
+    conn.write(|tx| {
+        group_of_member(tx, id, user)?;
+        message::insert(tx, id, Some(user), MessageKind::Left, "")?;
+        tx.execute(
+            "DELETE FROM memberships WHERE conversation_id = ?1 AND user_id = ?2",
+            &[&id, &user],
+        )?;
+        Ok(())
+    })
 }
 
 /// Moves the member's read mark forward (never back), and never past the conversation's latest
 /// message: the mark comes from the client, and one beyond every message would hide all future
 /// ones from the unread count. True when it moved.
 pub fn mark_read(
-    conn: &Connection,
+    conn: &Conn,
     id: ConversationId,
     user: UserId,
     up_to: MessageId,
 ) -> Result<bool, AppError> {
-    let changed = conn
-        .prepare_cached(
-            "UPDATE memberships SET last_read_message_id = clamped.up_to
-             FROM (SELECT min(?3, coalesce(max(id), 0)) AS up_to FROM messages
-                   WHERE conversation_id = ?1) AS clamped
+    let changed = conn.execute(
+        "UPDATE memberships SET last_read_message_id = clamped.up_to
+             FROM (SELECT CASE WHEN ?3 < coalesce(max(id), 0) THEN ?3
+                               ELSE coalesce(max(id), 0) END AS up_to
+                   FROM messages WHERE conversation_id = ?1) AS clamped
              WHERE conversation_id = ?1 AND user_id = ?2
                AND last_read_message_id < clamped.up_to",
-        )?
-        .execute(params![id, user, up_to])?;
+        &[&id, &user, &up_to],
+    )?;
     Ok(changed == 1)
 }
 
@@ -510,12 +494,12 @@ fn summary_sql(tail: &str) -> String {
         (SELECT count(*) FROM (SELECT 1 FROM messages unread
          WHERE unread.conversation_id = c.id AND unread.id > mine.last_read_message_id
            AND unread.kind = 'text' AND unread.deleted_at IS NULL
-           AND unread.author_id IS NOT ?1 LIMIT {UNREAD_COUNTED})),
+           AND unread.author_id IS DISTINCT FROM ?1 LIMIT {UNREAD_COUNTED}) AS unread),
         c.member_names,
         other.avatar, last.files,
         (SELECT count(*) FROM (SELECT 1 FROM mentions mn
          WHERE mn.user_id = ?1 AND mn.conversation_id = c.id
-           AND mn.message_id > mine.last_read_message_id LIMIT {UNREAD_COUNTED})),
+           AND mn.message_id > mine.last_read_message_id LIMIT {UNREAD_COUNTED}) AS mentioned),
         mine.notify
     FROM memberships mine
     JOIN conversations c ON c.id = mine.conversation_id
@@ -535,12 +519,12 @@ static LIST_SQL: LazyLock<String> = LazyLock::new(|| {
 });
 static ONE_SUMMARY_SQL: LazyLock<String> = LazyLock::new(|| summary_sql("AND c.id = ?2"));
 
-fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
-    let kind = Kind::from_code(&row.get::<_, String>(1)?);
+fn summary_from_row(row: &Row<'_>) -> Result<Summary, db::Error> {
+    let kind = Kind::from_code(&row.get::<String>(1)?);
     let other_name: Option<String> = row.get(4)?;
     let group_title: String = row.get(2)?;
     let title = title_seen(kind, &group_title, other_name.as_deref()).to_owned();
-    let preview = match row.get::<_, Option<String>>(5)? {
+    let preview = match row.get::<Option<String>>(5)? {
         Some(kind) => Some(Preview {
             kind: MessageKind::from_code(&kind),
             body: row.get(6)?,
@@ -571,7 +555,7 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<Summary> {
         preview,
         unread: row.get(10)?,
         mentions: row.get(14)?,
-        notify: Notify::from_code(&row.get::<_, String>(15)?).unwrap_or_default(),
+        notify: Notify::from_code(&row.get::<String>(15)?).unwrap_or_default(),
     })
 }
 
@@ -676,31 +660,25 @@ impl Reading {
 }
 
 /// Every conversation of `user`, most recently active first.
-pub fn list_for(conn: &Connection, user: UserId) -> Result<Vec<Summary>, AppError> {
-    let mut stmt = conn.prepare_cached(&LIST_SQL)?;
-    let rows = stmt.query_map([user], summary_from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn list_for(conn: &Conn, user: UserId) -> Result<Vec<Summary>, AppError> {
+    let rows = conn.query_map(&LIST_SQL, &[&user], summary_from_row)?;
+    Ok(rows)
 }
 
 pub fn summary_for(
-    conn: &Connection,
+    conn: &Conn,
     user: UserId,
     id: ConversationId,
 ) -> Result<Option<Summary>, AppError> {
-    Ok(conn
-        .prepare_cached(&ONE_SUMMARY_SQL)?
-        .query_row(params![user, id], summary_from_row)
-        .optional()?)
+    Ok(conn.query_opt(&ONE_SUMMARY_SQL, &[&user, &id], summary_from_row)?)
 }
 
 /// The conversation as anyone may see it once they are known to be a member (no scoping).
-pub fn find_unscoped(
-    conn: &Connection,
-    id: ConversationId,
-) -> Result<Option<Conversation>, AppError> {
-    Ok(conn
-        .prepare_cached("SELECT id, kind, title FROM conversations WHERE id = ?1")?
-        .query_row([id], |r| {
+pub fn find_unscoped(conn: &Conn, id: ConversationId) -> Result<Option<Conversation>, AppError> {
+    Ok(conn.query_opt(
+        "SELECT id, kind, title FROM conversations WHERE id = ?1",
+        &[&id],
+        |r| {
             let kind: String = r.get(1)?;
             Ok(Conversation {
                 id: r.get(0)?,
@@ -709,17 +687,16 @@ pub fn find_unscoped(
                 last_read: MessageId(0),
                 notify: Notify::default(),
             })
-        })
-        .optional()?)
+        },
+    )?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db;
     use crate::model::user::{self, NewUser};
 
-    fn member(conn: &mut Connection, name: &str) -> Member {
+    fn member(conn: &Conn, name: &str) -> Member {
         let u = user::create(
             conn,
             &NewUser {
@@ -742,33 +719,34 @@ mod tests {
 
     #[test]
     fn the_latest_page_is_kept_until_its_conversation_or_an_account_changes() {
-        let mut conn = db::memory();
-        let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
-        let id = direct_between(&mut conn, &ann, &bob).unwrap();
-        let first = message::post(&mut conn, id, ann.id, "hello", &[], u64::MAX, None).unwrap();
-        let pages = LatestPages::default();
-        let open = |conn: &mut Conn, accounts: u64| {
-            read(conn, id, bob.id, None, (&pages, accounts))
-                .unwrap()
-                .page
-        };
-        let page = open(&mut conn, 0);
-        assert!(Arc::ptr_eq(&page, &open(&mut conn, 0)), "kept");
-        message::edit(&mut conn, id, first, ann.id, "hello again").unwrap();
-        let edited = open(&mut conn, 0);
-        assert_eq!(edited.messages.last().unwrap().body, "hello again");
-        let after_rename = open(&mut conn, 1);
-        assert!(
-            !Arc::ptr_eq(&edited, &after_rename),
-            "read again once an account changed"
-        );
-        message::post(&mut conn, id, bob.id, "hi", &[], u64::MAX, None).unwrap();
-        assert_eq!(open(&mut conn, 1).messages.len(), edited.messages.len() + 1);
-        let older = read(&conn, id, bob.id, Some(first), (&pages, 1)).unwrap();
-        assert!(
-            older.page.messages.iter().all(|m| m.id < first),
-            "history is never kept"
-        );
+        for mut conn in crate::db::testing::engines() {
+            let (ann, bob) = (member(&conn, "ann"), member(&conn, "bob"));
+            let id = direct_between(&conn, &ann, &bob).unwrap();
+            let first = message::post(&conn, id, ann.id, "hello", &[], u64::MAX, None).unwrap();
+            let pages = LatestPages::default();
+            let open = |conn: &mut Conn, accounts: u64| {
+                read(conn, id, bob.id, None, (&pages, accounts))
+                    .unwrap()
+                    .page
+            };
+            let page = open(&mut conn, 0);
+            assert!(Arc::ptr_eq(&page, &open(&mut conn, 0)), "kept");
+            message::edit(&conn, id, first, ann.id, "hello again").unwrap();
+            let edited = open(&mut conn, 0);
+            assert_eq!(edited.messages.last().unwrap().body, "hello again");
+            let after_rename = open(&mut conn, 1);
+            assert!(
+                !Arc::ptr_eq(&edited, &after_rename),
+                "read again once an account changed"
+            );
+            message::post(&conn, id, bob.id, "hi", &[], u64::MAX, None).unwrap();
+            assert_eq!(open(&mut conn, 1).messages.len(), edited.messages.len() + 1);
+            let older = read(&conn, id, bob.id, Some(first), (&pages, 1)).unwrap();
+            assert!(
+                older.page.messages.iter().all(|m| m.id < first),
+                "history is never kept"
+            );
+        }
     }
 
     #[test]
@@ -777,162 +755,170 @@ mod tests {
             parse_usernames(" @Ann, bob  carol,,ann "),
             vec!["ann", "bob", "carol"]
         );
-        let mut conn = db::memory();
-        member(&mut conn, "ann");
-        let unknown = members_named(&conn, "ann, zed, yan").unwrap().unwrap_err();
-        assert_eq!(unknown.detail.as_deref(), Some("zed, yan"));
-        assert_eq!(
-            members_named(&conn, "@ANN").unwrap().unwrap()[0].username,
-            "ann"
-        );
+        for conn in crate::db::testing::engines() {
+            member(&conn, "ann");
+            let unknown = members_named(&conn, "ann, zed, yan").unwrap().unwrap_err();
+            assert_eq!(unknown.detail.as_deref(), Some("zed, yan"));
+            assert_eq!(
+                members_named(&conn, "@ANN").unwrap().unwrap()[0].username,
+                "ann"
+            );
+        }
     }
 
     #[test]
     fn a_new_account_starts_with_the_welcome_conversation() {
-        let mut conn = db::memory();
-        let ann = member(&mut conn, "ann");
-        let list = list_for(&conn, ann.id).unwrap();
-        assert_eq!(list.len(), 1);
-        assert_eq!(list[0].title, WELCOME_TITLE);
-        assert_eq!(list[0].preview.as_ref().unwrap().kind, MessageKind::Welcome);
-        assert_eq!(list[0].unread, 0, "notices are not unread messages");
+        for conn in crate::db::testing::engines() {
+            let ann = member(&conn, "ann");
+            let list = list_for(&conn, ann.id).unwrap();
+            assert_eq!(list.len(), 1);
+            assert_eq!(list[0].title, WELCOME_TITLE);
+            assert_eq!(list[0].preview.as_ref().unwrap().kind, MessageKind::Welcome);
+            assert_eq!(list[0].unread, 0, "notices are not unread messages");
+        }
     }
 
     #[test]
     fn direct_conversations_are_unique_per_pair_and_titled_after_the_other() {
-        let mut conn = db::memory();
-        let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
-        let id = direct_between(&mut conn, &ann, &bob).unwrap();
-        assert_eq!(direct_between(&mut conn, &bob, &ann).unwrap(), id);
-        assert_eq!(
-            summary_for(&conn, ann.id, id).unwrap().unwrap().title,
-            "BOB"
-        );
-        assert_eq!(
-            summary_for(&conn, bob.id, id).unwrap().unwrap().title,
-            "ANN"
-        );
-        assert!(matches!(
-            leave(&mut conn, id, ann.id),
-            Err(AppError::BadRequest("error-direct-is-fixed"))
-        ));
+        for conn in crate::db::testing::engines() {
+            let (ann, bob) = (member(&conn, "ann"), member(&conn, "bob"));
+            let id = direct_between(&conn, &ann, &bob).unwrap();
+            assert_eq!(direct_between(&conn, &bob, &ann).unwrap(), id);
+            assert_eq!(
+                summary_for(&conn, ann.id, id).unwrap().unwrap().title,
+                "BOB"
+            );
+            assert_eq!(
+                summary_for(&conn, bob.id, id).unwrap().unwrap().title,
+                "ANN"
+            );
+            assert!(matches!(
+                leave(&conn, id, ann.id),
+                Err(AppError::BadRequest("error-direct-is-fixed"))
+            ));
+        }
     }
 
     #[test]
     fn unread_counts_follow_the_read_mark_and_ignore_own_messages() {
-        let mut conn = db::memory();
-        let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
-        let id = create_group(&mut conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
-        message::post(&mut conn, id, bob.id, "mine", &[], 0, None).unwrap();
-        message::post(&mut conn, id, ann.id, "one", &[], 0, None).unwrap();
-        let two = message::post(&mut conn, id, ann.id, "two", &[], 0, None).unwrap();
-        assert_eq!(summary_for(&conn, bob.id, id).unwrap().unwrap().unread, 2);
-        assert_eq!(
-            summary_for(&conn, ann.id, id).unwrap().unwrap().unread,
-            0,
-            "sending reads"
-        );
-        assert!(mark_read(&conn, id, bob.id, two).unwrap());
-        assert!(
-            !mark_read(&conn, id, bob.id, MessageId(1)).unwrap(),
-            "never backwards"
-        );
-        assert_eq!(summary_for(&conn, bob.id, id).unwrap().unwrap().unread, 0);
+        for conn in crate::db::testing::engines() {
+            let (ann, bob) = (member(&conn, "ann"), member(&conn, "bob"));
+            let id = create_group(&conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
+            message::post(&conn, id, bob.id, "mine", &[], 0, None).unwrap();
+            message::post(&conn, id, ann.id, "one", &[], 0, None).unwrap();
+            let two = message::post(&conn, id, ann.id, "two", &[], 0, None).unwrap();
+            assert_eq!(summary_for(&conn, bob.id, id).unwrap().unwrap().unread, 2);
+            assert_eq!(
+                summary_for(&conn, ann.id, id).unwrap().unwrap().unread,
+                0,
+                "sending reads"
+            );
+            assert!(mark_read(&conn, id, bob.id, two).unwrap());
+            assert!(
+                !mark_read(&conn, id, bob.id, MessageId(1)).unwrap(),
+                "never backwards"
+            );
+            assert_eq!(summary_for(&conn, bob.id, id).unwrap().unwrap().unread, 0);
+        }
     }
 
     #[test]
     fn unread_counts_leave_out_notices_and_deleted_messages() {
-        let mut conn = db::memory();
-        let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
-        let id = create_group(&mut conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
-        // People joining: notices, which no unread count includes.
-        conn.execute(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5)
-             INSERT INTO messages (conversation_id, author_id, kind, body, created_at)
-             SELECT ?1, ?2, 'added', 'someone', i FROM n",
-            &[&id, &ann.id],
-        )
-        .unwrap();
-        let gone = message::post(&mut conn, id, ann.id, "oops", &[], 0, None).unwrap();
-        message::delete(&mut conn, id, gone, ann.id).unwrap();
-        message::post(&mut conn, id, ann.id, "one", &[], 0, None).unwrap();
-        message::post(&mut conn, id, ann.id, "two", &[], 0, None).unwrap();
-        assert_eq!(summary_for(&conn, bob.id, id).unwrap().unwrap().unread, 2);
+        for conn in crate::db::testing::engines() {
+            let (ann, bob) = (member(&conn, "ann"), member(&conn, "bob"));
+            let id = create_group(&conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
+            // People joining: notices, which no unread count includes.
+            conn.execute(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5)
+                 INSERT INTO messages (conversation_id, author_id, kind, body, created_at)
+                 SELECT ?1, ?2, 'added', 'someone', i FROM n",
+                &[&id, &ann.id],
+            )
+            .unwrap();
+            let gone = message::post(&conn, id, ann.id, "oops", &[], 0, None).unwrap();
+            message::delete(&conn, id, gone, ann.id).unwrap();
+            message::post(&conn, id, ann.id, "one", &[], 0, None).unwrap();
+            message::post(&conn, id, ann.id, "two", &[], 0, None).unwrap();
+            assert_eq!(summary_for(&conn, bob.id, id).unwrap().unwrap().unread, 2);
+        }
     }
 
     #[test]
     fn the_list_and_live_redraws_filter_on_the_same_member_names() {
-        let mut conn = db::memory();
-        let owner = member(&mut conn, "zz-owner");
-        // More members than the filter takes, created in reverse name order so that id order
-        // and name order disagree.
-        let others: Vec<Member> = (0..FILTER_MEMBERS + 5)
-            .rev()
-            .map(|i| member(&mut conn, &format!("m{i:02}")))
-            .collect();
-        let id = create_group(&mut conn, &owner, "Big", &others).unwrap();
-        let agree = |conn: &Connection| {
-            let from_list = summary_for(conn, owner.id, id)
-                .unwrap()
-                .unwrap()
-                .filter_text;
-            let all = members(conn, id).unwrap();
-            assert_eq!(from_list, filter_text("Big", first_member_names(&all)));
-            from_list
-        };
-        assert!(agree(&conn).starts_with("big zz-owner m24 m23"));
-        // The names the list keeps follow renames, departures and arrivals.
-        let change = user::ProfileChange {
-            display_name: "Renamed".into(),
-            about: String::new(),
-            language: None,
-        };
-        user::update_profile(&conn, others[0].id, &change).unwrap();
-        assert!(agree(&conn).starts_with("big zz-owner renamed m23"));
-        leave(&mut conn, id, others[1].id).unwrap();
-        assert!(agree(&conn).starts_with("big zz-owner renamed m22"));
-        assert!(
-            agree(&conn).ends_with(" m05"),
-            "the next one by id comes in"
-        );
-        let newcomer = member(&mut conn, "a-newcomer");
-        add_members(&mut conn, id, owner.id, std::slice::from_ref(&newcomer)).unwrap();
-        assert!(
-            !agree(&conn).contains("a-newcomer"),
-            "the 27th by id is not among them"
-        );
+        for conn in crate::db::testing::engines() {
+            let owner = member(&conn, "zz-owner");
+            // More members than the filter takes, created in reverse name order so that id order
+            // and name order disagree.
+            let others: Vec<Member> = (0..FILTER_MEMBERS + 5)
+                .rev()
+                .map(|i| member(&conn, &format!("m{i:02}")))
+                .collect();
+            let id = create_group(&conn, &owner, "Big", &others).unwrap();
+            let agree = |conn: &Conn| {
+                let from_list = summary_for(conn, owner.id, id)
+                    .unwrap()
+                    .unwrap()
+                    .filter_text;
+                let all = members(conn, id).unwrap();
+                assert_eq!(from_list, filter_text("Big", first_member_names(&all)));
+                from_list
+            };
+            assert!(agree(&conn).starts_with("big zz-owner m24 m23"));
+            // The names the list keeps follow renames, departures and arrivals.
+            let change = user::ProfileChange {
+                display_name: "Renamed".into(),
+                about: String::new(),
+                language: None,
+            };
+            user::update_profile(&conn, others[0].id, &change).unwrap();
+            assert!(agree(&conn).starts_with("big zz-owner renamed m23"));
+            leave(&conn, id, others[1].id).unwrap();
+            assert!(agree(&conn).starts_with("big zz-owner renamed m22"));
+            assert!(
+                agree(&conn).ends_with(" m05"),
+                "the next one by id comes in"
+            );
+            let newcomer = member(&conn, "a-newcomer");
+            add_members(&conn, id, owner.id, std::slice::from_ref(&newcomer)).unwrap();
+            assert!(
+                !agree(&conn).contains("a-newcomer"),
+                "the 27th by id is not among them"
+            );
+        }
     }
 
     #[test]
     fn a_read_mark_never_passes_the_latest_message() {
-        let mut conn = db::memory();
-        let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
-        let id = create_group(&mut conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
-        message::post(&mut conn, id, ann.id, "one", &[], 0, None).unwrap();
-        assert!(mark_read(&conn, id, bob.id, MessageId(9_000_000_000_000)).unwrap());
-        assert!(
-            !mark_read(&conn, id, bob.id, MessageId(9_000_000_000_001)).unwrap(),
-            "already at the latest message"
-        );
-        message::post(&mut conn, id, ann.id, "two", &[], 0, None).unwrap();
-        assert_eq!(
-            summary_for(&conn, bob.id, id).unwrap().unwrap().unread,
-            1,
-            "a message after the mark still counts"
-        );
+        for conn in crate::db::testing::engines() {
+            let (ann, bob) = (member(&conn, "ann"), member(&conn, "bob"));
+            let id = create_group(&conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
+            message::post(&conn, id, ann.id, "one", &[], 0, None).unwrap();
+            assert!(mark_read(&conn, id, bob.id, MessageId(9_000_000_000_000)).unwrap());
+            assert!(
+                !mark_read(&conn, id, bob.id, MessageId(9_000_000_000_001)).unwrap(),
+                "already at the latest message"
+            );
+            message::post(&conn, id, ann.id, "two", &[], 0, None).unwrap();
+            assert_eq!(
+                summary_for(&conn, bob.id, id).unwrap().unwrap().unread,
+                1,
+                "a message after the mark still counts"
+            );
+        }
     }
 
     #[test]
     fn leaving_a_group_ends_membership_and_hides_it() {
-        let mut conn = db::memory();
-        let (ann, bob) = (member(&mut conn, "ann"), member(&mut conn, "bob"));
-        let id = create_group(&mut conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
-        leave(&mut conn, id, bob.id).unwrap();
-        assert!(find_for_member(&conn, id, bob.id).unwrap().is_none());
-        assert!(matches!(
-            message::post(&mut conn, id, bob.id, "hi", &[], 0, None),
-            Err(AppError::NotFound)
-        ));
-        assert_eq!(members(&conn, id).unwrap(), vec![ann]);
+        for conn in crate::db::testing::engines() {
+            let (ann, bob) = (member(&conn, "ann"), member(&conn, "bob"));
+            let id = create_group(&conn, &ann, "Team", std::slice::from_ref(&bob)).unwrap();
+            leave(&conn, id, bob.id).unwrap();
+            assert!(find_for_member(&conn, id, bob.id).unwrap().is_none());
+            assert!(matches!(
+                message::post(&conn, id, bob.id, "hi", &[], 0, None),
+                Err(AppError::NotFound)
+            ));
+            assert_eq!(members(&conn, id).unwrap(), vec![ann]);
+        }
     }
 }

@@ -1,10 +1,12 @@
 //! The event log: every change that members of a conversation must see, numbered in commit
 //! order. Its ids are the long-poll cursor, so delivery survives lost answers and restarts.
 
-use rusqlite::{Connection, Row, params};
-
 use super::{ConversationId, EventId, MessageId, UserId};
+use crate::db::{self, Conn, Engine, Row};
 use crate::error::AppError;
+
+/// Held by a PostgreSQL transaction from its first event to its commit (see `record`).
+const EVENTS_IN_COMMIT_ORDER: i64 = 0x4261_7661_7265;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
@@ -46,7 +48,7 @@ pub struct Event {
 }
 
 impl Event {
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
+    fn from_row(row: &Row<'_>) -> Result<Event, db::Error> {
         let kind: String = row.get(2)?;
         Ok(Event {
             id: row.get(0)?,
@@ -58,72 +60,90 @@ impl Event {
 }
 
 /// Records an event inside the caller's write transaction.
+///
+/// A reader's cursor skips every id up to the last it saw, so ids must grow in commit order.
+/// SQLite has one writer at a time; PostgreSQL draws ids from a sequence when each INSERT runs,
+/// and two transactions may commit in the other order, which would hide the smaller id from a
+/// reader that saw the larger first. So there a writer takes a lock before its first event and
+/// keeps it until it commits: events commit one writer after the other.
 pub(crate) fn record(
-    conn: &Connection,
+    conn: &Conn,
     conversation: ConversationId,
     kind: EventKind,
     message: MessageId,
 ) -> Result<EventId, AppError> {
-    conn.prepare_cached(
-        "INSERT INTO events (conversation_id, kind, message_id) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![conversation, kind.code(), message])?;
-    Ok(EventId(conn.last_insert_rowid()))
+    if conn.engine() == Engine::Postgres {
+        conn.execute_batch(&format!(
+            "SELECT pg_advisory_xact_lock({EVENTS_IN_COMMIT_ORDER})"
+        ))?;
+    }
+    Ok(conn.query_row(
+        "INSERT INTO events (conversation_id, kind, message_id) VALUES (?1, ?2, ?3)
+         RETURNING id",
+        &[&conversation, &kind.code(), &message],
+        |r| r.get(0),
+    )?)
 }
 
 /// The latest event of one conversation (0 for none): it moves whenever its log changes.
-pub fn latest_in(conn: &Connection, conversation: ConversationId) -> Result<EventId, AppError> {
-    Ok(conn
-        .prepare_cached("SELECT coalesce(max(id), 0) FROM events WHERE conversation_id = ?1")?
-        .query_row([conversation], |r| r.get(0))?)
+pub fn latest_in(conn: &Conn, conversation: ConversationId) -> Result<EventId, AppError> {
+    Ok(conn.query_row(
+        "SELECT coalesce(max(id), 0) FROM events WHERE conversation_id = ?1",
+        &[&conversation],
+        |r| r.get(0),
+    )?)
 }
 
-pub fn latest_id(conn: &Connection) -> Result<EventId, AppError> {
-    Ok(conn
-        .prepare_cached("SELECT coalesce(max(id), 0) FROM events")?
-        .query_row([], |r| r.get(0))?)
+pub fn latest_id(conn: &Conn) -> Result<EventId, AppError> {
+    Ok(conn.query_row("SELECT coalesce(max(id), 0) FROM events", &[], |r| r.get(0))?)
 }
 
 /// Events after `cursor` in every conversation, oldest first.
-pub fn after(conn: &Connection, cursor: EventId, limit: usize) -> Result<Vec<Event>, AppError> {
+pub fn after(conn: &Conn, cursor: EventId, limit: usize) -> Result<Vec<Event>, AppError> {
     // Callers pass one constant each, so the statement cache holds one statement per caller.
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, conversation_id, kind, message_id FROM events WHERE id > ?1 ORDER BY id
-         LIMIT {limit}"
-    ))?;
-    let rows = stmt.query_map(params![cursor], Event::from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(conn.query_map(
+        &format!(
+            "SELECT id, conversation_id, kind, message_id FROM events WHERE id > ?1 ORDER BY id
+             LIMIT {limit}"
+        ),
+        &[&cursor],
+        Event::from_row,
+    )?)
 }
 
 /// Events after `cursor` in the conversations `user` belongs to now, oldest first: what a client
 /// that was away longer than the hub remembers has missed.
 pub fn after_for_member(
-    conn: &Connection,
+    conn: &Conn,
     user: UserId,
     cursor: EventId,
     limit: usize,
 ) -> Result<Vec<Event>, AppError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT e.id, e.conversation_id, e.kind, e.message_id
-         FROM events e
-         JOIN memberships m ON m.conversation_id = e.conversation_id AND m.user_id = ?1
-         WHERE e.id > ?2 ORDER BY e.id LIMIT {limit}"
-    ))?;
-    let rows = stmt.query_map(params![user, cursor], Event::from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(conn.query_map(
+        &format!(
+            "SELECT e.id, e.conversation_id, e.kind, e.message_id
+             FROM events e
+             JOIN memberships m ON m.conversation_id = e.conversation_id AND m.user_id = ?1
+             WHERE e.id > ?2 ORDER BY e.id LIMIT {limit}"
+        ),
+        &[&user, &cursor],
+        Event::from_row,
+    )?)
 }
 
 /// Events after `cursor` in one conversation, oldest first (the API's reading by cursor).
 pub fn after_in(
-    conn: &Connection,
+    conn: &Conn,
     conversation: ConversationId,
     cursor: EventId,
     limit: usize,
 ) -> Result<Vec<Event>, AppError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, conversation_id, kind, message_id FROM events
-         WHERE conversation_id = ?1 AND id > ?2 ORDER BY id LIMIT {limit}"
-    ))?;
-    let rows = stmt.query_map(params![conversation, cursor], Event::from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(conn.query_map(
+        &format!(
+            "SELECT id, conversation_id, kind, message_id FROM events
+             WHERE conversation_id = ?1 AND id > ?2 ORDER BY id LIMIT {limit}"
+        ),
+        &[&conversation, &cursor],
+        Event::from_row,
+    )?)
 }

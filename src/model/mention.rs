@@ -1,11 +1,10 @@
 //! Mentions: `@username` of a member in what someone writes, and `@everyone` in a group. The
 //! people mentioned see the message stand out, and their list counts the unread ones apart.
 
-use rusqlite::{Connection, params};
-
 use super::conversation::Kind;
 use super::user::USERNAME_LEN;
 use super::{ConversationId, MessageId, UserId};
+use crate::db::Conn;
 use crate::error::AppError;
 
 /// Mentions every member of a group but the writer.
@@ -99,65 +98,69 @@ pub fn candidates(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
 /// with the message inside the caller's write transaction, and replaces what an earlier
 /// version of the message mentioned.
 pub(crate) fn record(
-    tx: &Connection,
+    tx: &Conn,
     conversation: ConversationId,
     message: MessageId,
     author: UserId,
     body: &str,
 ) -> Result<(), AppError> {
-    tx.prepare_cached("DELETE FROM mentions WHERE message_id = ?1")?
-        .execute([message])?;
+    tx.execute("DELETE FROM mentions WHERE message_id = ?1", &[&message])?;
     let mut mentioned = Mentioned::default();
     let mut names: Vec<String> = candidates(body).into_iter().map(|(_, n)| n).collect();
     names.dedup();
-    let mut member = tx.prepare_cached(
-        "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id
-         WHERE u.username = ?1 AND m.conversation_id = ?2",
-    )?;
     for name in names.into_iter().take(MOST_LOOKED_UP) {
         if name == EVERYONE {
-            let kind: String = tx
-                .prepare_cached("SELECT kind FROM conversations WHERE id = ?1")?
-                .query_row([conversation], |r| r.get(0))?;
+            let kind: String = tx.query_row(
+                "SELECT kind FROM conversations WHERE id = ?1",
+                &[&conversation],
+                |r| r.get(0),
+            )?;
             mentioned.everyone = Kind::from_code(&kind) == Kind::Group;
             continue;
         }
         if mentioned.people.iter().any(|(_, n)| *n == name) {
             continue;
         }
-        let found: Option<UserId> = member
-            .query_map(params![name, conversation], |r| r.get(0))?
-            .next()
-            .transpose()?;
+        let found: Option<UserId> = tx.query_opt(
+            "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id
+             WHERE u.username = ?1 AND m.conversation_id = ?2",
+            &[&name, &conversation],
+            |r| r.get(0),
+        )?;
         if let Some(id) = found.filter(|id| *id != author) {
             mentioned.people.push((id, name));
         }
     }
     if mentioned.everyone {
-        tx.prepare_cached(
-            "INSERT OR IGNORE INTO mentions (user_id, conversation_id, message_id)
+        tx.execute(
+            "INSERT INTO mentions (user_id, conversation_id, message_id)
              SELECT user_id, conversation_id, ?2 FROM memberships
-             WHERE conversation_id = ?1 AND user_id != ?3",
-        )?
-        .execute(params![conversation, message, author])?;
+             WHERE conversation_id = ?1 AND user_id != ?3
+             ON CONFLICT DO NOTHING",
+            &[&conversation, &message, &author],
+        )?;
     }
-    let mut insert = tx.prepare_cached(
-        "INSERT OR IGNORE INTO mentions (user_id, conversation_id, message_id) VALUES (?1, ?2, ?3)",
-    )?;
     for (id, _) in &mentioned.people {
-        insert.execute(params![id, conversation, message])?;
+        tx.execute(
+            "INSERT INTO mentions (user_id, conversation_id, message_id) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO NOTHING",
+            &[id, &conversation, &message],
+        )?;
     }
-    tx.prepare_cached("UPDATE messages SET mentioned = ?2 WHERE id = ?1")?
-        .execute(params![message, mentioned.to_column()])?;
+    tx.execute(
+        "UPDATE messages SET mentioned = ?2 WHERE id = ?1",
+        &[&message, &mentioned.to_column()],
+    )?;
     Ok(())
 }
 
 /// A deleted message mentions nobody any more.
-pub(crate) fn forget(tx: &Connection, message: MessageId) -> Result<(), AppError> {
-    tx.prepare_cached("DELETE FROM mentions WHERE message_id = ?1")?
-        .execute([message])?;
-    tx.prepare_cached("UPDATE messages SET mentioned = '' WHERE id = ?1")?
-        .execute([message])?;
+pub(crate) fn forget(tx: &Conn, message: MessageId) -> Result<(), AppError> {
+    tx.execute("DELETE FROM mentions WHERE message_id = ?1", &[&message])?;
+    tx.execute(
+        "UPDATE messages SET mentioned = '' WHERE id = ?1",
+        &[&message],
+    )?;
     Ok(())
 }
 

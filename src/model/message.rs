@@ -4,14 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
-
 use super::attachment::{self, Attachment, NewAttachment};
 use super::event::{self, EventKind};
 use super::mention::{self, Mentioned};
 use super::reaction::{self, Reaction};
 use super::{ConversationId, EventId, FieldError, MessageId, UserId, now};
-use crate::db::write_tx;
+use crate::db::{self, Conn, Row};
 use crate::error::AppError;
 use crate::recent::Recent;
 
@@ -130,9 +128,9 @@ struct Loaded {
 }
 
 impl Message {
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Loaded> {
+    fn from_row(row: &Row<'_>) -> Result<Loaded, db::Error> {
         let author_id: Option<UserId> = row.get(2)?;
-        let author = match (author_id, row.get::<_, Option<String>>(3)?, row.get(4)?) {
+        let author = match (author_id, row.get::<Option<String>>(3)?, row.get(4)?) {
             (Some(id), Some(username), Some(display_name)) => Some(Author {
                 id,
                 username,
@@ -154,7 +152,7 @@ impl Message {
             continued: false,
             attachments: Vec::new(),
             reactions: Vec::new(),
-            reply: match row.get::<_, Option<MessageId>>(13)? {
+            reply: match row.get::<Option<MessageId>>(13)? {
                 Some(id) => Some(Quote {
                     id,
                     author: match (row.get(14)?, row.get(15)?) {
@@ -166,13 +164,13 @@ impl Message {
                 }),
                 None => None,
             },
-            mentioned: Mentioned::from_column(&row.get::<_, String>(18)?),
+            mentioned: Mentioned::from_column(&row.get::<String>(18)?),
             bot: row.get(19)?,
         };
         Ok(Loaded {
             message,
-            has_files: row.get::<_, i64>(10)? > 0,
-            has_reactions: row.get::<_, i64>(12)? > 0,
+            has_files: row.get::<i64>(10)? > 0,
+            has_reactions: row.get::<i64>(12)? > 0,
         })
     }
 
@@ -215,21 +213,23 @@ pub fn check_body(raw: &str, has_files: bool) -> Result<String, FieldError> {
 /// Adds a message at the end of the conversation, with its event, inside the caller's write
 /// transaction.
 pub(crate) fn insert(
-    conn: &Connection,
+    conn: &Conn,
     conversation: ConversationId,
     author: Option<UserId>,
     kind: MessageKind,
     body: &str,
 ) -> Result<MessageId, AppError> {
     let at = now();
-    conn.prepare_cached(
+    let id: MessageId = conn.query_row(
         "INSERT INTO messages (conversation_id, author_id, kind, body, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![conversation, author, kind.code(), body, at])?;
-    let id = MessageId(conn.last_insert_rowid());
-    conn.prepare_cached("UPDATE conversations SET last_activity = ?2 WHERE id = ?1")?
-        .execute(params![conversation, at])?;
+         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        &[&conversation, &author, &kind.code(), &body, &at],
+        |r| r.get(0),
+    )?;
+    conn.execute(
+        "UPDATE conversations SET last_activity = ?2 WHERE id = ?1",
+        &[&conversation, &at],
+    )?;
     event::record(conn, conversation, EventKind::Message, id)?;
     Ok(id)
 }
@@ -238,7 +238,7 @@ pub(crate) fn insert(
 /// author's quota (bytes of files they keep) are checked inside the same transaction, so a
 /// member who just left cannot post, and two uploads at once cannot both pass the quota.
 pub fn post(
-    conn: &mut Connection,
+    conn: &Conn,
     conversation: ConversationId,
     author: UserId,
     body: &str,
@@ -246,42 +246,44 @@ pub fn post(
     quota: u64,
     reply_to: Option<MessageId>,
 ) -> Result<MessageId, AppError> {
-    let tx = write_tx(conn)?;
-    if !super::conversation::is_member(&tx, conversation, author)? {
-        return Err(AppError::NotFound);
-    }
-    if let Some(original) = reply_to
-        && reply_target(&tx, conversation, original)?.is_none()
-    {
-        return Err(AppError::BadRequest("error-reply-gone"));
-    }
-    if !files.is_empty() {
-        let adding: u64 = files.iter().map(|f| f.size).sum();
-        if attachment::stored_by(&tx, author)?.saturating_add(adding) > quota {
-            return Err(AppError::BadRequest("error-upload-quota"));
+    conn.write(|tx| {
+        if !super::conversation::is_member(tx, conversation, author)? {
+            return Err(AppError::NotFound);
         }
-    }
-    let id = insert(&tx, conversation, Some(author), MessageKind::Text, body)?;
-    if let Some(original) = reply_to {
-        tx.prepare_cached("UPDATE messages SET reply_to = ?2 WHERE id = ?1")?
-            .execute(params![id, original])?;
-    }
-    mention::record(&tx, conversation, id, author, body)?;
-    if !files.is_empty() {
-        attachment::insert(&tx, id, author, files)?;
-    }
-    // What you write, you have read: otherwise a busy sender's unread count would be counted
-    // from long ago on every page.
-    super::conversation::mark_read(&tx, conversation, author, id)?;
-    tx.commit()?;
-    Ok(id)
+        if let Some(original) = reply_to
+            && reply_target(tx, conversation, original)?.is_none()
+        {
+            return Err(AppError::BadRequest("error-reply-gone"));
+        }
+        if !files.is_empty() {
+            let adding: u64 = files.iter().map(|f| f.size).sum();
+            if attachment::stored_by(tx, author)?.saturating_add(adding) > quota {
+                return Err(AppError::BadRequest("error-upload-quota"));
+            }
+        }
+        let id = insert(tx, conversation, Some(author), MessageKind::Text, body)?;
+        if let Some(original) = reply_to {
+            tx.execute(
+                "UPDATE messages SET reply_to = ?2 WHERE id = ?1",
+                &[&id, &original],
+            )?;
+        }
+        mention::record(tx, conversation, id, author, body)?;
+        if !files.is_empty() {
+            attachment::insert(tx, id, author, files)?;
+        }
+        // What you write, you have read: otherwise a busy sender's unread count would be counted
+        // from long ago on every page.
+        super::conversation::mark_read(tx, conversation, author, id)?;
+        Ok(id)
+    })
 }
 
 /// The message of the conversation that a reply may answer, as its quote: what people wrote,
 /// while it is there. None otherwise (a notice, a deleted message, one of another
 /// conversation, none at all).
 pub fn reply_target(
-    conn: &Connection,
+    conn: &Conn,
     conversation: ConversationId,
     id: MessageId,
 ) -> Result<Option<Quote>, AppError> {
@@ -324,7 +326,7 @@ fn group(mut messages: Vec<Message>, previous: Option<&Message>) -> Vec<Message>
 
 /// Fills in the files of the loaded messages that have some, in one query.
 fn with_details(
-    conn: &Connection,
+    conn: &Conn,
     conversation: ConversationId,
     loaded: Vec<Loaded>,
 ) -> Result<Vec<Message>, AppError> {
@@ -391,7 +393,7 @@ impl LatestPages {
     /// cache's generation, taken before the caller's snapshot began.
     pub fn page(
         &self,
-        conn: &Connection,
+        conn: &Conn,
         conversation: ConversationId,
         accounts: u64,
     ) -> Result<Arc<Page>, AppError> {
@@ -415,21 +417,19 @@ impl LatestPages {
 
 /// The latest messages of a conversation, oldest first; with `before`, the ones before it.
 pub fn page(
-    conn: &Connection,
+    conn: &Conn,
     conversation: ConversationId,
     before: Option<MessageId>,
 ) -> Result<Page, AppError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE m.conversation_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT {}",
-        PAGE_SIZE + 1
-    ))?;
     // One more than the page: it tells whether there is more, and how the first one groups.
-    let mut rows = stmt
-        .query_map(
-            params![conversation, before.map_or(i64::MAX, |b| b.0)],
-            Message::from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut rows = conn.query_map(
+        &format!(
+            "{SELECT} WHERE m.conversation_id = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT {}",
+            PAGE_SIZE + 1
+        ),
+        &[&conversation, &before.map_or(i64::MAX, |b| b.0)],
+        Message::from_row,
+    )?;
     let has_earlier = rows.len() > PAGE_SIZE;
     let previous = if has_earlier { rows.pop() } else { None };
     rows.reverse();
@@ -443,16 +443,15 @@ pub fn page(
 
 /// One message of the conversation, grouped against its predecessor.
 pub fn find(
-    conn: &Connection,
+    conn: &Conn,
     conversation: ConversationId,
     id: MessageId,
 ) -> Result<Option<Message>, AppError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE m.conversation_id = ?1 AND m.id <= ?2 ORDER BY m.id DESC LIMIT 2"
-    ))?;
-    let mut rows = stmt
-        .query_map(params![conversation, id], Message::from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut rows = conn.query_map(
+        &format!("{SELECT} WHERE m.conversation_id = ?1 AND m.id <= ?2 ORDER BY m.id DESC LIMIT 2"),
+        &[&conversation, &id],
+        Message::from_row,
+    )?;
     if rows.first().is_none_or(|l| l.message.id != id) {
         return Ok(None);
     }
@@ -461,10 +460,12 @@ pub fn find(
     Ok(group(messages, previous.as_ref()).pop())
 }
 
-pub fn latest_id(conn: &Connection, conversation: ConversationId) -> Result<MessageId, AppError> {
-    Ok(conn
-        .prepare_cached("SELECT coalesce(max(id), 0) FROM messages WHERE conversation_id = ?1")?
-        .query_row([conversation], |r| r.get(0))?)
+pub fn latest_id(conn: &Conn, conversation: ConversationId) -> Result<MessageId, AppError> {
+    Ok(conn.query_row(
+        "SELECT coalesce(max(id), 0) FROM messages WHERE conversation_id = ?1",
+        &[&conversation],
+        |r| r.get(0),
+    )?)
 }
 
 const DAY_SECONDS: i64 = 86_400;
@@ -472,19 +473,17 @@ const DAY_SECONDS: i64 = 86_400;
 /// Text messages written on each of the last `days` days (UTC), oldest first, counting today:
 /// (the day's first second, count), days without any included as 0. For the monitoring page,
 /// which administrators open now and then: a scan of the recent rows by their id order.
-pub fn per_day(conn: &Connection, days: i64, now: i64) -> Result<Vec<(i64, u64)>, AppError> {
+pub fn per_day(conn: &Conn, days: i64, now: i64) -> Result<Vec<(i64, u64)>, AppError> {
     let today = now.div_euclid(DAY_SECONDS);
     let first = today - days + 1;
     let mut counts = vec![0u64; days.max(0) as usize];
-    let mut stmt = conn.prepare_cached(
+    let rows = conn.query_map(
         "SELECT created_at / 86400, count(*) FROM messages
          WHERE kind = 'text' AND created_at >= ?1 GROUP BY 1",
+        &[&(first * DAY_SECONDS)],
+        |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)),
     )?;
-    let rows = stmt.query_map([first * DAY_SECONDS], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-    })?;
-    for row in rows {
-        let (day, count) = row?;
+    for (day, count) in rows {
         if let Some(slot) = usize::try_from(day - first)
             .ok()
             .and_then(|i| counts.get_mut(i))
@@ -500,13 +499,13 @@ pub fn per_day(conn: &Connection, days: i64, now: i64) -> Result<Vec<(i64, u64)>
 }
 
 /// People who wrote something since `since`.
-pub fn authors_since(conn: &Connection, since: i64) -> Result<u64, AppError> {
-    let count: i64 = conn
-        .prepare_cached(
-            "SELECT count(DISTINCT author_id) FROM messages
-             WHERE kind = 'text' AND created_at >= ?1 AND author_id IS NOT NULL",
-        )?
-        .query_row([since], |r| r.get(0))?;
+pub fn authors_since(conn: &Conn, since: i64) -> Result<u64, AppError> {
+    let count: i64 = conn.query_row(
+        "SELECT count(DISTINCT author_id) FROM messages
+         WHERE kind = 'text' AND created_at >= ?1 AND author_id IS NOT NULL",
+        &[&since],
+        |r| r.get(0),
+    )?;
     Ok(count.max(0) as u64)
 }
 
@@ -529,61 +528,59 @@ pub fn may_change(
 
 /// Checks, inside a write, that `user` may change the message.
 fn own_text_message(
-    conn: &Connection,
+    conn: &Conn,
     conversation: ConversationId,
     id: MessageId,
     user: UserId,
 ) -> Result<(), AppError> {
-    let found: Option<(Option<UserId>, String, bool)> = conn
-        .query_row(
-            "SELECT author_id, kind, deleted_at IS NOT NULL FROM messages
-             WHERE id = ?1 AND conversation_id = ?2",
-            params![id, conversation],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
+    let found: Option<(Option<UserId>, String, bool)> = conn.query_opt(
+        "SELECT author_id, kind, deleted_at IS NOT NULL FROM messages
+         WHERE id = ?1 AND conversation_id = ?2",
+        &[&id, &conversation],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     let (author, kind, deleted) = found.ok_or(AppError::NotFound)?;
     may_change(author, MessageKind::from_code(&kind), deleted, user)
 }
 
 pub fn edit(
-    conn: &mut Connection,
+    conn: &Conn,
     conversation: ConversationId,
     id: MessageId,
     user: UserId,
     body: &str,
 ) -> Result<(), AppError> {
-    let tx = write_tx(conn)?;
-    own_text_message(&tx, conversation, id, user)?;
-    tx.execute(
-        "UPDATE messages SET body = ?2, edited_at = ?3 WHERE id = ?1",
-        params![id, body, now()],
-    )?;
-    mention::record(&tx, conversation, id, user, body)?;
-    event::record(&tx, conversation, EventKind::Edit, id)?;
-    tx.commit()?;
-    Ok(())
+    conn.write(|tx| {
+        own_text_message(tx, conversation, id, user)?;
+        tx.execute(
+            "UPDATE messages SET body = ?2, edited_at = ?3 WHERE id = ?1",
+            &[&id, &body, &now()],
+        )?;
+        mention::record(tx, conversation, id, user, body)?;
+        event::record(tx, conversation, EventKind::Edit, id)?;
+        Ok(())
+    })
 }
 
 /// Deletes the text and files for good and leaves a tombstone in its place. Answers the stored
 /// files the caller must now remove (`media::Storage::remove`).
 pub fn delete(
-    conn: &mut Connection,
+    conn: &Conn,
     conversation: ConversationId,
     id: MessageId,
     user: UserId,
 ) -> Result<Vec<String>, AppError> {
-    let tx = write_tx(conn)?;
-    own_text_message(&tx, conversation, id, user)?;
-    let files = attachment::remove_of_message(&tx, id)?;
-    tx.execute(
-        "UPDATE messages SET body = '', deleted_at = ?2 WHERE id = ?1",
-        params![id, now()],
-    )?;
-    mention::forget(&tx, id)?;
-    event::record(&tx, conversation, EventKind::Delete, id)?;
-    tx.commit()?;
-    Ok(files)
+    conn.write(|tx| {
+        own_text_message(tx, conversation, id, user)?;
+        let files = attachment::remove_of_message(tx, id)?;
+        tx.execute(
+            "UPDATE messages SET body = '', deleted_at = ?2 WHERE id = ?1",
+            &[&id, &now()],
+        )?;
+        mention::forget(tx, id)?;
+        event::record(tx, conversation, EventKind::Delete, id)?;
+        Ok(files)
+    })
 }
 
 #[cfg(test)]

@@ -1,11 +1,10 @@
 //! Web Push subscriptions: the browsers a person turned notifications on in, and how far the
 //! sender has gone through the events.
 
-use rusqlite::{Connection, OptionalExtension, params};
-
 use super::conversation::Notify;
 use super::event::{self, Event, EventKind};
 use super::{ConversationId, FieldError, UserId, now};
+use crate::db::Conn;
 use crate::error::AppError;
 
 /// A browser's subscription as the person's list shows it.
@@ -83,46 +82,47 @@ pub fn check(
 
 /// Keeps the browser's subscription for `user`. A browser subscribing again (or one handed
 /// over to another account) replaces what was kept for its endpoint.
-pub fn subscribe(conn: &Connection, user: UserId, new: &NewSubscription) -> Result<(), AppError> {
+pub fn subscribe(conn: &Conn, user: UserId, new: &NewSubscription) -> Result<(), AppError> {
     conn.execute(
         "INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, label, contact, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (endpoint) DO UPDATE SET user_id = ?1, p256dh = ?3, auth = ?4, label = ?5,
              contact = ?6, created_at = ?7",
-        params![
-            user,
-            new.endpoint,
-            new.p256dh,
-            new.auth,
-            new.label,
-            new.contact,
-            now()
+        &[
+            &user,
+            &new.endpoint,
+            &new.p256dh,
+            &new.auth,
+            &new.label,
+            &new.contact,
+            &now(),
         ],
     )?;
     Ok(())
 }
 
 /// The person's browsers, newest first.
-pub fn of_user(conn: &Connection, user: UserId) -> Result<Vec<Listed>, AppError> {
-    let mut stmt = conn.prepare_cached(
+pub fn of_user(conn: &Conn, user: UserId) -> Result<Vec<Listed>, AppError> {
+    let rows = conn.query_map(
         "SELECT id, label, created_at FROM push_subscriptions WHERE user_id = ?1
          ORDER BY created_at DESC, id DESC",
+        &[&user],
+        |r| {
+            Ok(Listed {
+                id: r.get(0)?,
+                label: r.get(1)?,
+                created_at: r.get(2)?,
+            })
+        },
     )?;
-    let rows = stmt.query_map([user], |r| {
-        Ok(Listed {
-            id: r.get(0)?,
-            label: r.get(1)?,
-            created_at: r.get(2)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(rows)
 }
 
 /// Removes one of the person's browsers; someone else's is not found.
-pub fn remove(conn: &Connection, user: UserId, id: i64) -> Result<(), AppError> {
+pub fn remove(conn: &Conn, user: UserId, id: i64) -> Result<(), AppError> {
     let removed = conn.execute(
         "DELETE FROM push_subscriptions WHERE id = ?1 AND user_id = ?2",
-        params![id, user],
+        &[&id, &user],
     )?;
     if removed == 0 {
         return Err(AppError::NotFound);
@@ -131,95 +131,97 @@ pub fn remove(conn: &Connection, user: UserId, id: i64) -> Result<(), AppError> 
 }
 
 /// Removes the browser at `endpoint` if it is the person's (signing out there).
-pub fn remove_endpoint(conn: &Connection, user: UserId, endpoint: &str) -> Result<(), AppError> {
+pub fn remove_endpoint(conn: &Conn, user: UserId, endpoint: &str) -> Result<(), AppError> {
     conn.execute(
         "DELETE FROM push_subscriptions WHERE endpoint = ?1 AND user_id = ?2",
-        params![endpoint, user],
+        &[&endpoint, &user],
     )?;
     Ok(())
 }
 
 /// Every browser of the person (their password changed: no device keeps hearing).
-pub fn remove_all_of_user(conn: &Connection, user: UserId) -> Result<(), AppError> {
-    conn.execute("DELETE FROM push_subscriptions WHERE user_id = ?1", [user])?;
+pub fn remove_all_of_user(conn: &Conn, user: UserId) -> Result<(), AppError> {
+    conn.execute(
+        "DELETE FROM push_subscriptions WHERE user_id = ?1",
+        &[&user],
+    )?;
     Ok(())
 }
 
 /// The push service said the subscription is gone (404, 410).
-pub fn forget(conn: &Connection, id: i64) -> Result<(), AppError> {
-    conn.execute("DELETE FROM push_subscriptions WHERE id = ?1", [id])?;
+pub fn forget(conn: &Conn, id: i64) -> Result<(), AppError> {
+    conn.execute("DELETE FROM push_subscriptions WHERE id = ?1", &[&id])?;
     Ok(())
 }
 
 /// The newest event the sender has looked at.
-fn progress(conn: &Connection) -> Result<i64, AppError> {
+fn progress(conn: &Conn) -> Result<i64, AppError> {
     Ok(conn
-        .query_row(
+        .query_opt(
             "SELECT last_event FROM push_progress WHERE id = 1",
-            [],
+            &[],
             |r| r.get(0),
-        )
-        .optional()?
+        )?
         .unwrap_or(0))
 }
 
 /// Takes the new messages after the sender's progress, at most `limit`, and moves the progress
 /// past them in the same transaction: when several processes send, each event is taken by one.
-pub fn take_new_messages(conn: &mut Connection, limit: usize) -> Result<Vec<Event>, AppError> {
+pub fn take_new_messages(conn: &Conn, limit: usize) -> Result<Vec<Event>, AppError> {
     // Looked at without the write lock first: an idle server must not take it every second.
     if event::latest_id(conn)?.0 <= progress(conn)? {
         return Ok(Vec::new());
     }
-    let tx = crate::db::write_tx(conn)?;
-    let events = event::after(&tx, super::EventId(progress(&tx)?), limit)?;
-    let Some(newest) = events.last().map(|e| e.id) else {
-        return Ok(Vec::new());
-    };
-    tx.execute(
-        "INSERT INTO push_progress (id, last_event) VALUES (1, ?1)
-         ON CONFLICT (id) DO UPDATE SET last_event = ?1",
-        [newest],
-    )?;
-    let anyone = tx
-        .query_row("SELECT 1 FROM push_subscriptions LIMIT 1", [], |_| Ok(()))
-        .optional()?
-        .is_some();
-    tx.commit()?;
-    // Nobody has turned Web Push on: the progress moved, and nothing is left to do.
-    if !anyone {
-        return Ok(Vec::new());
-    }
-    Ok(events
-        .into_iter()
-        .filter(|e| e.kind == EventKind::Message)
-        .collect())
+    conn.write(|tx| {
+        let events = event::after(tx, super::EventId(progress(tx)?), limit)?;
+        let Some(newest) = events.last().map(|e| e.id) else {
+            return Ok(Vec::new());
+        };
+        tx.execute(
+            "INSERT INTO push_progress (id, last_event) VALUES (1, ?1)
+             ON CONFLICT (id) DO UPDATE SET last_event = ?1",
+            &[&newest],
+        )?;
+        let anyone = tx
+            .query_opt("SELECT 1 FROM push_subscriptions LIMIT 1", &[], |_| Ok(()))?
+            .is_some();
+        // Nobody has turned Web Push on: the progress moved, and nothing is left to do.
+        if !anyone {
+            return Ok(Vec::new());
+        }
+        Ok(events
+            .into_iter()
+            .filter(|e| e.kind == EventKind::Message)
+            .collect())
+    })
 }
 
 /// The browsers of the conversation's members other than `author`, with each member's level,
 /// for accounts still enabled.
 pub fn of_members(
-    conn: &Connection,
+    conn: &Conn,
     conversation: ConversationId,
     author: Option<UserId>,
 ) -> Result<Vec<Subscription>, AppError> {
-    let mut stmt = conn.prepare_cached(
+    let rows = conn.query_map(
         "SELECT s.id, s.user_id, s.endpoint, s.p256dh, s.auth, s.contact, m.notify
          FROM memberships m
          JOIN push_subscriptions s ON s.user_id = m.user_id
          JOIN users u ON u.id = m.user_id AND u.disabled_at IS NULL
-         WHERE m.conversation_id = ?1 AND m.user_id IS NOT ?2",
+         WHERE m.conversation_id = ?1 AND m.user_id IS DISTINCT FROM ?2",
+        &[&conversation, &author],
+        |r| {
+            let notify: String = r.get(6)?;
+            Ok(Subscription {
+                id: r.get(0)?,
+                user: r.get(1)?,
+                endpoint: r.get(2)?,
+                p256dh: r.get(3)?,
+                auth: r.get(4)?,
+                contact: r.get(5)?,
+                notify: Notify::from_code(&notify).unwrap_or_default(),
+            })
+        },
     )?;
-    let rows = stmt.query_map(params![conversation, author], |r| {
-        let notify: String = r.get(6)?;
-        Ok(Subscription {
-            id: r.get(0)?,
-            user: r.get(1)?,
-            endpoint: r.get(2)?,
-            p256dh: r.get(3)?,
-            auth: r.get(4)?,
-            contact: r.get(5)?,
-            notify: Notify::from_code(&notify).unwrap_or_default(),
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(rows)
 }

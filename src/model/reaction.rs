@@ -3,12 +3,10 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
-
 use super::event::{self, EventKind};
 use super::message::MessageKind;
 use super::{ConversationId, MessageId, UserId};
-use crate::db::write_tx;
+use crate::db::Conn;
 use crate::error::AppError;
 
 /// The reactions offered, in the order the picker shows them. A fixed set keeps every
@@ -67,43 +65,40 @@ pub struct Reaction {
 /// now. Members only (the caller checks membership as the page does); a deleted message or a
 /// notice takes no reactions.
 pub fn toggle(
-    conn: &mut Connection,
+    conn: &Conn,
     conversation: ConversationId,
     message: MessageId,
     user: UserId,
     kind: ReactionKind,
 ) -> Result<bool, AppError> {
-    let tx = write_tx(conn)?;
-    let found: Option<(String, bool)> = tx
-        .query_row(
+    conn.write(|tx| {
+        let found: Option<(String, bool)> = tx.query_opt(
             "SELECT kind, deleted_at IS NOT NULL FROM messages
-             WHERE id = ?1 AND conversation_id = ?2",
-            params![message, conversation],
+                 WHERE id = ?1 AND conversation_id = ?2",
+            &[&message, &conversation],
             |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let (message_kind, deleted) = found.ok_or(AppError::NotFound)?;
-    may_react(MessageKind::from_code(&message_kind), deleted)?;
-    let removed = tx
-        .prepare_cached(
+        )?;
+        let (message_kind, deleted) = found.ok_or(AppError::NotFound)?;
+        may_react(MessageKind::from_code(&message_kind), deleted)?;
+        let removed = tx.execute(
             "DELETE FROM reactions WHERE message_id = ?1 AND user_id = ?2 AND kind = ?3",
-        )?
-        .execute(params![message, user, kind.code()])?;
-    if removed == 0 {
-        tx.prepare_cached(
-            "INSERT INTO reactions (conversation_id, message_id, user_id, kind)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![conversation, message, user, kind.code()])?;
-    }
-    tx.prepare_cached(
-        "UPDATE messages SET reactions = (SELECT count(*) FROM reactions WHERE message_id = ?1)
-         WHERE id = ?1",
-    )?
-    .execute([message])?;
-    event::record(&tx, conversation, EventKind::Reaction, message)?;
-    tx.commit()?;
-    Ok(removed == 0)
+            &[&message, &user, &kind.code()],
+        )?;
+        if removed == 0 {
+            tx.execute(
+                "INSERT INTO reactions (conversation_id, message_id, user_id, kind)
+                 VALUES (?1, ?2, ?3, ?4)",
+                &[&conversation, &message, &user, &kind.code()],
+            )?;
+        }
+        tx.execute(
+            "UPDATE messages SET reactions = (SELECT count(*) FROM reactions WHERE message_id = ?1)
+             WHERE id = ?1",
+            &[&message],
+        )?;
+        event::record(tx, conversation, EventKind::Reaction, message)?;
+        Ok(removed == 0)
+    })
 }
 
 /// The one rule of what takes reactions: what people wrote, while it is there.
@@ -120,30 +115,30 @@ pub fn may_react(kind: MessageKind, deleted: bool) -> Result<(), AppError> {
 /// The reactions on the conversation's messages `first..=last`, each message's kinds in the
 /// order they were first chosen.
 pub(crate) fn of_messages(
-    conn: &Connection,
+    conn: &Conn,
     conversation: ConversationId,
     first: MessageId,
     last: MessageId,
 ) -> Result<HashMap<MessageId, Vec<Reaction>>, AppError> {
-    let mut stmt = conn.prepare_cached(
+    let rows = conn.query_map(
         "SELECT r.message_id, r.kind, r.user_id, u.display_name
          FROM reactions r JOIN users u ON u.id = r.user_id
          WHERE r.conversation_id = ?1 AND r.message_id BETWEEN ?2 AND ?3
          ORDER BY r.message_id, r.id",
+        &[&conversation, &first, &last],
+        |r| {
+            Ok((
+                r.get::<MessageId>(0)?,
+                r.get::<String>(1)?,
+                Reactor {
+                    id: r.get(2)?,
+                    display_name: r.get(3)?,
+                },
+            ))
+        },
     )?;
-    let rows = stmt.query_map(params![conversation, first, last], |r| {
-        Ok((
-            r.get::<_, MessageId>(0)?,
-            r.get::<_, String>(1)?,
-            Reactor {
-                id: r.get(2)?,
-                display_name: r.get(3)?,
-            },
-        ))
-    })?;
     let mut by_message: HashMap<MessageId, Vec<Reaction>> = HashMap::new();
-    for row in rows {
-        let (message, code, reactor) = row?;
+    for (message, code, reactor) in rows {
         // A kind this version does not offer (written by a newer one) is not shown.
         let Some(kind) = ReactionKind::from_code(&code) else {
             continue;

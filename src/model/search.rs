@@ -3,10 +3,9 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
-
 use super::conversation::{self, Summary};
 use super::{ConversationId, MessageId, UserId};
+use crate::db::Conn;
 use crate::error::AppError;
 
 pub const PAGE_SIZE: usize = 20;
@@ -85,44 +84,38 @@ pub fn in_conversations(words: &str, conversations: &[ConversationId]) -> String
 
 /// Indexes the messages sent since the last time, in one transaction: the watcher calls it every
 /// second, and every search first, so that a search always finds what was just sent.
-pub fn index_pending(conn: &mut Connection) -> Result<(), AppError> {
-    let pending = conn
-        .prepare_cached("SELECT 1 FROM search_pending LIMIT 1")?
-        .query_row([], |_| Ok(()))
-        .optional()?;
+pub fn index_pending(conn: &Conn) -> Result<(), AppError> {
+    let pending = conn.query_opt("SELECT 1 FROM search_pending LIMIT 1", &[], |_| Ok(()))?;
     if pending.is_none() {
         return Ok(());
     }
-    let tx = crate::db::write_tx(conn)?;
-    {
-        // One rowid at a time: FTS5 before SQLite 3.53 (SQLCipher's) does not take
-        // `rowid IN (subquery)` as a lookup, and scanned the whole index once per pending row.
-        let pending: Vec<i64> = tx
-            .prepare_cached("SELECT message_id FROM search_pending")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let mut forget = tx.prepare_cached("DELETE FROM message_search WHERE rowid = ?1")?;
-        for id in pending {
-            forget.execute([id])?;
+    conn.write(|tx| {
+        {
+            // One rowid at a time: FTS5 before SQLite 3.53 (SQLCipher's) does not take
+            // `rowid IN (subquery)` as a lookup, and scanned the whole index once per pending row.
+            let pending: Vec<i64> =
+                tx.query_map("SELECT message_id FROM search_pending", &[], |r| r.get(0))?;
+            for id in pending {
+                tx.execute("DELETE FROM message_search WHERE rowid = ?1", &[&id])?;
+            }
         }
-    }
-    tx.execute_batch(
-        "INSERT INTO message_search (rowid, body, conversation)
-             SELECT m.id, m.body || coalesce((SELECT ' ' || group_concat(name, ' ')
-                                              FROM attachments WHERE message_id = m.id), ''),
-                    'c' || m.conversation_id
-             FROM search_pending p JOIN messages m ON m.id = p.message_id
-             WHERE m.kind = 'text' AND m.deleted_at IS NULL;
-         DELETE FROM search_pending;",
-    )?;
-    tx.commit()?;
-    Ok(())
+        tx.execute_batch(
+            "INSERT INTO message_search (rowid, body, conversation)
+                 SELECT m.id, m.body || coalesce((SELECT ' ' || group_concat(name, ' ')
+                                                  FROM attachments WHERE message_id = m.id), ''),
+                        'c' || m.conversation_id
+                 FROM search_pending p JOIN messages m ON m.id = p.message_id
+                 WHERE m.kind = 'text' AND m.deleted_at IS NULL;
+             DELETE FROM search_pending;",
+        )?;
+        Ok(())
+    })
 }
 
 /// The newest messages `user` may read that match `typed`, in every conversation they are in or
 /// only in `within` (of which they must be a member: NotFound otherwise). Page 1 is the newest.
 pub fn messages(
-    conn: &mut Connection,
+    conn: &Conn,
     user: UserId,
     typed: &str,
     within: Option<ConversationId>,
@@ -156,13 +149,12 @@ pub fn messages(
     // when the newest matches are mostly other people's (a common word in a large conversation
     // the searcher is not in) is the index told where to look, and it skips the others'
     // messages itself.
-    let oldest_candidate: Option<i64> = conn
-        .prepare_cached(
-            "SELECT rowid FROM message_search WHERE message_search MATCH ?1
+    let oldest_candidate: Option<i64> = conn.query_opt(
+        "SELECT rowid FROM message_search WHERE message_search MATCH ?1
              ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
-        )?
-        .query_row(params![anywhere, (candidates - 1) as i64], |r| r.get(0))
-        .optional()?;
+        &[&anywhere, &((candidates - 1) as i64)],
+        |r| r.get(0),
+    )?;
     let mut rows = page_of_hits(conn, &anywhere, user, within, offset, oldest_candidate)?;
     let page_filled = rows.len() > PAGE_SIZE;
     if oldest_candidate.is_some() && !page_filled {
@@ -205,15 +197,16 @@ type HitRow = (MessageId, ConversationId, Option<String>, i64, String);
 /// One page of the matches of `expression` that `user` may read (newest first, from `offset`,
 /// one more than a page to tell whether there is more), among the rowids from `oldest` up.
 fn page_of_hits(
-    conn: &Connection,
+    conn: &Conn,
     expression: &str,
     user: UserId,
     within: Option<ConversationId>,
     offset: usize,
     oldest: Option<i64>,
 ) -> Result<Vec<HitRow>, AppError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT m.id, m.conversation_id, u.display_name, m.created_at,
+    let rows = conn.query_map(
+        &format!(
+            "SELECT m.id, m.conversation_id, u.display_name, m.created_at,
                 snippet(message_search, 0, char(1), char(2), '…', 16)
          -- CROSS JOIN keeps the index as the outer loop whatever the planner guesses (SQLite
          -- 3.51, SQLCipher's, put memberships first and matched every message one by one).
@@ -227,10 +220,15 @@ fn page_of_hits(
          -- m.id would make SQLite sort every match of a common word.
          ORDER BY message_search.rowid DESC
          LIMIT {} OFFSET ?4",
-        PAGE_SIZE + 1
-    ))?;
-    let rows = stmt.query_map(
-        params![expression, user, within, offset as i64, oldest.unwrap_or(0)],
+            PAGE_SIZE + 1
+        ),
+        &[
+            &expression,
+            &user,
+            &within,
+            &(offset as i64),
+            &oldest.unwrap_or(0),
+        ],
         |row| {
             Ok((
                 row.get(0)?,
@@ -241,7 +239,7 @@ fn page_of_hits(
             ))
         },
     )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -258,26 +256,28 @@ mod tests {
             let words = match_expression(&typed);
             let narrowed = words.as_deref().map(|words| in_conversations(words, &[ConversationId(1)]));
             for expression in [words.clone(), narrowed].into_iter().flatten() {
-                let ran = conn
-                    .prepare_cached("SELECT rowid FROM message_search WHERE message_search MATCH ?1")
-                    .and_then(|mut query| query.query_map([&expression], |r| r.get::<_, i64>(0)).map(|rows| rows.count()));
+                let ran = conn.query_map(
+                    "SELECT rowid FROM message_search WHERE message_search MATCH ?1",
+                    &[&expression],
+                    |r| r.get::<i64>(0),
+                );
                 proptest::prop_assert!(ran.is_ok(), "{typed:?} → {expression:?}: {ran:?}");
             }
         });
     }
 
-    fn found(conn: &Connection, word: &str) -> Vec<i64> {
-        conn.prepare("SELECT rowid FROM message_search WHERE message_search MATCH ?1")
-            .unwrap()
-            .query_map([word], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
+    fn found(conn: &Conn, word: &str) -> Vec<i64> {
+        conn.query_map(
+            "SELECT rowid FROM message_search WHERE message_search MATCH ?1",
+            &[&word],
+            |r| r.get(0),
+        )
+        .unwrap()
     }
 
     #[test]
     fn the_index_follows_sends_edits_and_deletions_whatever_the_order() {
-        let mut conn = crate::db::memory();
+        let conn = crate::db::memory();
         conn.execute_batch(
             "INSERT INTO conversations (id, kind, title, created_at, last_activity)
                  VALUES (1, 'group', 'G', 0, 0);
@@ -289,7 +289,7 @@ mod tests {
              UPDATE messages SET body = '', deleted_at = 1 WHERE id = 2;",
         )
         .unwrap();
-        index_pending(&mut conn).unwrap();
+        index_pending(&conn).unwrap();
         assert_eq!(found(&conn, "apricot"), vec![1]);
         assert!(
             found(&conn, "apple").is_empty(),
@@ -307,13 +307,13 @@ mod tests {
         assert_eq!(found(&conn, "tart"), vec![3], "an edit applies at once");
         assert!(found(&conn, "cherry").is_empty());
         assert!(found(&conn, "apricot").is_empty());
-        index_pending(&mut conn).unwrap();
+        index_pending(&conn).unwrap();
         assert_eq!(found(&conn, "plum"), vec![3]);
     }
 
     #[test]
     fn a_search_looks_only_in_the_conversations_given_and_only_at_what_was_written() {
-        let mut conn = crate::db::memory();
+        let conn = crate::db::memory();
         conn.execute_batch(
             "INSERT INTO conversations (id, kind, title, created_at, last_activity)
                  VALUES (1, 'group', 'Mine', 0, 0), (2, 'group', 'Theirs', 0, 0);
@@ -323,7 +323,7 @@ mod tests {
                  (3, 2, 'text', 'see c1 for the minutes', 0);",
         )
         .unwrap();
-        index_pending(&mut conn).unwrap();
+        index_pending(&conn).unwrap();
         let mine = [ConversationId(1)];
         let search = |typed: &str, within: &[ConversationId]| {
             found(
@@ -362,7 +362,7 @@ mod tests {
     // than the memberships are asked about before the index is told where to look.
     #[test]
     fn a_match_behind_many_of_other_peoples_is_still_found() {
-        let mut conn = crate::db::memory();
+        let conn = crate::db::memory();
         conn.execute_batch(
             "INSERT INTO users (id, username, display_name, search_text, password_hash, created_at)
                  VALUES (1, 'ann', 'Ann', 'ann', '', 0), (2, 'bob', 'Bob', 'bob', '', 0);
@@ -376,13 +376,13 @@ mod tests {
                  SELECT 2, 2, 'text', 'tea again ' || i, i FROM n;",
         )
         .unwrap();
-        let ann = messages(&mut conn, UserId(1), "tea", None, 1).unwrap();
+        let ann = messages(&conn, UserId(1), "tea", None, 1).unwrap();
         assert_eq!(
             ann.hits.iter().map(|hit| hit.message).collect::<Vec<_>>(),
             vec![MessageId(1)]
         );
         assert!(!ann.has_more);
-        let bob = messages(&mut conn, UserId(2), "tea", None, 2).unwrap();
+        let bob = messages(&conn, UserId(2), "tea", None, 2).unwrap();
         assert_eq!(bob.hits.len(), PAGE_SIZE, "the second page of Bob's own");
         assert_eq!(bob.hits[0].message, MessageId(3001 - PAGE_SIZE as i64));
         assert!(

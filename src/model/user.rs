@@ -1,9 +1,7 @@
 //! Accounts: who people are, how they are found, and the rules their fields follow.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
-
 use super::{FieldError, UserId, now};
-use crate::db::write_tx;
+use crate::db::{self, Conn, Row};
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -34,7 +32,7 @@ const COLUMNS: &str = "id, username, display_name, about, is_admin, language, cr
     disabled_at IS NOT NULL";
 
 impl User {
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+    fn from_row(row: &Row<'_>) -> Result<User, db::Error> {
         let language: Option<String> = row.get(5)?;
         Ok(User {
             id: row.get(0)?,
@@ -118,75 +116,75 @@ pub struct NewUser {
 }
 
 /// Creates the account. The very first account of an instance is always an administrator.
-pub fn create(conn: &mut Connection, new: &NewUser) -> Result<Result<User, FieldError>, AppError> {
-    let tx = write_tx(conn)?;
-    let taken: bool = tx.query_row(
-        "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?1)",
-        [&new.username],
-        |row| row.get(0),
-    )?;
-    if taken {
-        return Ok(Err(FieldError::new("username", "error-username-taken")));
-    }
-    let first: bool = tx.query_row("SELECT NOT EXISTS(SELECT 1 FROM users)", [], |r| r.get(0))?;
-    tx.execute(
-        "INSERT INTO users (username, display_name, search_text, password_hash, is_admin, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            new.username,
-            new.display_name,
-            search_text(&new.username, &new.display_name),
-            new.password_hash,
-            new.admin || first,
-            now()
-        ],
-    )?;
-    let id = UserId(tx.last_insert_rowid());
-    if let Some(invite) = &new.invite
-        && let Err(used) = super::invite::consume(&tx, invite, id)?
-    {
-        return Ok(Err(used));
-    }
-    super::conversation::create_welcome(&tx, id)?;
-    let user = find(&tx, id)?.ok_or_else(|| AppError::internal("created user vanished"))?;
-    tx.commit()?;
-    Ok(Ok(user))
+pub fn create(conn: &Conn, new: &NewUser) -> Result<Result<User, FieldError>, AppError> {
+    conn.write_or_refuse(|tx| {
+        let taken: bool = tx.query_row(
+            // Usernames are ASCII, which lower() folds on both engines.
+            "SELECT EXISTS(SELECT 1 FROM users WHERE username = lower(?1))",
+            &[&new.username],
+            |row| row.get(0),
+        )?;
+        if taken {
+            return Ok(Err(FieldError::new("username", "error-username-taken")));
+        }
+        let first: bool =
+            tx.query_row("SELECT NOT EXISTS(SELECT 1 FROM users)", &[], |r| r.get(0))?;
+        let id: UserId = tx.query_row(
+            "INSERT INTO users (username, display_name, search_text, password_hash, is_admin,
+                                created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+            &[
+                &new.username,
+                &new.display_name,
+                &search_text(&new.username, &new.display_name),
+                &new.password_hash,
+                &(new.admin || first),
+                &now(),
+            ],
+            |r| r.get(0),
+        )?;
+        if let Some(invite) = &new.invite
+            && let Err(used) = super::invite::consume(tx, invite, id)?
+        {
+            return Ok(Err(used));
+        }
+        super::conversation::create_welcome(tx, id)?;
+        let user = find(tx, id)?.ok_or_else(|| AppError::internal("created user vanished"))?;
+        Ok(Ok(user))
+    })
 }
 
-pub fn find(conn: &Connection, id: UserId) -> Result<Option<User>, AppError> {
-    Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE id = ?1"))?
-        .query_row([id], User::from_row)
-        .optional()?)
+pub fn find(conn: &Conn, id: UserId) -> Result<Option<User>, AppError> {
+    Ok(conn.query_opt(
+        &format!("SELECT {COLUMNS} FROM users WHERE id = ?1"),
+        &[&id],
+        User::from_row,
+    )?)
 }
 
-pub fn find_by_username(conn: &Connection, username: &str) -> Result<Option<User>, AppError> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM users WHERE username = ?1"),
-            [username.trim()],
-            User::from_row,
-        )
-        .optional()?)
+pub fn find_by_username(conn: &Conn, username: &str) -> Result<Option<User>, AppError> {
+    Ok(conn.query_opt(
+        &format!("SELECT {COLUMNS} FROM users WHERE username = lower(?1)"),
+        &[&username.trim()],
+        User::from_row,
+    )?)
 }
 
 /// The id and password hash to check a login against.
-pub fn credentials(conn: &Connection, username: &str) -> Result<Option<(User, String)>, AppError> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS}, password_hash FROM users WHERE username = ?1"),
-            [username.trim()],
-            |row| Ok((User::from_row(row)?, row.get(9)?)),
-        )
-        .optional()?)
+pub fn credentials(conn: &Conn, username: &str) -> Result<Option<(User, String)>, AppError> {
+    Ok(conn.query_opt(
+        &format!("SELECT {COLUMNS}, password_hash FROM users WHERE username = lower(?1)"),
+        &[&username.trim()],
+        |row| Ok((User::from_row(row)?, row.get(9)?)),
+    )?)
 }
 
-pub fn password_hash(conn: &Connection, id: UserId) -> Result<Option<String>, AppError> {
-    Ok(conn
-        .query_row("SELECT password_hash FROM users WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .optional()?)
+pub fn password_hash(conn: &Conn, id: UserId) -> Result<Option<String>, AppError> {
+    Ok(conn.query_opt(
+        "SELECT password_hash FROM users WHERE id = ?1",
+        &[&id],
+        |r| r.get(0),
+    )?)
 }
 
 pub struct ProfileChange {
@@ -195,41 +193,41 @@ pub struct ProfileChange {
     pub language: Option<Lang>,
 }
 
-pub fn update_profile(
-    conn: &Connection,
-    id: UserId,
-    change: &ProfileChange,
-) -> Result<(), AppError> {
+pub fn update_profile(conn: &Conn, id: UserId, change: &ProfileChange) -> Result<(), AppError> {
     let username: String =
-        conn.query_row("SELECT username FROM users WHERE id = ?1", [id], |r| {
+        conn.query_row("SELECT username FROM users WHERE id = ?1", &[&id], |r| {
             r.get(0)
         })?;
     conn.execute(
         "UPDATE users SET display_name = ?2, about = ?3, language = ?4, search_text = ?5
          WHERE id = ?1",
-        params![
-            id,
-            change.display_name,
-            change.about,
-            change.language.map(Lang::code),
-            search_text(&username, &change.display_name)
+        &[
+            &id,
+            &change.display_name,
+            &change.about,
+            &change.language.map(Lang::code),
+            &search_text(&username, &change.display_name),
         ],
     )?;
     Ok(())
 }
 
 /// Every account, by username, for the command line's `user list`.
-pub fn all(conn: &Connection) -> Result<Vec<User>, AppError> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))?;
-    let users = stmt.query_map([], User::from_row)?;
-    Ok(users.collect::<Result<_, _>>()?)
+pub fn all(conn: &Conn) -> Result<Vec<User>, AppError> {
+    Ok(conn.query_map(
+        &format!("SELECT {COLUMNS} FROM users ORDER BY username"),
+        &[],
+        User::from_row,
+    )?)
 }
 
 /// The keys of every profile picture in use.
-pub fn avatar_keys(conn: &Connection) -> Result<Vec<String>, AppError> {
-    let mut stmt = conn.prepare("SELECT avatar FROM users WHERE avatar IS NOT NULL")?;
-    let keys = stmt.query_map([], |row| row.get(0))?;
-    Ok(keys.collect::<Result<_, _>>()?)
+pub fn avatar_keys(conn: &Conn) -> Result<Vec<String>, AppError> {
+    Ok(conn.query_map(
+        "SELECT avatar FROM users WHERE avatar IS NOT NULL",
+        &[],
+        |row| row.get(0),
+    )?)
 }
 
 /// Why an account change was refused.
@@ -243,85 +241,75 @@ pub enum Refusal {
 /// signed out everywhere: a running server learns it from the notes of migration 0003), or
 /// enables it again. The last active administrator cannot be disabled.
 pub fn set_disabled(
-    conn: &mut Connection,
+    conn: &Conn,
     id: UserId,
     disabled: bool,
 ) -> Result<Result<(), Refusal>, AppError> {
-    let tx = write_tx(conn)?;
-    if disabled && is_last_administrator(&tx, id)? {
-        return Ok(Err(Refusal::LastAdministrator));
-    }
-    tx.execute(
-        "UPDATE users SET disabled_at = CASE WHEN ?2 THEN coalesce(disabled_at, ?3) END
-         WHERE id = ?1",
-        params![id, disabled, now()],
-    )?;
-    if disabled {
-        super::session::delete_all_of_user(&tx, id)?;
-    }
-    tx.commit()?;
-    Ok(Ok(()))
+    conn.write(|tx| {
+        if disabled && is_last_administrator(tx, id)? {
+            return Ok(Err(Refusal::LastAdministrator));
+        }
+        tx.execute(
+            "UPDATE users SET disabled_at = CASE WHEN ?2 THEN coalesce(disabled_at, ?3) END
+             WHERE id = ?1",
+            &[&id, &disabled, &now()],
+        )?;
+        if disabled {
+            super::session::delete_all_of_user(tx, id)?;
+        }
+        Ok(Ok(()))
+    })
 }
 
 /// Makes the account an administrator or takes that away; never from the last one.
-pub fn set_admin(
-    conn: &mut Connection,
-    id: UserId,
-    admin: bool,
-) -> Result<Result<(), Refusal>, AppError> {
-    let tx = write_tx(conn)?;
-    if !admin && is_last_administrator(&tx, id)? {
-        return Ok(Err(Refusal::LastAdministrator));
-    }
-    tx.execute(
-        "UPDATE users SET is_admin = ?2 WHERE id = ?1",
-        params![id, admin],
-    )?;
-    tx.commit()?;
-    Ok(Ok(()))
+pub fn set_admin(conn: &Conn, id: UserId, admin: bool) -> Result<Result<(), Refusal>, AppError> {
+    conn.write(|tx| {
+        if !admin && is_last_administrator(tx, id)? {
+            return Ok(Err(Refusal::LastAdministrator));
+        }
+        tx.execute(
+            "UPDATE users SET is_admin = ?2 WHERE id = ?1",
+            &[&id, &admin],
+        )?;
+        Ok(Ok(()))
+    })
 }
 
-fn is_last_administrator(conn: &Connection, id: UserId) -> Result<bool, AppError> {
+fn is_last_administrator(conn: &Conn, id: UserId) -> Result<bool, AppError> {
     Ok(conn.query_row(
         "SELECT is_admin AND disabled_at IS NULL AND NOT EXISTS (SELECT 1 FROM users
              WHERE id != ?1 AND is_admin AND disabled_at IS NULL)
          FROM users WHERE id = ?1",
-        [id],
+        &[&id],
         |r| r.get(0),
     )?)
 }
 
 /// Sets (or with None removes) the person's picture; answers the key of the one it replaces,
 /// whose files the caller removes.
-pub fn set_avatar(
-    conn: &mut Connection,
-    id: UserId,
-    key: Option<&str>,
-) -> Result<Option<String>, AppError> {
-    let tx = write_tx(conn)?;
-    let previous: Option<String> =
-        tx.query_row("SELECT avatar FROM users WHERE id = ?1", [id], |r| r.get(0))?;
-    tx.execute(
-        "UPDATE users SET avatar = ?2 WHERE id = ?1",
-        params![id, key],
-    )?;
-    tx.commit()?;
-    Ok(previous)
+pub fn set_avatar(conn: &Conn, id: UserId, key: Option<&str>) -> Result<Option<String>, AppError> {
+    conn.write(|tx| {
+        let previous: Option<String> =
+            tx.query_row("SELECT avatar FROM users WHERE id = ?1", &[&id], |r| {
+                r.get(0)
+            })?;
+        tx.execute("UPDATE users SET avatar = ?2 WHERE id = ?1", &[&id, &key])?;
+        Ok(previous)
+    })
 }
 
 /// Sets a new password hash and signs the account out everywhere: every session of the user is
 /// deleted in the same transaction (the caller renews the session it is answering).
-pub fn set_password_hash(conn: &mut Connection, id: UserId, hash: &str) -> Result<(), AppError> {
-    let tx = write_tx(conn)?;
-    tx.execute(
-        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
-        params![id, hash],
-    )?;
-    super::session::delete_all_of_user(&tx, id)?;
-    // Nor does any browser keep hearing of new messages.
-    super::push::remove_all_of_user(&tx, id)?;
-    tx.commit()?;
-    Ok(())
+pub fn set_password_hash(conn: &Conn, id: UserId, hash: &str) -> Result<(), AppError> {
+    conn.write(|tx| {
+        tx.execute(
+            "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+            &[&id, &hash],
+        )?;
+        super::session::delete_all_of_user(tx, id)?;
+        // Nor does any browser keep hearing of new messages.
+        super::push::remove_all_of_user(tx, id)
+    })
 }
 
 pub struct SearchPage {
@@ -332,21 +320,23 @@ pub struct SearchPage {
 /// Case-insensitive match on username or display name (any script), best matches first:
 /// exact username, then names starting with the query, then the rest alphabetically.
 /// `page` counts from 1.
-pub fn search(conn: &Connection, query: &str, page: usize) -> Result<SearchPage, AppError> {
+pub fn search(conn: &Conn, query: &str, page: usize) -> Result<SearchPage, AppError> {
     let needle = query.trim().to_lowercase();
-    let offset = page.saturating_sub(1).saturating_mul(SEARCH_PAGE_SIZE);
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM users
-         WHERE instr(search_text, ?1) > 0
-         ORDER BY username = ?1 DESC,
-                  instr(search_text, ?1) = 1 OR instr(lower(display_name), ?1) = 1 DESC,
-                  display_name COLLATE NOCASE, username
-         LIMIT {} OFFSET ?2",
-        SEARCH_PAGE_SIZE + 1
-    ))?;
-    let mut users = stmt
-        .query_map(params![needle, offset as i64], User::from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
+    let offset = page.saturating_sub(1).saturating_mul(SEARCH_PAGE_SIZE) as i64;
+    // lower() folds ASCII only on SQLite, as NOCASE does: the same order on both engines.
+    let mut users = conn.query_map(
+        &format!(
+            "SELECT {COLUMNS} FROM users
+             WHERE instr(search_text, ?1) > 0
+             ORDER BY username = ?1 DESC,
+                      instr(search_text, ?1) = 1 OR instr(lower(display_name), ?1) = 1 DESC,
+                      lower(display_name), username
+             LIMIT {} OFFSET ?2",
+            SEARCH_PAGE_SIZE + 1
+        ),
+        &[&needle, &offset],
+        User::from_row,
+    )?;
     let has_more = users.len() > SEARCH_PAGE_SIZE;
     users.truncate(SEARCH_PAGE_SIZE);
     Ok(SearchPage { users, has_more })
@@ -357,7 +347,7 @@ mod tests {
     use super::*;
     use crate::db;
 
-    fn add(conn: &mut Connection, username: &str, display_name: &str) -> User {
+    fn add(conn: &db::Conn, username: &str, display_name: &str) -> User {
         create(
             conn,
             &NewUser {
@@ -422,59 +412,64 @@ mod tests {
 
     #[test]
     fn the_first_account_is_admin_and_usernames_are_unique() {
-        let mut conn = db::memory();
-        assert!(add(&mut conn, "first", "First").is_admin);
-        assert!(!add(&mut conn, "second", "Second").is_admin);
-        let again = create(
-            &mut conn,
-            &NewUser {
-                username: "FIRST".into(),
-                display_name: "Impostor".into(),
-                password_hash: "x".into(),
-                admin: false,
-                invite: None,
-            },
-        )
-        .unwrap();
-        assert_eq!(again.unwrap_err().message, "error-username-taken");
+        for conn in crate::db::testing::engines() {
+            assert!(add(&conn, "first", "First").is_admin);
+            assert!(!add(&conn, "second", "Second").is_admin);
+            let again = create(
+                &conn,
+                &NewUser {
+                    username: "FIRST".into(),
+                    display_name: "Impostor".into(),
+                    password_hash: "x".into(),
+                    admin: false,
+                    invite: None,
+                },
+            )
+            .unwrap();
+            assert_eq!(again.unwrap_err().message, "error-username-taken");
+        }
     }
 
     #[test]
     fn search_ignores_case_beyond_ascii_and_pages() {
-        let mut conn = db::memory();
-        add(&mut conn, "eloise", "Éloïse Martin");
-        add(&mut conn, "bob", "Bob");
-        for i in 0..25 {
-            add(&mut conn, &format!("member{i:02}"), &format!("Member {i}"));
+        for conn in crate::db::testing::engines() {
+            add(&conn, "eloise", "Éloïse Martin");
+            add(&conn, "bob", "Bob");
+            for i in 0..25 {
+                add(&conn, &format!("member{i:02}"), &format!("Member {i}"));
+            }
+            let found = search(&conn, "ÉLOÏSE", 1).unwrap();
+            assert_eq!(found.users.len(), 1);
+            assert_eq!(found.users[0].username, "eloise");
+            let first = search(&conn, "member", 1).unwrap();
+            assert_eq!(first.users.len(), SEARCH_PAGE_SIZE);
+            assert!(first.has_more);
+            let second = search(&conn, "member", 2).unwrap();
+            assert_eq!(second.users.len(), 5);
+            assert!(!second.has_more);
+            assert!(search(&conn, "%", 1).unwrap().users.is_empty());
         }
-        let found = search(&conn, "ÉLOÏSE", 1).unwrap();
-        assert_eq!(found.users.len(), 1);
-        assert_eq!(found.users[0].username, "eloise");
-        let first = search(&conn, "member", 1).unwrap();
-        assert_eq!(first.users.len(), SEARCH_PAGE_SIZE);
-        assert!(first.has_more);
-        let second = search(&conn, "member", 2).unwrap();
-        assert_eq!(second.users.len(), 5);
-        assert!(!second.has_more);
-        assert!(search(&conn, "%", 1).unwrap().users.is_empty());
     }
 }
 
 /// Notes, in the caller's transaction, that the person had Bavard open at `at`.
-pub(crate) fn saw(conn: &Connection, id: UserId, at: i64) -> Result<(), AppError> {
-    conn.prepare_cached(
-        "UPDATE users SET last_seen_at = max(coalesce(last_seen_at, 0), ?2) WHERE id = ?1",
-    )?
-    .execute(params![id, at])?;
+pub(crate) fn saw(conn: &Conn, id: UserId, at: i64) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE users SET last_seen_at = CASE WHEN last_seen_at > ?2 THEN last_seen_at ELSE ?2 END
+         WHERE id = ?1",
+        &[&id, &at],
+    )?;
     Ok(())
 }
 
 /// When the person was last seen, as written (`saw`).
-pub fn last_seen(conn: &Connection, id: UserId) -> Result<Option<i64>, AppError> {
+pub fn last_seen(conn: &Conn, id: UserId) -> Result<Option<i64>, AppError> {
     Ok(conn
-        .prepare_cached("SELECT last_seen_at FROM users WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))
-        .optional()?
+        .query_opt(
+            "SELECT last_seen_at FROM users WHERE id = ?1",
+            &[&id],
+            |r| r.get(0),
+        )?
         .flatten())
 }
 

@@ -443,7 +443,7 @@ impl Hub {
     }
 
     /// Writes when people were last seen, each at most once a minute (one transaction).
-    pub fn flush_presence(&self, conn: &mut Conn) -> Result<(), AppError> {
+    pub fn flush_presence(&self, conn: &Conn) -> Result<(), AppError> {
         let due: Vec<(UserId, i64)> = {
             let mut presence = lock(&self.presence);
             let Presence { polled, written } = &mut *presence;
@@ -464,12 +464,10 @@ impl Hub {
         if due.is_empty() {
             return Ok(());
         }
-        let tx = crate::db::write_tx(conn)?;
-        for (user, at) in due {
-            crate::model::user::saw(&tx, user, at)?;
-        }
-        tx.commit()?;
-        Ok(())
+        conn.write(|tx| {
+            due.into_iter()
+                .try_for_each(|(user, at)| crate::model::user::saw(tx, user, at))
+        })
     }
 
     /// Notes that `user` has seen the conversation up to `message`; written in the next batch.
@@ -485,14 +483,15 @@ impl Hub {
         if pending.is_empty() {
             return Ok(());
         }
-        let tx = crate::db::write_tx(conn)?;
-        let mut moved = Vec::new();
-        for ((conversation, user), message) in pending {
-            if conversation::mark_read(&tx, conversation, user, message)? {
-                moved.push((user, conversation));
+        let moved = conn.write(|tx| {
+            let mut moved = Vec::new();
+            for ((conversation, user), message) in pending {
+                if conversation::mark_read(tx, conversation, user, message)? {
+                    moved.push((user, conversation));
+                }
             }
-        }
-        tx.commit()?;
+            Ok(moved)
+        })?;
         for (user, conversation) in moved {
             self.read_moved(user, conversation);
         }

@@ -62,10 +62,10 @@ pub fn spawn(
                     if let Err(e) = hub.flush_reads(&mut conn) {
                         tracing::error!(error = %e, "writing read marks failed");
                     }
-                    if let Err(e) = hub.flush_presence(&mut conn) {
+                    if let Err(e) = hub.flush_presence(&conn) {
                         tracing::error!(error = %e, "writing when people were last seen failed");
                     }
-                    if let Err(e) = search::index_pending(&mut conn) {
+                    if let Err(e) = search::index_pending(&conn) {
                         tracing::error!(error = %e, "indexing new messages for search failed");
                     }
                 }
