@@ -22,7 +22,7 @@ case "${1:-}" in
     dir=$(mktemp -d /tmp/bavard-postgres.XXXXXX)
     chmod 755 "$dir"
     [ "$(id -u)" -eq 0 ] && chown nobody "$dir"
-    as_owner "$bin/initdb" -D "$dir/data" -U bavard --auth=trust -E UTF8 --no-locale \
+    as_owner "$bin/initdb" -D "$dir/data" -U bavard --auth=trust -E UTF8 --locale=C.UTF-8 \
       >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
     # Durability is not what these tests are about: fsync off spares the disk.
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \

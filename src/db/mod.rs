@@ -143,6 +143,10 @@ const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
         "0002_conversations.sql",
         include_str!("../../migrations/postgres/0002_conversations.sql"),
     ),
+    (
+        "0003_search.sql",
+        include_str!("../../migrations/postgres/0003_search.sql"),
+    ),
 ];
 
 /// Taken by whichever node migrates, so that nodes started together apply each migration once.
@@ -428,6 +432,16 @@ pub fn open_postgres(url: &str, connections: u32) -> Result<Pool, AppError> {
 /// Applies PostgreSQL's migrations not yet applied, all in one transaction under a lock that
 /// nodes starting together wait on: a node sees either none of them or all.
 pub fn migrate_postgres(conn: &Conn) -> Result<(), AppError> {
+    // Under the C locale PostgreSQL takes "è" for punctuation, and search would split "crème"
+    // into "cr" and "me": better refused at start than found missing by the people searching.
+    let ctype: String = conn.query_row("SELECT current_setting('lc_ctype')", &[], |r| r.get(0))?;
+    if matches!(ctype.as_str(), "C" | "POSIX") {
+        return Err(AppError::internal(format!(
+            "the database's character classification (LC_CTYPE) is {ctype}, under which words \
+             with accents cannot be searched: create it with a UTF-8 locale, e.g. \
+             CREATE DATABASE bavard LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8' TEMPLATE template0"
+        )));
+    }
     conn.write(|tx| {
         tx.execute_batch(&format!(
             "SELECT pg_advisory_xact_lock({POSTGRES_MIGRATION_LOCK});
@@ -680,6 +694,27 @@ mod tests {
         files.sort();
         let listed: Vec<&str> = POSTGRES_MIGRATIONS.iter().map(|(name, _)| *name).collect();
         assert_eq!(files, listed);
+    }
+
+    #[test]
+    fn a_postgres_database_under_the_c_locale_is_refused_with_the_way_out() {
+        let Ok(url) = std::env::var("BAVARD_TEST_POSTGRES") else {
+            return;
+        };
+        let mut config: postgres::Config = url.parse().unwrap();
+        let name = format!("c_locale_{}", std::process::id());
+        config
+            .connect(postgres::NoTls)
+            .and_then(|mut admin| {
+                admin.batch_execute(&format!(
+                    "CREATE DATABASE {name} LC_CTYPE 'C' LC_COLLATE 'C' TEMPLATE template0"
+                ))
+            })
+            .unwrap();
+        let client = config.dbname(&name).connect(postgres::NoTls).unwrap();
+        let refused = migrate_postgres(&Conn::Postgres(Box::new(conn::Postgres::new(client))));
+        let said = refused.expect_err("refused").to_string();
+        assert!(said.contains("LC_CTYPE") && said.contains("C.UTF-8"), "{said}");
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! Message search: what a person typed, as words for the FTS5 index (migrations 0005, 0006 and
-//! 0016), and the messages they may read that contain them.
+//! 0016) or PostgreSQL's tsvector (its migration 0003), and the messages they may read that
+//! contain them.
 
 use std::collections::HashMap;
 
 use super::conversation::{self, Summary};
 use super::{ConversationId, MessageId, UserId};
-use crate::db::Conn;
+use crate::db::{Conn, Engine};
 use crate::error::AppError;
 
 pub const PAGE_SIZE: usize = 20;
@@ -40,22 +41,37 @@ pub struct Results {
 /// quoted, so that quotes, `*`, `NEAR`, `AND`, `-` or parentheses are words like any other and
 /// never FTS syntax. None when nothing searchable is left.
 pub fn match_expression(typed: &str) -> Option<String> {
+    // Words are letters and digits only, so nothing in them needs escaping.
+    query_of_words(typed, |word, prefix| {
+        format!("\"{word}\"{}", if prefix { "*" } else { "" })
+    })
+    .map(|words| words.join(" "))
+}
+
+/// The same words as a PostgreSQL tsquery, under the same rules; its text search configuration
+/// takes accents and case off as FTS5's tokenizer does.
+fn tsquery(typed: &str) -> Option<String> {
+    query_of_words(typed, |word, prefix| {
+        format!("{word}{}", if prefix { ":*" } else { "" })
+    })
+    .map(|words| words.join(" & "))
+}
+
+/// Each word typed (letters and digits), as `write` puts it, told whether it is the prefix.
+fn query_of_words(typed: &str, write: impl Fn(&str, bool) -> String) -> Option<Vec<String>> {
     let words: Vec<&str> = typed
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
         .take(MAX_WORDS)
         .collect();
     let last = words.len().checked_sub(1)?;
-    let quoted = words.iter().enumerate().map(|(i, word)| {
-        let prefix = if i == last && word.chars().count() >= MIN_PREFIX_CHARS {
-            "*"
-        } else {
-            ""
-        };
-        // Words are letters and digits only, so nothing in them needs escaping.
-        format!("\"{word}\"{prefix}")
-    });
-    Some(quoted.collect::<Vec<_>>().join(" "))
+    Some(
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, word)| write(word, i == last && word.chars().count() >= MIN_PREFIX_CHARS))
+            .collect(),
+    )
 }
 
 const MIN_PREFIX_CHARS: usize = 2;
@@ -87,6 +103,21 @@ pub fn in_conversations(words: &str, conversations: &[ConversationId]) -> String
 pub fn index_pending(conn: &Conn) -> Result<(), AppError> {
     let pending = conn.query_opt("SELECT 1 FROM search_pending LIMIT 1", &[], |_| Ok(()))?;
     if pending.is_none() {
+        return Ok(());
+    }
+    if conn.engine() == Engine::Postgres {
+        // One statement, so that what it indexes is exactly what it took from the queue, even
+        // while other nodes send (or index) meanwhile.
+        conn.execute(
+            "WITH taken AS (DELETE FROM search_pending RETURNING message_id)
+             INSERT INTO message_search (message_id, conversation_id, document)
+             SELECT m.id, m.conversation_id, search_document(m.body,
+                    (SELECT string_agg(name, ' ') FROM attachments WHERE message_id = m.id))
+             FROM taken JOIN messages m ON m.id = taken.message_id
+             WHERE m.kind = 'text' AND m.deleted_at IS NULL
+             ON CONFLICT (message_id) DO UPDATE SET document = EXCLUDED.document",
+            &[],
+        )?;
         return Ok(());
     }
     conn.write(|tx| {
@@ -139,7 +170,43 @@ pub fn messages(
     };
     index_pending(conn)?;
     let offset = page.saturating_sub(1).saturating_mul(PAGE_SIZE);
-    let anywhere = in_conversations(&words, &[]);
+    let rows = match (conn.engine(), tsquery(typed)) {
+        (Engine::Postgres, Some(query)) => tsvector_hits(conn, &query, user, within, offset)?,
+        _ => fts5_hits(conn, &words, user, within, offset, &titles)?,
+    };
+    let has_more = rows.len() > PAGE_SIZE;
+    let hits = rows
+        .into_iter()
+        .take(PAGE_SIZE)
+        .map(|(message, conversation, author, at, snippet)| Hit {
+            message,
+            conversation,
+            conversation_title: titles
+                .get(&conversation)
+                .map(|s| s.title.clone())
+                .unwrap_or_default(),
+            author,
+            at,
+            snippet,
+        })
+        .collect();
+    Ok(Results {
+        hits,
+        has_more,
+        within_title,
+    })
+}
+
+/// One page of hits from FTS5 (and one more, to tell whether there is more).
+fn fts5_hits(
+    conn: &Conn,
+    words: &str,
+    user: UserId,
+    within: Option<ConversationId>,
+    offset: usize,
+    titles: &HashMap<ConversationId, Summary>,
+) -> Result<Vec<HitRow>, AppError> {
+    let anywhere = in_conversations(words, &[]);
     let candidates = (offset + PAGE_SIZE + 1) * CANDIDATES_PER_HIT;
     // First the newest matches anywhere (up to `candidates` of them: finding where they end
     // walks them once more, a cost that shows on two common words), each checked against the
@@ -162,30 +229,47 @@ pub fn messages(
             Some(id) => vec![id],
             None => titles.keys().copied().collect(),
         };
-        let narrowed = in_conversations(&words, &searched);
+        let narrowed = in_conversations(words, &searched);
         rows = page_of_hits(conn, &narrowed, user, within, offset, None)?;
     }
-    let has_more = rows.len() > PAGE_SIZE;
-    let hits = rows
-        .into_iter()
-        .take(PAGE_SIZE)
-        .map(|(message, conversation, author, at, snippet)| Hit {
-            message,
-            conversation,
-            conversation_title: titles
-                .get(&conversation)
-                .map(|s| s.title.clone())
-                .unwrap_or_default(),
-            author,
-            at,
-            snippet,
-        })
-        .collect();
-    Ok(Results {
-        hits,
-        has_more,
-        within_title,
-    })
+    Ok(rows)
+}
+
+/// One page of hits from PostgreSQL's index (and one more). Its planner joins the searcher's
+/// memberships well by itself; none of FTS5's detours are needed.
+fn tsvector_hits(
+    conn: &Conn,
+    query: &str,
+    user: UserId,
+    within: Option<ConversationId>,
+    offset: usize,
+) -> Result<Vec<HitRow>, AppError> {
+    Ok(conn.query_map(
+        &format!(
+            "SELECT m.id, m.conversation_id, u.display_name, m.created_at,
+                    ts_headline('bavard', m.body, q.query, 'StartSel=' || chr(1) || ',StopSel='
+                                || chr(2) || ',MaxWords=16,MinWords=8,ShortWord=1')
+             FROM to_tsquery('bavard', ?1) AS q(query)
+             JOIN message_search s ON s.document @@ q.query
+             JOIN memberships mb ON mb.conversation_id = s.conversation_id AND mb.user_id = ?2
+             JOIN messages m ON m.id = s.message_id
+             LEFT JOIN users u ON u.id = m.author_id
+             WHERE m.deleted_at IS NULL AND (?3::BIGINT IS NULL OR s.conversation_id = ?3)
+             ORDER BY s.message_id DESC
+             LIMIT {} OFFSET ?4",
+            PAGE_SIZE + 1
+        ),
+        &[&query, &user, &within, &(offset as i64)],
+        |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
+        },
+    )?)
 }
 
 /// How many of the newest matches anywhere are checked against the searcher's memberships, per
@@ -362,34 +446,84 @@ mod tests {
     // than the memberships are asked about before the index is told where to look.
     #[test]
     fn a_match_behind_many_of_other_peoples_is_still_found() {
-        let conn = crate::db::memory();
-        conn.execute_batch(
-            "INSERT INTO users (id, username, display_name, search_text, password_hash, created_at)
-                 VALUES (1, 'ann', 'Ann', 'ann', '', 0), (2, 'bob', 'Bob', 'bob', '', 0);
-             INSERT INTO conversations (id, kind, title, created_at, last_activity)
-                 VALUES (1, 'group', 'Ann''s', 0, 0), (2, 'group', 'Bob''s', 0, 0);
-             INSERT INTO memberships (conversation_id, user_id, joined_at) VALUES (1, 1, 0), (2, 2, 0);
-             INSERT INTO messages (conversation_id, author_id, kind, body, created_at)
-                 VALUES (1, 1, 'text', 'tea at four', 0);
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
-             INSERT INTO messages (conversation_id, author_id, kind, body, created_at)
-                 SELECT 2, 2, 'text', 'tea again ' || i, i FROM n;",
-        )
-        .unwrap();
-        let ann = messages(&conn, UserId(1), "tea", None, 1).unwrap();
-        assert_eq!(
-            ann.hits.iter().map(|hit| hit.message).collect::<Vec<_>>(),
-            vec![MessageId(1)]
-        );
-        assert!(!ann.has_more);
-        let bob = messages(&conn, UserId(2), "tea", None, 2).unwrap();
-        assert_eq!(bob.hits.len(), PAGE_SIZE, "the second page of Bob's own");
-        assert_eq!(bob.hits[0].message, MessageId(3001 - PAGE_SIZE as i64));
-        assert!(
-            bob.hits
-                .iter()
-                .all(|hit| hit.conversation == ConversationId(2))
-        );
+        for conn in crate::db::testing::engines() {
+            conn.execute_batch(
+                "INSERT INTO users (id, username, display_name, search_text, password_hash, created_at)
+                     VALUES (1, 'ann', 'Ann', 'ann', '', 0), (2, 'bob', 'Bob', 'bob', '', 0);
+                 INSERT INTO conversations (id, kind, title, created_at, last_activity)
+                     VALUES (1, 'group', 'Ann''s', 0, 0), (2, 'group', 'Bob''s', 0, 0);
+                 INSERT INTO memberships (conversation_id, user_id, joined_at) VALUES (1, 1, 0), (2, 2, 0);
+                 INSERT INTO messages (conversation_id, author_id, kind, body, created_at)
+                     VALUES (1, 1, 'text', 'tea at four', 0);
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+                 INSERT INTO messages (conversation_id, author_id, kind, body, created_at)
+                     SELECT 2, 2, 'text', 'tea again ' || i, i FROM n;",
+            )
+            .unwrap();
+            let ann = messages(&conn, UserId(1), "tea", None, 1).unwrap();
+            assert_eq!(
+                ann.hits.iter().map(|hit| hit.message).collect::<Vec<_>>(),
+                vec![MessageId(1)]
+            );
+            assert!(!ann.has_more);
+            let bob = messages(&conn, UserId(2), "tea", None, 2).unwrap();
+            assert_eq!(bob.hits.len(), PAGE_SIZE, "the second page of Bob's own");
+            assert_eq!(bob.hits[0].message, MessageId(3001 - PAGE_SIZE as i64));
+            assert!(
+                bob.hits
+                    .iter()
+                    .all(|hit| hit.conversation == ConversationId(2))
+            );
+        }
+    }
+
+    // One test for both engines' indexes: what a person finds must not depend on which one the
+    // instance runs on.
+    #[test]
+    fn both_engines_find_the_same_messages_for_what_is_typed() {
+        for conn in crate::db::testing::engines() {
+            conn.execute_batch(
+                "INSERT INTO users (id, username, display_name, search_text, password_hash, created_at)
+                     VALUES (1, 'ann', 'Ann', 'ann', '', 0), (2, 'bob', 'Bob', 'bob', '', 0);
+                 INSERT INTO conversations (id, kind, title, created_at, last_activity)
+                     VALUES (1, 'group', 'Both', 0, 0), (2, 'group', 'Bob''s', 0, 0);
+                 INSERT INTO memberships (conversation_id, user_id, joined_at)
+                     VALUES (1, 1, 0), (1, 2, 0), (2, 2, 0);
+                 INSERT INTO messages (id, conversation_id, author_id, kind, body, created_at, deleted_at)
+                     VALUES (1, 1, 2, 'text', 'Crème brûlée at noon', 1, NULL),
+                            (2, 1, 2, 'text', 'the e-mail from ann@example.com', 2, NULL),
+                            (3, 1, 2, 'text', 'deleted tea', 3, 4),
+                            (4, 2, 2, 'text', 'crème for Bob only', 5, NULL),
+                            (5, 1, 1, 'text', 'Tarte TATIN', 6, NULL),
+                            (6, 1, 1, 'created', 'creme', 7, NULL);",
+            )
+            .unwrap();
+            let found = |typed: &str| -> Vec<i64> {
+                let results = messages(&conn, UserId(1), typed, None, 1).unwrap();
+                results.hits.iter().map(|hit| hit.message.0).collect()
+            };
+            assert_eq!(found("CREME"), [1], "{:?}: case and accents", conn.engine());
+            assert_eq!(found("brû"), [1], "the last word is a prefix");
+            assert!(found("n").is_empty(), "one letter is a word, not a prefix");
+            assert_eq!(found("example"), [2], "punctuation separates words");
+            assert_eq!(found("mail ann"), [2], "every word");
+            assert!(found("tea").is_empty(), "deleted");
+            assert_eq!(found("tatin"), [5]);
+            let hit = messages(&conn, UserId(1), "creme", None, 1).unwrap();
+            assert!(
+                hit.hits[0].snippet.contains("\u{1}Crème\u{2}"),
+                "{:?}: the matched word is marked: {:?}",
+                conn.engine(),
+                hit.hits[0].snippet
+            );
+            conn.execute(
+                "UPDATE messages SET body = 'Tarte aux pommes', edited_at = 8 WHERE id = 5",
+                &[],
+            )
+            .unwrap();
+            assert_eq!(found("pommes"), [5], "an edit is found");
+            assert!(found("tatin").is_empty(), "and what it replaced is not");
+        }
     }
 
     #[test]
