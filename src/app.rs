@@ -18,7 +18,7 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::session_store::{RecentSessions, SqliteSessionStore};
 use crate::auth::user_cache::UserCache;
 use crate::auth::{self};
-use crate::config::{Listen, Settings};
+use crate::config::{Database, Listen, Settings};
 use crate::db;
 use crate::error::AppError;
 use crate::forms;
@@ -130,15 +130,30 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
-/// Starts serving and returns once the server stops. The bound address is logged as
-/// "listening on http://ADDR" or "listening on unix:PATH" (tests and scripts read it when
-/// asking for port 0).
-pub async fn serve(settings: Settings) -> std::io::Result<()> {
-    let key = settings
-        .keys
-        .unlock(&settings.data)
-        .map_err(std::io::Error::other)?;
+/// What `serve` opens before it listens: the database and what is kept in it, the hub and its
+/// watcher, the push sender.
+struct Opened {
+    state: web::Data<AppState>,
+    auth_context: web::Data<auth::AuthContext>,
+    pool: db::Pool,
+    sessions: Arc<RecentSessions>,
+    cookie_key: Key,
+}
+
+fn open(settings: &Settings) -> std::io::Result<Opened> {
+    let key = match &settings.database {
+        Database::Sqlite => settings
+            .keys
+            .unlock(&settings.data)
+            .map_err(std::io::Error::other)?,
+        Database::Postgres(_) => None,
+    };
     match &key {
+        _ if settings.database != Database::Sqlite => tracing::info!(
+            "the data is in PostgreSQL, which encrypts what its storage does; the files in {} \
+             are not encrypted by Bavard",
+            settings.data.display()
+        ),
         Some((_, source)) => {
             tracing::info!("the database and files are encrypted; key from {source}")
         }
@@ -150,8 +165,11 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
         ),
     }
     let key = key.map(|(key, _)| key);
-    let pool = db::open_with(&settings.data, settings.db_connections, key.as_ref())
-        .map_err(std::io::Error::other)?;
+    let pool = match &settings.database {
+        Database::Sqlite => db::open_with(&settings.data, settings.db_connections, key.as_ref()),
+        Database::Postgres(url) => db::open_postgres(url, settings.db_connections),
+    }
+    .map_err(std::io::Error::other)?;
     let files_key = match &key {
         Some(_) => {
             let conn = pool.get().map_err(std::io::Error::other)?;
@@ -191,21 +209,27 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
     let users = Arc::new(UserCache::default());
     let (kept_sessions, kept_users) = (Arc::clone(&sessions), Arc::clone(&users));
     let told_hub = Arc::clone(&hub);
-    watcher::spawn(
-        &settings.data.join(db::DATABASE_FILE),
-        key.as_ref(),
-        Arc::clone(&hub),
-        move |changed| {
-            changed
-                .sessions
-                .iter()
-                .for_each(|key| kept_sessions.forget(key));
-            for id in &changed.users {
-                kept_users.forget(*id);
-                told_hub.account_changed(*id);
-            }
-        },
-    )?;
+    let forget = move |changed: &model::invalidation::Invalidated| {
+        changed
+            .sessions
+            .iter()
+            .for_each(|key| kept_sessions.forget(key));
+        for id in &changed.users {
+            kept_users.forget(*id);
+            told_hub.account_changed(*id);
+        }
+    };
+    let readers = match &settings.database {
+        Database::Sqlite => {
+            let file = settings.data.join(db::DATABASE_FILE);
+            watcher::spawn(&file, key.as_ref(), Arc::clone(&hub), forget)?;
+            db::Readers::new(&settings.data, key.clone())
+        }
+        Database::Postgres(url) => {
+            watcher::spawn_postgres(url, Arc::clone(&hub), forget)?;
+            db::Readers::Pool(pool.clone())
+        }
+    };
     let auth_context = web::Data::new(auth::AuthContext {
         pool: pool.clone(),
         users: Arc::clone(&users),
@@ -213,7 +237,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
     });
     let state = web::Data::new(AppState {
         pool: pool.clone(),
-        readers: db::Readers::new(&settings.data, key.clone()),
+        readers,
         drawn: Default::default(),
         latest_pages: Default::default(),
         hub: Arc::clone(&hub),
@@ -235,6 +259,28 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
             settings.uploads.clone(),
         ),
     });
+    Ok(Opened {
+        state,
+        auth_context,
+        pool,
+        sessions,
+        cookie_key,
+    })
+}
+
+/// Starts serving and returns once the server stops. The bound address is logged as
+/// "listening on http://ADDR" or "listening on unix:PATH" (tests and scripts read it when
+/// asking for port 0).
+pub async fn serve(settings: Settings) -> std::io::Result<()> {
+    // The postgres crate blocks on a runtime of its own, which tokio refuses inside this one.
+    let Opened {
+        state,
+        auth_context,
+        pool,
+        sessions,
+        cookie_key,
+    } = db::off_runtime(|| open(&settings))?;
+    let hub = Arc::clone(&state.hub);
     let body_limit = settings.body_limit;
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(

@@ -57,7 +57,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the web app (the default when no command is given).
-    Serve(ServeOptions),
+    Serve(Box<ServeOptions>),
     /// Manage accounts from the command line.
     #[command(subcommand)]
     User(UserCommand),
@@ -140,6 +140,11 @@ pub struct ServeOptions {
     /// Worker threads serving HTTP [default: one per core, at most 2].
     #[arg(long, env = "BAVARD_WORKERS")]
     pub workers: Option<usize>,
+    /// Where the data is kept: a postgres:// URL runs on PostgreSQL, which several Bavard
+    /// nodes may share (see deploy/cluster/); a folder, or nothing, keeps SQLite in that folder
+    /// (the --data one when nothing is given).
+    #[arg(long, env = "BAVARD_DATABASE_URL", value_parser = parse_database)]
+    pub database: Option<DatabaseChoice>,
     /// Database connections, and so threads doing database work [default: 8].
     #[arg(long, env = "BAVARD_DB_CONNECTIONS")]
     pub db_connections: Option<u32>,
@@ -167,6 +172,37 @@ pub struct ServeOptions {
     /// push service running beside the server, and for tests. Others must be HTTPS.
     #[arg(long, env = "BAVARD_PUSH_LOOPBACK")]
     pub push_loopback: bool,
+}
+
+/// What `--database` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseChoice {
+    /// SQLite, in this data folder.
+    Folder(PathBuf),
+    Postgres(String),
+}
+
+fn parse_database(text: &str) -> Result<DatabaseChoice, String> {
+    let text = text.trim();
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        text.parse::<postgres::Config>()
+            .map_err(|e| format!("not a PostgreSQL URL Bavard can use: {e}"))?;
+        Ok(DatabaseChoice::Postgres(text.to_owned()))
+    } else if text.contains("://") {
+        Err(format!(
+            "{text:?}: Bavard keeps its data in SQLite (a folder, or nothing) or in PostgreSQL \
+             (postgres://…)"
+        ))
+    } else {
+        Ok(DatabaseChoice::Folder(PathBuf::from(text)))
+    }
+}
+
+/// The engine `serve` runs on, once the options are resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite,
+    Postgres(String),
 }
 
 /// The kinds named by `--upload-types`.
@@ -224,6 +260,7 @@ impl ServeOptions {
             poll_delay: self.poll_delay.or(earlier.poll_delay),
             max_held_polls: self.max_held_polls.or(earlier.max_held_polls),
             workers: self.workers.or(earlier.workers),
+            database: self.database.or(earlier.database),
             db_connections: self.db_connections.or(earlier.db_connections),
             behind_wsgi: self.behind_wsgi || earlier.behind_wsgi,
             upload_types: self.upload_types.or(earlier.upload_types),
@@ -241,6 +278,18 @@ pub enum Registration {
     Closed,
 }
 
+/// The command, if it is one that works on SQLite's file itself.
+fn file_command(command: &Option<Command>) -> Option<&'static str> {
+    match command {
+        Some(Command::Backup { .. }) => Some("backup"),
+        Some(Command::Restore { .. }) => Some("restore"),
+        Some(Command::Check) => Some("check"),
+        Some(Command::Encrypt) => Some("encrypt"),
+        Some(Command::Rekey { .. }) => Some("rekey"),
+        _ => None,
+    }
+}
+
 /// What to do, once the command line is understood.
 #[derive(Debug)]
 pub enum Invocation {
@@ -248,6 +297,8 @@ pub enum Invocation {
     User {
         data: PathBuf,
         keys: KeyChoice,
+        /// The PostgreSQL database's URL, when the accounts are kept there.
+        postgres: Option<String>,
         command: UserCommand,
     },
     Backup {
@@ -301,6 +352,7 @@ pub struct Settings {
     pub poll_delay_ms: u64,
     pub max_held_polls: Option<usize>,
     pub workers: usize,
+    pub database: Database,
     pub db_connections: u32,
     pub uploads: UploadRules,
     pub metrics: bool,
@@ -386,9 +438,15 @@ impl Settings {
             DEFAULT_POLL_HOLD_SECS
         });
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let (database, data) = match options.database {
+            Some(DatabaseChoice::Postgres(url)) => (Database::Postgres(url), data),
+            Some(DatabaseChoice::Folder(folder)) => (Database::Sqlite, folder),
+            None => (Database::Sqlite, data),
+        };
         Settings {
             listen,
             data,
+            database,
             keys,
             registration: options.registration.unwrap_or(Registration::Open),
             body_limit: options.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
@@ -432,7 +490,15 @@ where
     let cli = Cli::from_arg_matches(&matches)?;
     if !matches!(cli.command, None | Some(Command::Serve(_))) {
         let serve_flag = matches.ids().find(|id| {
-            !["data", "key_file", "no_encryption"].contains(&id.as_str())
+            // `ServeOptions` is the group's own id, present whenever one of its flags is.
+            ![
+                "data",
+                "key_file",
+                "no_encryption",
+                "database",
+                "ServeOptions",
+            ]
+            .contains(&id.as_str())
                 && matches.value_source(id.as_str()) == Some(ValueSource::CommandLine)
         });
         if let Some(flag) = serve_flag {
@@ -447,6 +513,20 @@ where
         }
     }
     let data = cli.data;
+    let postgres = match &cli.serve.database {
+        Some(DatabaseChoice::Postgres(url)) => Some(url.clone()),
+        _ => None,
+    };
+    if let (Some(_), Some(name)) = (&postgres, file_command(&cli.command)) {
+        return Err(command.error(
+            clap::error::ErrorKind::ArgumentConflict,
+            format!(
+                "`bavard {name}` works on SQLite's file; on PostgreSQL, use its own tools \
+                 (pg_dump and pg_restore for backups, amcheck for checks, the storage's \
+                 encryption)"
+            ),
+        ));
+    }
     let keys = KeyChoice {
         file: cli.key_file,
         given: host.key.clone(),
@@ -466,6 +546,7 @@ where
         Some(Command::User(command)) => Invocation::User {
             data,
             keys,
+            postgres,
             command,
         },
         Some(Command::Backup { file }) => Invocation::Backup { data, keys, file },

@@ -73,8 +73,16 @@ fn main() -> ExitCode {
             Invocation::User {
                 data,
                 keys,
+                postgres,
                 command,
-            } => user_command(&data, &keys, command),
+            } => user_command(
+                &Store {
+                    data: &data,
+                    keys: &keys,
+                    postgres: postgres.as_deref(),
+                },
+                command,
+            ),
             Invocation::Backup { data, keys, file } => maintenance::backup(&data, &keys, &file)
                 .map(|backed| {
                     println!(
@@ -213,20 +221,34 @@ fn refusal_text(refusal: user::Refusal) -> String {
 type AccountChange = Result<Result<(), user::Refusal>, bavard::error::AppError>;
 
 /// Applies `apply` to the account called `name`, and says so.
-/// The database of `data`, opened with its key (a new one is made encrypted).
-fn open_database(data: &std::path::Path, keys: &KeyChoice) -> Result<db::Pool, String> {
-    let key = keys.unlock(data)?.map(|(key, _)| key);
-    db::open(data, key.as_ref()).map_err(|e| e.to_string())
+/// Where the accounts are kept: SQLite in the data folder, or PostgreSQL.
+struct Store<'a> {
+    data: &'a std::path::Path,
+    keys: &'a KeyChoice,
+    postgres: Option<&'a str>,
+}
+
+impl Store<'_> {
+    /// The database, opened with its key (a new SQLite one is made encrypted).
+    fn open(&self) -> Result<db::Pool, String> {
+        match self.postgres {
+            Some(url) => db::open_postgres(url, 2),
+            None => {
+                let key = self.keys.unlock(self.data)?.map(|(key, _)| key);
+                db::open(self.data, key.as_ref())
+            }
+        }
+        .map_err(|e| e.to_string())
+    }
 }
 
 fn change_account(
-    data: &std::path::Path,
-    keys: &KeyChoice,
+    store: &Store,
     name: &str,
     done: &str,
     apply: impl FnOnce(&mut db::Conn, user::User) -> AccountChange,
 ) -> Result<(), String> {
-    let pool = open_database(data, keys)?;
+    let pool = store.open()?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let account = existing_user(&conn, name)?;
     let username = account.username.clone();
@@ -237,14 +259,10 @@ fn change_account(
     Ok(())
 }
 
-fn user_command(
-    data: &std::path::Path,
-    keys: &KeyChoice,
-    command: UserCommand,
-) -> Result<(), String> {
+fn user_command(store: &Store, command: UserCommand) -> Result<(), String> {
     match command {
         UserCommand::List => {
-            let pool = open_database(data, keys)?;
+            let pool = store.open()?;
             let conn = pool.get().map_err(|e| e.to_string())?;
             for account in user::all(&conn).map_err(|e| e.to_string())? {
                 let role = if account.is_admin { "admin" } else { "member" };
@@ -261,25 +279,21 @@ fn user_command(
             Ok(())
         }
         UserCommand::Disable { name } => change_account(
-            data,
-            keys,
+            store,
             &name,
             "disabled and signed out everywhere",
             |conn, account| user::set_disabled(conn, account.id, true),
         ),
-        UserCommand::Enable { name } => {
-            change_account(data, keys, &name, "enabled", |conn, account| {
-                user::set_disabled(conn, account.id, false)
-            })
-        }
+        UserCommand::Enable { name } => change_account(store, &name, "enabled", |conn, account| {
+            user::set_disabled(conn, account.id, false)
+        }),
         UserCommand::MakeAdmin { name } => {
-            change_account(data, keys, &name, "is an administrator", |conn, account| {
+            change_account(store, &name, "is an administrator", |conn, account| {
                 user::set_admin(conn, account.id, true)
             })
         }
         UserCommand::RemoveAdmin { name } => change_account(
-            data,
-            keys,
+            store,
             &name,
             "is no longer an administrator",
             |conn, account| user::set_admin(conn, account.id, false),
@@ -288,7 +302,7 @@ fn user_command(
             let username = user::normalise_username(&name).map_err(explain)?;
             let password = read_password()?;
             user::check_new_password("password", &password).map_err(explain)?;
-            let pool = open_database(data, keys)?;
+            let pool = store.open()?;
             let password_hash = password::hash_blocking(&password).map_err(|e| e.to_string())?;
             let new = user::NewUser {
                 display_name: username.clone(),
@@ -312,7 +326,7 @@ fn user_command(
         UserCommand::SetPassword { name } => {
             let password = read_password()?;
             user::check_new_password("password", &password).map_err(explain)?;
-            let pool = open_database(data, keys)?;
+            let pool = store.open()?;
             let conn = pool.get().map_err(|e| e.to_string())?;
             let found =
                 user::find_by_username(&conn, &name.to_lowercase()).map_err(|e| e.to_string())?;

@@ -63,13 +63,26 @@ impl Postgres {
     }
 }
 
-/// A value the model binds: one that both engines know how to send.
+/// A value the model binds. The set is closed on purpose: each of these means the same to both
+/// engines (integers are 64-bit, as every integer column is), where a u32 would bind as a
+/// PostgreSQL OID and an i32 would not fit a BIGINT column.
 pub trait Param: SqliteToSql + PgToSql + Sync {}
-impl<T: SqliteToSql + PgToSql + Sync> Param for T {}
+impl Param for i64 {}
+impl Param for bool {}
+impl Param for String {}
+impl Param for &str {}
+impl Param for Vec<u8> {}
+impl Param for &[u8] {}
+impl<T: Param> Param for Option<T> {}
+impl<T: Param> Param for &T {}
 
-/// A value the model reads from a column: one that both engines know how to read.
+/// A value the model reads from a column: the same closed set.
 pub trait Column: SqliteFromSql + for<'a> PgFromSql<'a> {}
-impl<T: SqliteFromSql + for<'a> PgFromSql<'a>> Column for T {}
+impl Column for i64 {}
+impl Column for bool {}
+impl Column for String {}
+impl Column for Vec<u8> {}
+impl<T: Column> Column for Option<T> {}
 
 /// One row of a result, read by column index.
 pub enum Row<'a> {
@@ -132,12 +145,15 @@ impl From<Error> for AppError {
         match e {
             Error::Sqlite(e) => e.into(),
             Error::Postgres(ref pg) => {
-                let full = pg.code() == Some(&postgres::error::SqlState::DISK_FULL);
-                let detail = format!("database: {e}");
-                if full {
-                    AppError::StorageFull(detail)
-                } else {
-                    AppError::Internal(detail)
+                use postgres::error::SqlState;
+                match pg.code() {
+                    Some(&SqlState::DISK_FULL) => AppError::StorageFull(format!("database: {e}")),
+                    // Text PostgreSQL cannot keep, which SQLite does: a NUL character. It came
+                    // from the request, so it is the request that is refused.
+                    Some(&SqlState::CHARACTER_NOT_IN_REPERTOIRE) => {
+                        AppError::BadRequest("error-bad-request")
+                    }
+                    _ => AppError::Internal(format!("database: {e}")),
                 }
             }
             Error::NoRow | Error::WrongEngine => AppError::internal(format!("database: {e}")),
@@ -303,6 +319,24 @@ impl Conn {
             std::mem::forget(open);
         }
         Ok(done)
+    }
+}
+
+impl Conn {
+    /// Waits up to `timeout` for a notification on a channel this connection LISTENs to
+    /// (PostgreSQL only), and takes the others that came meanwhile: true if any came. An error
+    /// means the connection is lost.
+    pub fn wait_for_notification(&self, timeout: std::time::Duration) -> Result<bool, Error> {
+        let Conn::Postgres(pg) = self else {
+            return Err(Error::WrongEngine);
+        };
+        let mut client = pg.client.borrow_mut();
+        let mut notifications = client.notifications();
+        use postgres::fallible_iterator::FallibleIterator;
+        let came = notifications.timeout_iter(timeout).next()?.is_some();
+        let mut pending = notifications.iter();
+        while pending.next()?.is_some() {}
+        Ok(came)
     }
 }
 

@@ -147,6 +147,10 @@ const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
         "0003_search.sql",
         include_str!("../../migrations/postgres/0003_search.sql"),
     ),
+    (
+        "0004_search_reindex_race.sql",
+        include_str!("../../migrations/postgres/0004_search_reindex_race.sql"),
+    ),
 ];
 
 /// Taken by whichever node migrates, so that nodes started together apply each migration once.
@@ -429,6 +433,14 @@ pub fn open_postgres(url: &str, connections: u32) -> Result<Pool, AppError> {
     Ok(pool)
 }
 
+/// A connection of its own to PostgreSQL, outside the pool (the watcher's, which LISTENs).
+pub fn connect_postgres(config: &postgres::Config) -> Result<Conn, AppError> {
+    let client = config
+        .connect(postgres::NoTls)
+        .map_err(|e| AppError::internal(format!("cannot reach PostgreSQL: {e}")))?;
+    Ok(Conn::Postgres(Box::new(conn::Postgres::new(client))))
+}
+
 /// Applies PostgreSQL's migrations not yet applied, all in one transaction under a lock that
 /// nodes starting together wait on: a node sees either none of them or all.
 pub fn migrate_postgres(conn: &Conn) -> Result<(), AppError> {
@@ -493,18 +505,37 @@ where
     .await?
 }
 
+/// Runs `work` on a thread of its own and waits for it. The postgres crate blocks on a tokio
+/// runtime of its own, which tokio refuses on a thread that already runs one (an actix worker,
+/// `serve` itself): PostgreSQL work on such a thread goes through here.
+pub fn off_runtime<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(work)
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 /// Short reads of the pages run on the worker thread that serves the request, with a read-only
 /// connection of that thread's own: the hop to the blocking pool and back cost more than the
 /// read itself (about 40 % of a conversation page, see BENCHMARKS.md). In WAL mode a reader
 /// never waits for the writer, so a read blocks its thread no longer than its own work, as
 /// rendering the page does anyway. Writes, and reads that may grow with the data (search,
 /// exports), keep using `run`.
+///
+/// On PostgreSQL a read takes a connection from the pool: the database is another process,
+/// and one connection per worker thread on top of the pool's would only count against its
+/// connection limit.
 #[derive(Clone)]
-pub struct Readers {
-    file: Arc<PathBuf>,
-    key: Option<Key>,
-    /// Tells apart the databases one thread may read (tests start several servers).
-    database: u64,
+pub enum Readers {
+    Sqlite {
+        file: Arc<PathBuf>,
+        key: Option<Key>,
+        /// Tells apart the databases one thread may read (tests start several servers).
+        database: u64,
+    },
+    Pool(Pool),
 }
 
 thread_local! {
@@ -514,39 +545,47 @@ thread_local! {
 impl Readers {
     pub fn new(data_dir: &Path, key: Option<Key>) -> Readers {
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        Readers {
+        Readers::Sqlite {
             file: Arc::new(data_dir.join(DATABASE_FILE)),
             key,
             database: NEXT.fetch_add(1, Ordering::Relaxed),
         }
     }
 
-    fn open(&self) -> Result<Conn, AppError> {
+    fn open(file: &Path, key: Option<&Key>) -> Result<Conn, AppError> {
         let conn = Connection::open_with_flags(
-            self.file.as_path(),
+            file,
             // Read-write but `query_only`: a read-only handle on a WAL database cannot always
             // recover the shared-memory index by itself.
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        unlock(&conn, self.key.as_ref())?;
+        unlock(&conn, key)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.execute_batch("PRAGMA query_only = ON; PRAGMA busy_timeout = 5000;")?;
         Ok(Conn::Sqlite(conn))
     }
 
     /// Runs `work` here, on this thread's reader.
-    pub fn read<T>(
+    pub fn read<T: Send>(
         &self,
-        work: impl FnOnce(&mut Conn) -> Result<T, AppError>,
+        work: impl FnOnce(&mut Conn) -> Result<T, AppError> + Send,
     ) -> Result<T, AppError> {
+        let (file, key, this) = match self {
+            Readers::Sqlite {
+                file,
+                key,
+                database,
+            } => (file, key.as_ref(), *database),
+            Readers::Pool(pool) => return off_runtime(|| work(&mut *pool.get()?)),
+        };
         READER.with(|slot| {
             let Ok(mut slot) = slot.try_borrow_mut() else {
                 // A read inside a read: it gets a connection of its own.
-                return work(&mut self.open()?);
+                return work(&mut Self::open(file, key)?);
             };
             let conn = match &mut *slot {
-                Some((database, conn)) if *database == self.database => conn,
-                other => &mut other.insert((self.database, self.open()?)).1,
+                Some((database, conn)) if *database == this => conn,
+                other => &mut other.insert((this, Self::open(file, key)?)).1,
             };
             work(conn)
         })
@@ -714,7 +753,10 @@ mod tests {
         let client = config.dbname(&name).connect(postgres::NoTls).unwrap();
         let refused = migrate_postgres(&Conn::Postgres(Box::new(conn::Postgres::new(client))));
         let said = refused.expect_err("refused").to_string();
-        assert!(said.contains("LC_CTYPE") && said.contains("C.UTF-8"), "{said}");
+        assert!(
+            said.contains("LC_CTYPE") && said.contains("C.UTF-8"),
+            "{said}"
+        );
     }
 
     #[test]

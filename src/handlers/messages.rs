@@ -174,9 +174,10 @@ impl Sending<'_> {
         let Some(original) = self.reply_to else {
             return Ok(None);
         };
+        let conversation = self.id;
         self.state
             .readers
-            .read(|conn| message::reply_target(conn, self.id, original))
+            .read(|conn| message::reply_target(conn, conversation, original))
     }
 
     /// An unacceptable message comes back in the composer with the draft kept, to members only.

@@ -112,10 +112,12 @@ const COLUMNS: &str = "a.id, a.message_id, a.name, a.kind, a.size, a.thumb_width
 
 fn from_row(row: &Row<'_>) -> Result<Attachment, db::Error> {
     let kind: String = row.get(3)?;
-    let thumb = match (row.get::<Option<u32>>(5)?, row.get::<Option<u32>>(6)?) {
-        (Some(w), Some(h)) => Some((w, h)),
-        _ => None,
+    let side = |index| -> Result<Option<u32>, db::Error> {
+        Ok(row
+            .get::<Option<i64>>(index)?
+            .and_then(|n| u32::try_from(n).ok()))
     };
+    let thumb = side(5)?.zip(side(6)?);
     Ok(Attachment {
         id: row.get(0)?,
         message: row.get(1)?,
@@ -146,10 +148,10 @@ pub(crate) fn insert(
                 &file.name,
                 &file.kind.code(),
                 &(file.size as i64),
-                &file.dimensions.map(|d| d.0),
-                &file.dimensions.map(|d| d.1),
-                &file.thumb.map(|t| t.0),
-                &file.thumb.map(|t| t.1),
+                &file.dimensions.map(|d| i64::from(d.0)),
+                &file.dimensions.map(|d| i64::from(d.1)),
+                &file.thumb.map(|t| i64::from(t.0)),
+                &file.thumb.map(|t| i64::from(t.1)),
             ],
         )?;
     }
@@ -241,7 +243,7 @@ pub fn stored_names(conn: &Conn) -> Result<Vec<(String, bool)>, AppError> {
 /// Bytes of files `user` has sent and that are still there: what counts against their quota.
 pub fn stored_by(conn: &Conn, user: UserId) -> Result<u64, AppError> {
     let total: i64 = conn.query_row(
-        "SELECT coalesce(sum(size), 0) FROM attachments WHERE uploader_id = ?1",
+        "SELECT CAST(coalesce(sum(size), 0) AS BIGINT) FROM attachments WHERE uploader_id = ?1",
         &[&user],
         |r| r.get(0),
     )?;
@@ -266,14 +268,14 @@ pub fn usage(conn: &Conn, user: UserId) -> Result<Usage, AppError> {
         |r| r.get(0),
     )?;
     let (files_sent, bytes_sent): (i64, i64) = conn.query_row(
-        "SELECT count(*), coalesce(sum(size), 0) FROM attachments WHERE uploader_id = ?1",
+        "SELECT count(*), CAST(coalesce(sum(size), 0) AS BIGINT) FROM attachments WHERE uploader_id = ?1",
         &[&user],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     // Received: sent by someone else in a conversation the person is in now. From the
     // attachments, which are few, rather than from every message of the person's conversations.
     let (files_received, bytes_received): (i64, i64) = conn.query_row(
-        "SELECT count(*), coalesce(sum(a.size), 0)
+        "SELECT count(*), CAST(coalesce(sum(a.size), 0) AS BIGINT)
              FROM attachments a
              JOIN messages m ON m.id = a.message_id
              JOIN memberships mb ON mb.conversation_id = m.conversation_id AND mb.user_id = ?1
@@ -304,7 +306,7 @@ pub fn totals(conn: &Conn) -> Result<Totals, AppError> {
     let (messages, files, file_bytes, accounts): (i64, i64, i64, i64) = conn.query_row(
         "SELECT (SELECT count(*) FROM messages WHERE kind = 'text' AND deleted_at IS NULL),
                     (SELECT count(*) FROM attachments),
-                    (SELECT coalesce(sum(size), 0) FROM attachments),
+                    (SELECT CAST(coalesce(sum(size), 0) AS BIGINT) FROM attachments),
                     (SELECT count(*) FROM users)",
         &[],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),

@@ -7,6 +7,8 @@ use crate::error::AppError;
 
 /// Held by a PostgreSQL transaction from its first event to its commit (see `record`).
 const EVENTS_IN_COMMIT_ORDER: i64 = 0x4261_7661_7265;
+/// The channel on which PostgreSQL tells every node that events were committed.
+pub const EVENTS_CHANNEL: &str = "bavard_events";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
@@ -65,7 +67,9 @@ impl Event {
 /// SQLite has one writer at a time; PostgreSQL draws ids from a sequence when each INSERT runs,
 /// and two transactions may commit in the other order, which would hide the smaller id from a
 /// reader that saw the larger first. So there a writer takes a lock before its first event and
-/// keeps it until it commits: events commit one writer after the other.
+/// keeps it until it commits: events commit one writer after the other. It also notifies the
+/// other nodes, which PostgreSQL does only if and when the transaction commits; a notification
+/// only wakes them, and they read what is new by their cursor (`Hub::catch_up`).
 pub(crate) fn record(
     conn: &Conn,
     conversation: ConversationId,
@@ -74,7 +78,7 @@ pub(crate) fn record(
 ) -> Result<EventId, AppError> {
     if conn.engine() == Engine::Postgres {
         conn.execute_batch(&format!(
-            "SELECT pg_advisory_xact_lock({EVENTS_IN_COMMIT_ORDER})"
+            "SELECT pg_advisory_xact_lock({EVENTS_IN_COMMIT_ORDER}); NOTIFY {EVENTS_CHANNEL};"
         ))?;
     }
     Ok(conn.query_row(

@@ -98,6 +98,9 @@ macro_rules! id_type {
             }
         }
 
+        impl crate::db::Param for $name {}
+        impl crate::db::Column for $name {}
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.fmt(f)

@@ -4,7 +4,7 @@
 use super::conversation::Notify;
 use super::event::{self, Event, EventKind};
 use super::{ConversationId, FieldError, UserId, now};
-use crate::db::Conn;
+use crate::db::{Conn, Engine};
 use crate::error::AppError;
 
 /// A browser's subscription as the person's list shows it.
@@ -173,7 +173,17 @@ pub fn take_new_messages(conn: &Conn, limit: usize) -> Result<Vec<Event>, AppErr
         return Ok(Vec::new());
     }
     conn.write(|tx| {
-        let events = event::after(tx, super::EventId(progress(tx)?), limit)?;
+        // SQLite's write transaction already excludes every other writer; on PostgreSQL two
+        // nodes would otherwise both read the same progress and send the same pushes.
+        let taken = match tx.engine() {
+            Engine::Sqlite => progress(tx)?,
+            Engine::Postgres => tx.query_row(
+                "SELECT last_event FROM push_progress WHERE id = 1 FOR UPDATE",
+                &[],
+                |r| r.get(0),
+            )?,
+        };
+        let events = event::after(tx, super::EventId(taken), limit)?;
         let Some(newest) = events.last().map(|e| e.id) else {
             return Ok(Vec::new());
         };

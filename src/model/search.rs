@@ -76,6 +76,9 @@ fn query_of_words(typed: &str, write: impl Fn(&str, bool) -> String) -> Option<V
 
 const MIN_PREFIX_CHARS: usize = 2;
 
+/// Messages up to this many characters are their own snippet on PostgreSQL.
+const SHORT_BODY: usize = 120;
+
 /// Beyond this many conversations the index is not told which ones (the membership join alone
 /// filters): an OR of that many words costs FTS5 more than it spares.
 const MAX_CONVERSATION_WORDS: usize = 200;
@@ -236,7 +239,11 @@ fn fts5_hits(
 }
 
 /// One page of hits from PostgreSQL's index (and one more). Its planner joins the searcher's
-/// memberships well by itself; none of FTS5's detours are needed.
+/// memberships well by itself; none of FTS5's detours are needed. ts_headline's parser takes
+/// `<…>` for markup and leaves it out of the snippet: a message's "<b>" must stay text, so "<"
+/// goes through it as a control character (which bodies never keep) and comes back after.
+/// A short message is shown whole, as FTS5's sixteen-word snippet shows it: the fragments
+/// ts_headline picks end at the last word, and leave out numbers after it.
 fn tsvector_hits(
     conn: &Conn,
     query: &str,
@@ -247,8 +254,12 @@ fn tsvector_hits(
     Ok(conn.query_map(
         &format!(
             "SELECT m.id, m.conversation_id, u.display_name, m.created_at,
-                    ts_headline('bavard', m.body, q.query, 'StartSel=' || chr(1) || ',StopSel='
-                                || chr(2) || ',MaxWords=16,MinWords=8,ShortWord=1')
+                    replace(ts_headline('bavard', replace(m.body, '<', chr(14)), q.query,
+                                        'StartSel=' || chr(1) || ',StopSel=' || chr(2)
+                                        || CASE WHEN length(m.body) <= {SHORT_BODY}
+                                           THEN ',HighlightAll=true'
+                                           ELSE ',MaxWords=16,MinWords=8,MaxFragments=1' END),
+                            chr(14), '<')
              FROM to_tsquery('bavard', ?1) AS q(query)
              JOIN message_search s ON s.document @@ q.query
              JOIN memberships mb ON mb.conversation_id = s.conversation_id AND mb.user_id = ?2

@@ -478,7 +478,7 @@ impl Hub {
     }
 
     /// Writes the pending read marks in one transaction, then tells each user's other tabs.
-    pub fn flush_reads(&self, conn: &mut Conn) -> Result<(), AppError> {
+    pub fn flush_reads(&self, conn: &Conn) -> Result<(), AppError> {
         let pending = std::mem::take(&mut *lock(&self.pending_reads));
         if pending.is_empty() {
             return Ok(());

@@ -1,14 +1,20 @@
 //! Background upkeep of the hub: notices commits made by other processes (a second app process,
-//! an operator's `bavard` command) through SQLite's `data_version`, and writes batched read marks
+//! an operator's `bavard` command, another node on PostgreSQL) and writes batched read marks
 //! and indexes new messages for search, both once a second.
 //! It also passes on the notes of changed sessions and accounts, so that what this process
 //! keeps of them in memory is forgotten.
+//!
+//! On SQLite it learns of commits through `data_version`; on PostgreSQL through LISTEN, which a
+//! commit that recorded events NOTIFYs (`event::record`), and a look every 200 ms besides.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::Hub;
+use crate::db::{self, Conn};
+use crate::error::AppError;
+use crate::model::event::EVENTS_CHANNEL;
 use crate::model::invalidation::{self, Invalidated};
 use crate::model::search;
 
@@ -17,59 +23,147 @@ const WATCH_INTERVAL: Duration = Duration::from_millis(200);
 /// Read marks are written at most this often: one transaction for everyone reading meanwhile,
 /// rather than one write per woken poll.
 const READ_FLUSH_EVERY: u32 = 5;
+/// How long a node waits before listening again, at first and at most, when it lost
+/// PostgreSQL.
+const RECONNECT_FIRST: Duration = Duration::from_millis(100);
+const RECONNECT_MOST: Duration = Duration::from_secs(5);
 
-/// Starts the watcher thread on its own connection; it runs for the life of the process.
-/// `forget` receives the sessions and accounts changed since the previous look.
+/// What the watcher does with what it learns.
+struct Watch<F> {
+    hub: Arc<Hub>,
+    forget: F,
+    /// The newest note of a changed session or account already passed on.
+    noted: i64,
+    tick: u32,
+}
+
+impl<F: Fn(&Invalidated)> Watch<F> {
+    /// Publishes what other processes committed, and passes on what they changed.
+    fn look(&mut self, conn: &Conn) -> Result<(), AppError> {
+        self.hub.catch_up(conn)?;
+        let (last, changed) = invalidation::after(conn, self.noted)?;
+        self.noted = last;
+        if !changed.is_empty() {
+            (self.forget)(&changed);
+        }
+        Ok(())
+    }
+
+    /// The batched writes, once every `READ_FLUSH_EVERY` ticks.
+    fn upkeep(&mut self, conn: &Conn) {
+        self.tick = self.tick.wrapping_add(1);
+        if !self.tick.is_multiple_of(READ_FLUSH_EVERY) {
+            return;
+        }
+        if let Err(e) = self.hub.flush_reads(conn) {
+            tracing::error!(error = %e, "writing read marks failed");
+        }
+        if let Err(e) = self.hub.flush_presence(conn) {
+            tracing::error!(error = %e, "writing when people were last seen failed");
+        }
+        if let Err(e) = search::index_pending(conn) {
+            tracing::error!(error = %e, "indexing new messages for search failed");
+        }
+    }
+}
+
+/// Starts the watcher thread on its own connection to the SQLite file; it runs for the life of
+/// the process. `forget` receives the sessions and accounts changed since the previous look.
 pub fn spawn(
     database: &Path,
     key: Option<&crate::keys::Key>,
     hub: Arc<Hub>,
     forget: impl Fn(&Invalidated) + Send + 'static,
 ) -> std::io::Result<()> {
-    let mut conn = crate::db::connect(database, key).map_err(std::io::Error::other)?;
+    let conn = db::connect(database, key).map_err(std::io::Error::other)?;
     // Read before the server accepts anyone, so that no change falls before the first look.
-    let mut noted = invalidation::latest(&conn).map_err(std::io::Error::other)?;
+    let noted = invalidation::latest(&conn).map_err(std::io::Error::other)?;
+    let mut watch = Watch {
+        hub,
+        forget,
+        noted,
+        tick: 0,
+    };
     std::thread::Builder::new()
         .name("bavard-watcher".into())
         .spawn(move || {
             let mut seen: Option<i64> = None;
-            let mut tick: u32 = 0;
             loop {
                 std::thread::sleep(WATCH_INTERVAL);
-                tick = tick.wrapping_add(1);
                 // data_version changes whenever another connection (this process's pool included)
                 // commits; a catch-up with nothing new is one indexed query.
                 match conn.query_row("PRAGMA data_version", &[], |r| r.get::<i64>(0)) {
                     Ok(version) if seen != Some(version) => {
                         seen = Some(version);
-                        if let Err(e) = hub.catch_up(&conn) {
+                        if let Err(e) = watch.look(&conn) {
                             tracing::error!(error = %e, "catching up with the database failed");
-                        }
-                        match invalidation::after(&conn, noted) {
-                            Ok((last, changed)) => {
-                                noted = last;
-                                if !changed.is_empty() {
-                                    forget(&changed);
-                                }
-                            }
-                            Err(e) => tracing::error!(error = %e, "reading changed rows failed"),
                         }
                     }
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "reading data_version failed"),
                 }
-                if tick.is_multiple_of(READ_FLUSH_EVERY) {
-                    if let Err(e) = hub.flush_reads(&mut conn) {
-                        tracing::error!(error = %e, "writing read marks failed");
-                    }
-                    if let Err(e) = hub.flush_presence(&conn) {
-                        tracing::error!(error = %e, "writing when people were last seen failed");
-                    }
-                    if let Err(e) = search::index_pending(&conn) {
-                        tracing::error!(error = %e, "indexing new messages for search failed");
-                    }
-                }
+                watch.upkeep(&conn);
             }
         })?;
     Ok(())
+}
+
+/// The same for a node on PostgreSQL, with a connection that LISTENs. When that connection is
+/// lost, the node connects again (waiting longer each time, up to `RECONNECT_MOST`) and looks
+/// at once: the hub catches up from its own cursor, so whatever committed meanwhile reaches the
+/// polls parked here, once.
+pub fn spawn_postgres(
+    url: &str,
+    hub: Arc<Hub>,
+    forget: impl Fn(&Invalidated) + Send + 'static,
+) -> std::io::Result<()> {
+    let config: postgres::Config = url.parse().map_err(std::io::Error::other)?;
+    let first = listen(&config).map_err(std::io::Error::other)?;
+    let noted = invalidation::latest(&first).map_err(std::io::Error::other)?;
+    let mut watch = Watch {
+        hub,
+        forget,
+        noted,
+        tick: 0,
+    };
+    std::thread::Builder::new()
+        .name("bavard-watcher".into())
+        .spawn(move || {
+            let mut listening = Some(first);
+            let mut wait = RECONNECT_FIRST;
+            loop {
+                let Some(conn) = listening.as_ref() else {
+                    std::thread::sleep(wait);
+                    match listen(&config) {
+                        Ok(conn) => {
+                            tracing::info!("listening to PostgreSQL again");
+                            listening = Some(conn);
+                            wait = RECONNECT_FIRST;
+                        }
+                        Err(e) => {
+                            wait = (wait * 2).min(RECONNECT_MOST);
+                            tracing::warn!(error = %e, "PostgreSQL is out of reach");
+                        }
+                    }
+                    continue;
+                };
+                let looked = conn
+                    .wait_for_notification(WATCH_INTERVAL)
+                    .map_err(AppError::from)
+                    .and_then(|_| watch.look(conn));
+                if let Err(e) = looked {
+                    tracing::warn!(error = %e, "lost PostgreSQL's notifications; listening again");
+                    listening = None;
+                    continue;
+                }
+                watch.upkeep(conn);
+            }
+        })?;
+    Ok(())
+}
+
+fn listen(config: &postgres::Config) -> Result<Conn, AppError> {
+    let conn = db::connect_postgres(config)?;
+    conn.execute_batch(&format!("LISTEN {EVENTS_CHANNEL}"))?;
+    Ok(conn)
 }

@@ -7,6 +7,7 @@ mod admin;
 mod api;
 mod browser;
 mod cli;
+mod cluster;
 mod encryption;
 mod hosting;
 mod launcher;

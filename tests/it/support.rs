@@ -39,6 +39,27 @@ impl Server {
             .args(["serve", "--bind", "127.0.0.1:0", "--data"])
             .arg(data)
             .args(args);
+        // Every test on PostgreSQL instead, to find where the engines differ: one database per
+        // data folder, so that a restart or a second process finds the same one.
+        if let Ok(cluster) = std::env::var("BAVARD_IT_ON_POSTGRES") {
+            static DATABASES: Mutex<Vec<(PathBuf, String)>> = Mutex::new(Vec::new());
+            let mut databases = DATABASES.lock().unwrap();
+            let url = match databases.iter().find(|(folder, _)| folder == data) {
+                Some((_, url)) => url.clone(),
+                None => {
+                    let name = format!("it_{}_{}", std::process::id(), databases.len());
+                    let mut admin = postgres::Client::connect(&cluster, postgres::NoTls).unwrap();
+                    admin
+                        .batch_execute(&format!("CREATE DATABASE {name}"))
+                        .unwrap();
+                    let (base, _) = cluster.rsplit_once('/').unwrap();
+                    let url = format!("{base}/{name}");
+                    databases.push((data.to_owned(), url.clone()));
+                    url
+                }
+            };
+            command.args(["--database", &url]);
+        }
         let (child, listening_on, log) = spawn_logged(command);
         let base = listening_on
             .strip_prefix("http://")
