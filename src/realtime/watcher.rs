@@ -163,7 +163,8 @@ pub fn spawn_postgres(
 }
 
 fn listen(config: &postgres::Config) -> Result<Conn, AppError> {
-    let conn = db::connect_postgres(config)?;
+    // Named, so that an operator (or a test) can tell it apart in pg_stat_activity.
+    let conn = db::connect_postgres(config.clone().application_name("bavard-watcher"))?;
     conn.execute_batch(&format!("LISTEN {EVENTS_CHANNEL}"))?;
     Ok(conn)
 }

@@ -2,9 +2,13 @@
 //! parked on another, and what one node revokes the others refuse. Each test gets a database
 //! of its own on the throwaway cluster that `tests/run.sh` starts (`tests/postgres.sh`).
 
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::support::{PASSWORD, Server, cursor_in, group, message_ids, run_cli, send};
+use crate::support::{
+    Client, PASSWORD, Server, cursor_in, group, message_ids, number_after, run_cli, send,
+};
 
 /// A fresh database's URL on the test cluster; None (said once) without one, and a failure
 /// under CI, which always has one.
@@ -138,4 +142,165 @@ fn operators_manage_accounts_on_postgresql_and_are_told_where_file_commands_stop
     );
     let (backed, said) = run_cli(&["--database", &database, "backup", "x.tar"], "");
     assert!(!backed && said.contains("pg_dump"), "{said}");
+}
+
+/// What the storm's clients learnt.
+#[derive(Default)]
+struct Storm {
+    /// Texts whose send was answered 303: the node said they were stored.
+    acked: Mutex<Vec<String>>,
+    /// Message ids in the order each poller received them.
+    seen: [Mutex<Vec<u64>>; 2],
+    sending: AtomicBool,
+    polling: AtomicBool,
+}
+
+// People send through both nodes while one poller follows on each. Meanwhile the nodes' LISTEN
+// connections are cut (pg_terminate_backend), then node B is killed with SIGKILL and started
+// again. Every acknowledged message is stored once, and each poller receives every stored
+// message exactly once.
+#[test]
+fn a_send_storm_survives_cut_notifications_and_a_killed_node() {
+    let Some(database) = fresh_database() else {
+        return;
+    };
+    let args = ["--database", database.as_str(), "--poll-hold", "3"];
+    let a = Server::start_with(&args);
+    let b = Mutex::new(Server::start_in(&a.data, &args));
+    let b_base = Mutex::new(b.lock().unwrap().base.clone());
+    let alice = a.signed_up("alice", "Alice");
+    let bob = a.signed_up("bob", "Bob");
+    let id = group(&alice, "Storm", "bob");
+    let cursor = cursor_in(&bob.get(&format!("/c/{id}")).body);
+    let (alice_cookie, bob_cookie) = (alice.session_cookie(), bob.session_cookie());
+    let storm = Storm::default();
+    storm.sending.store(true, Ordering::SeqCst);
+    storm.polling.store(true, Ordering::SeqCst);
+    let base_of = |node: usize| match node {
+        0 => a.base.clone(),
+        _ => b_base.lock().unwrap().clone(),
+    };
+
+    let (storm, base_of) = (&storm, &base_of);
+    /// Stops every client when the test ends, even by a failed assertion: the scope waits
+    /// for them.
+    struct StopClients<'a>(&'a Storm);
+    impl Drop for StopClients<'_> {
+        fn drop(&mut self) {
+            self.0.sending.store(false, Ordering::SeqCst);
+            self.0.polling.store(false, Ordering::SeqCst);
+        }
+    }
+    std::thread::scope(|scope| {
+        let _stop = StopClients(storm);
+        let mut senders = Vec::new();
+        for node in 0..2 {
+            let cookie = alice_cookie.clone();
+            senders.push(scope.spawn(move || {
+                let mut n = 0;
+                while storm.sending.load(Ordering::SeqCst) {
+                    let client = Client::new(&base_of(node));
+                    client.set_session_cookie(cookie.clone());
+                    let text = format!("storm {node}-{n}");
+                    n += 1;
+                    match client.try_post_form(&format!("/c/{id}/messages"), &[("body", &text)]) {
+                        Some(res) if res.status == 303 => storm.acked.lock().unwrap().push(text),
+                        _ => std::thread::sleep(Duration::from_millis(20)),
+                    }
+                }
+            }));
+            let cookie = bob_cookie.clone();
+            scope.spawn(move || {
+                let mut cursor = cursor;
+                while storm.polling.load(Ordering::SeqCst) {
+                    let client = Client::new(&base_of(node));
+                    client.set_session_cookie(cookie.clone());
+                    let Some(res) = client.try_get(&format!("/c/{id}/poll?after={cursor}")) else {
+                        std::thread::sleep(Duration::from_millis(20));
+                        continue;
+                    };
+                    if res.status != 200 {
+                        continue;
+                    }
+                    storm.seen[node]
+                        .lock()
+                        .unwrap()
+                        .extend(message_ids(&res.body));
+                    cursor = number_after(&res.body, "poll?after=");
+                }
+            });
+        }
+
+        std::thread::sleep(Duration::from_millis(700));
+        let mut admin = postgres::Client::connect(&database, postgres::NoTls).unwrap();
+        let cut = admin
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE application_name = 'bavard-watcher' AND datname = current_database()",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(cut, 2, "each node's LISTEN connection was cut");
+        std::thread::sleep(Duration::from_millis(700));
+        {
+            let mut node = b.lock().unwrap();
+            let killed = std::process::Command::new("kill")
+                .args(["-KILL", &node.pid().to_string()])
+                .status()
+                .unwrap();
+            assert!(killed.success());
+            std::thread::sleep(Duration::from_millis(300));
+            *node = Server::start_in(&a.data, &args);
+            *b_base.lock().unwrap() = node.base.clone();
+        }
+        std::thread::sleep(Duration::from_millis(700));
+        storm.sending.store(false, Ordering::SeqCst);
+        senders
+            .into_iter()
+            .for_each(|sender| sender.join().unwrap());
+
+        let stored: Vec<(u64, String)> = admin
+            .query(
+                "SELECT id, body FROM messages WHERE conversation_id = $1 AND kind = 'text'
+                 ORDER BY id",
+                &[&(id as i64)],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| (row.get::<_, i64>(0) as u64, row.get(1)))
+            .collect();
+        let acked = storm.acked.lock().unwrap().clone();
+        assert!(acked.len() > 20, "a storm: {} sends", acked.len());
+        for text in &acked {
+            let copies = stored.iter().filter(|(_, body)| body == text).count();
+            assert_eq!(copies, 1, "{text:?} acknowledged and stored {copies} times");
+        }
+        let ids: Vec<u64> = stored.iter().map(|(id, _)| *id).collect();
+        // The pollers catch up with everything stored, each message once.
+        let drained = Instant::now();
+        for node in 0..2 {
+            loop {
+                let seen = storm.seen[node].lock().unwrap().clone();
+                let mut unique = seen.clone();
+                unique.sort_unstable();
+                unique.dedup();
+                assert_eq!(
+                    unique.len(),
+                    seen.len(),
+                    "poller on node {node} got a message twice"
+                );
+                if unique == ids {
+                    break;
+                }
+                assert!(
+                    drained.elapsed() < Duration::from_secs(30),
+                    "poller on node {node} has {} of the {} stored messages",
+                    unique.len(),
+                    ids.len()
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        storm.polling.store(false, Ordering::SeqCst);
+    });
 }
