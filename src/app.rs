@@ -273,13 +273,17 @@ fn open(settings: &Settings) -> std::io::Result<Opened> {
 /// asking for port 0).
 pub async fn serve(settings: Settings) -> std::io::Result<()> {
     // The postgres crate blocks on a runtime of its own, which tokio refuses inside this one.
+    // SQLite opens here: a thread of its own would leave a jemalloc arena behind it.
     let Opened {
         state,
         auth_context,
         pool,
         sessions,
         cookie_key,
-    } = db::off_runtime(|| open(&settings))?;
+    } = match settings.database {
+        Database::Sqlite => open(&settings)?,
+        Database::Postgres(_) => db::off_runtime(|| open(&settings))?,
+    };
     let hub = Arc::clone(&state.hub);
     let body_limit = settings.body_limit;
     let server = HttpServer::new(move || {

@@ -37,6 +37,11 @@ struct Args {
     /// compare with a default run.
     #[arg(long)]
     no_encryption: bool,
+    /// Measure on PostgreSQL: each server gets a fresh database on the cluster at this URL
+    /// (whose user may create databases). Scenarios that write SQLite's file straight (search
+    /// at scale, the crash run) stay on SQLite.
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
     /// Instead of the figures, the crash run: kill the server this many times with SIGKILL
     /// while clients send and poll, then check that nothing acknowledged was lost or doubled.
     #[arg(long, value_name = "KILLS")]
@@ -166,6 +171,35 @@ struct Server {
     data: Option<tempfile::TempDir>,
 }
 
+/// The database a server on `data` keeps its data in on the cluster at `cluster`: made fresh the
+/// first time, the same one when that folder's server starts again.
+fn postgres_database(cluster: &str, data: &std::path::Path) -> std::io::Result<String> {
+    static MADE: std::sync::Mutex<Vec<(PathBuf, String)>> = std::sync::Mutex::new(Vec::new());
+    let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, url)) = made.iter().find(|(folder, _)| folder == data) {
+        return Ok(url.clone());
+    }
+    let name = format!("bench_{}_{}", std::process::id(), made.len());
+    // On a thread of its own: the postgres crate blocks on a tokio runtime, which tokio
+    // refuses inside the bench's.
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                postgres::Client::connect(cluster, postgres::NoTls)
+                    .and_then(|mut admin| admin.batch_execute(&format!("CREATE DATABASE {name}")))
+            })
+            .join()
+            .map_err(|_| std::io::Error::other("creating the database panicked"))
+    })?
+    .map_err(std::io::Error::other)?;
+    let (base, _) = cluster
+        .rsplit_once('/')
+        .ok_or_else(|| std::io::Error::other("--postgres: a URL ending in a database name"))?;
+    let url = format!("{base}/{name}");
+    made.push((data.to_owned(), url.clone()));
+    Ok(url)
+}
+
 impl Server {
     fn start(args: &Args, extra: &[&str]) -> std::io::Result<(Server, Instant)> {
         Server::start_on(args, tempfile::tempdir()?, extra)
@@ -179,12 +213,17 @@ impl Server {
     ) -> std::io::Result<(Server, Instant)> {
         let addr = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
         let log = std::fs::File::create(data.path().join("server.log"))?;
+        let database = match &args.postgres {
+            Some(cluster) => Some(postgres_database(cluster, data.path())?),
+            None => None,
+        };
         let started = Instant::now();
         let child = Command::new(&args.server)
             .args(["serve", "--bind", &addr.to_string(), "--data"])
             .arg(data.path())
             .args(extra)
             .args(args.no_encryption.then_some("--no-encryption"))
+            .args(database.iter().flat_map(|url| ["--database", url.as_str()]))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()?;
