@@ -714,40 +714,27 @@ mod tests {
     }
 
     #[test]
-    fn every_migration_file_is_listed_in_order() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .expect("migrations folder")
-            .map(|entry| {
-                entry
-                    .expect("entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .filter(|name| name.ends_with(".sql"))
-            .collect();
-        files.sort();
-        let listed: Vec<&str> = MIGRATIONS.iter().map(|(name, _)| *name).collect();
-        assert_eq!(files, listed);
-    }
-
-    #[test]
-    fn every_postgres_migration_file_is_listed_in_order() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .expect("migrations/postgres folder")
-            .map(|entry| {
-                entry
-                    .expect("entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
-        files.sort();
-        let listed: Vec<&str> = POSTGRES_MIGRATIONS.iter().map(|(name, _)| *name).collect();
-        assert_eq!(files, listed);
+    fn every_migration_file_of_both_engines_is_listed_in_order() {
+        for (folder, migrations) in [
+            ("migrations", MIGRATIONS),
+            ("migrations/postgres", POSTGRES_MIGRATIONS),
+        ] {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+            let mut files: Vec<String> = std::fs::read_dir(dir)
+                .expect("migrations folder")
+                .map(|entry| {
+                    entry
+                        .expect("entry")
+                        .file_name()
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .filter(|name| name.ends_with(".sql"))
+                .collect();
+            files.sort();
+            let listed: Vec<&str> = migrations.iter().map(|(name, _)| *name).collect();
+            assert_eq!(files, listed, "{folder}");
+        }
     }
 
     #[test]

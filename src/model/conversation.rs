@@ -131,6 +131,18 @@ pub struct Member {
     pub avatar: Option<String>,
 }
 
+impl Member {
+    /// From the columns `id, username, display_name, avatar` of `users`.
+    fn from_row(row: &Row<'_>) -> Result<Member, db::Error> {
+        Ok(Member {
+            id: row.get(0)?,
+            username: row.get(1)?,
+            display_name: row.get(2)?,
+            avatar: row.get(3)?,
+        })
+    }
+}
+
 pub fn check_title(raw: &str) -> Result<String, FieldError> {
     super::short_name(
         raw,
@@ -162,14 +174,7 @@ pub fn members_named(conn: &Conn, text: &str) -> Result<Result<Vec<Member>, Fiel
         let member = conn.query_opt(
             "SELECT id, username, display_name, avatar FROM users WHERE username = ?1",
             &[&name],
-            |r| {
-                Ok(Member {
-                    id: r.get(0)?,
-                    username: r.get(1)?,
-                    display_name: r.get(2)?,
-                    avatar: r.get(3)?,
-                })
-            },
+            Member::from_row,
         )?;
         match member {
             Some(member) => found.push(member),
@@ -232,14 +237,7 @@ pub fn members(conn: &Conn, id: ConversationId) -> Result<Vec<Member>, AppError>
          FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.conversation_id = ?1 ORDER BY lower(u.display_name), u.username",
         &[&id],
-        |r| {
-            Ok(Member {
-                id: r.get(0)?,
-                username: r.get(1)?,
-                display_name: r.get(2)?,
-                avatar: r.get(3)?,
-            })
-        },
+        Member::from_row,
     )?;
     Ok(rows)
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::conversation::{self, Summary};
 use super::{ConversationId, MessageId, UserId};
-use crate::db::{Conn, Engine};
+use crate::db::{self, Conn, Engine, Row};
 use crate::error::AppError;
 
 pub const PAGE_SIZE: usize = 20;
@@ -271,15 +271,7 @@ fn tsvector_hits(
             PAGE_SIZE + 1
         ),
         &[&query, &user, &within, &(offset as i64)],
-        |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-            ))
-        },
+        hit_row,
     )?)
 }
 
@@ -288,6 +280,17 @@ fn tsvector_hits(
 const CANDIDATES_PER_HIT: usize = 100;
 
 type HitRow = (MessageId, ConversationId, Option<String>, i64, String);
+
+/// A hit as both engines' queries give it: message, conversation, author, time, snippet.
+fn hit_row(row: &Row<'_>) -> Result<HitRow, db::Error> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+    ))
+}
 
 /// One page of the matches of `expression` that `user` may read (newest first, from `offset`,
 /// one more than a page to tell whether there is more), among the rowids from `oldest` up.
@@ -324,15 +327,7 @@ fn page_of_hits(
             &(offset as i64),
             &oldest.unwrap_or(0),
         ],
-        |row| {
-            Ok((
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-            ))
-        },
+        hit_row,
     )?;
     Ok(rows)
 }

@@ -38,6 +38,17 @@ struct Watch<F> {
 }
 
 impl<F: Fn(&Invalidated)> Watch<F> {
+    /// Reads the newest note before the server accepts anyone, so that no change falls before
+    /// the first look.
+    fn new(conn: &Conn, hub: Arc<Hub>, forget: F) -> std::io::Result<Self> {
+        Ok(Watch {
+            hub,
+            forget,
+            noted: invalidation::latest(conn).map_err(std::io::Error::other)?,
+            tick: 0,
+        })
+    }
+
     /// Publishes what other processes committed, and passes on what they changed.
     fn look(&mut self, conn: &Conn) -> Result<(), AppError> {
         self.hub.catch_up(conn)?;
@@ -76,14 +87,7 @@ pub fn spawn(
     forget: impl Fn(&Invalidated) + Send + 'static,
 ) -> std::io::Result<()> {
     let conn = db::connect(database, key).map_err(std::io::Error::other)?;
-    // Read before the server accepts anyone, so that no change falls before the first look.
-    let noted = invalidation::latest(&conn).map_err(std::io::Error::other)?;
-    let mut watch = Watch {
-        hub,
-        forget,
-        noted,
-        tick: 0,
-    };
+    let mut watch = Watch::new(&conn, hub, forget)?;
     std::thread::Builder::new()
         .name("bavard-watcher".into())
         .spawn(move || {
@@ -119,13 +123,7 @@ pub fn spawn_postgres(
 ) -> std::io::Result<()> {
     let config: postgres::Config = url.parse().map_err(std::io::Error::other)?;
     let first = listen(&config).map_err(std::io::Error::other)?;
-    let noted = invalidation::latest(&first).map_err(std::io::Error::other)?;
-    let mut watch = Watch {
-        hub,
-        forget,
-        noted,
-        tick: 0,
-    };
+    let mut watch = Watch::new(&first, hub, forget)?;
     std::thread::Builder::new()
         .name("bavard-watcher".into())
         .spawn(move || {

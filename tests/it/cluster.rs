@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    Client, PASSWORD, Server, cursor_in, group, message_ids, number_after, run_cli, send,
+    Client, PASSWORD, Server, cursor_in, group, message_ids, new_database, number_after, run_cli,
+    send,
 };
 
 /// A fresh database's URL on the test cluster; None (said once) without one, and a failure
@@ -22,18 +23,7 @@ fn fresh_database() -> Option<String> {
         eprintln!("cluster tests skipped: BAVARD_TEST_POSTGRES is not set (tests/run.sh sets it)");
         return None;
     };
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let name = format!(
-        "cluster_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    );
-    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("the test cluster");
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .expect("a database");
-    let (base, _) = url.rsplit_once('/').expect("a URL with a database");
-    Some(format!("{base}/{name}"))
+    Some(new_database(&url))
 }
 
 /// Two nodes on one database, sharing one folder for files (as they would an NFS mount).

@@ -47,13 +47,7 @@ impl Server {
             let url = match databases.iter().find(|(folder, _)| folder == data) {
                 Some((_, url)) => url.clone(),
                 None => {
-                    let name = format!("it_{}_{}", std::process::id(), databases.len());
-                    let mut admin = postgres::Client::connect(&cluster, postgres::NoTls).unwrap();
-                    admin
-                        .batch_execute(&format!("CREATE DATABASE {name}"))
-                        .unwrap();
-                    let (base, _) = cluster.rsplit_once('/').unwrap();
-                    let url = format!("{base}/{name}");
+                    let url = new_database(&cluster);
                     databases.push((data.to_owned(), url.clone()));
                     url
                 }
@@ -114,6 +108,22 @@ impl Server {
     pub fn log_text(&self) -> String {
         self.log.lock().unwrap().clone()
     }
+}
+
+/// A new, empty database on the PostgreSQL cluster at `cluster` (a URL naming any database of
+/// it): its URL.
+pub fn new_database(cluster: &str) -> String {
+    static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!(
+        "it_{}_{}",
+        std::process::id(),
+        MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    postgres::Client::connect(cluster, postgres::NoTls)
+        .and_then(|mut admin| admin.batch_execute(&format!("CREATE DATABASE {name}")))
+        .expect("the test cluster makes a database");
+    let (base, _) = cluster.rsplit_once('/').expect("a URL naming a database");
+    format!("{base}/{name}")
 }
 
 /// Starts a bavard command and reads its log until it says where it listens ("http://ADDR" or
