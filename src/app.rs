@@ -141,35 +141,38 @@ struct Opened {
 }
 
 fn open(settings: &Settings) -> std::io::Result<Opened> {
-    let key = match &settings.database {
-        Database::Sqlite => settings
-            .keys
-            .unlock(&settings.data)
-            .map_err(std::io::Error::other)?,
-        Database::Postgres(_) => None,
+    let (key, pool) = match &settings.database {
+        Database::Sqlite => {
+            let key = settings
+                .keys
+                .unlock(&settings.data)
+                .map_err(std::io::Error::other)?;
+            match &key {
+                Some((_, source)) => {
+                    tracing::info!("the database and files are encrypted; key from {source}")
+                }
+                None if settings.keys.no_encryption => {
+                    tracing::info!("the database and files are not encrypted (--no-encryption)")
+                }
+                None => tracing::warn!(
+                    "the database and files are not encrypted: stop the server and run \
+                     `bavard encrypt`"
+                ),
+            }
+            let key = key.map(|(key, _)| key);
+            let pool = db::open_with(&settings.data, settings.db_connections, key.as_ref());
+            (key, pool)
+        }
+        Database::Postgres(url) => {
+            tracing::info!(
+                "the data is in PostgreSQL, which encrypts what its storage does; the files in \
+                 {} are not encrypted by Bavard",
+                settings.data.display()
+            );
+            (None, db::open_postgres(url, settings.db_connections))
+        }
     };
-    match &key {
-        _ if settings.database != Database::Sqlite => tracing::info!(
-            "the data is in PostgreSQL, which encrypts what its storage does; the files in {} \
-             are not encrypted by Bavard",
-            settings.data.display()
-        ),
-        Some((_, source)) => {
-            tracing::info!("the database and files are encrypted; key from {source}")
-        }
-        None if settings.keys.no_encryption => {
-            tracing::info!("the database and files are not encrypted (--no-encryption)")
-        }
-        None => tracing::warn!(
-            "the database and files are not encrypted: stop the server and run `bavard encrypt`"
-        ),
-    }
-    let key = key.map(|(key, _)| key);
-    let pool = match &settings.database {
-        Database::Sqlite => db::open_with(&settings.data, settings.db_connections, key.as_ref()),
-        Database::Postgres(url) => db::open_postgres(url, settings.db_connections),
-    }
-    .map_err(std::io::Error::other)?;
+    let pool = pool.map_err(std::io::Error::other)?;
     let files_key = match &key {
         Some(_) => {
             let conn = pool.get().map_err(std::io::Error::other)?;

@@ -297,8 +297,7 @@ pub enum Invocation {
     User {
         data: PathBuf,
         keys: KeyChoice,
-        /// The PostgreSQL database's URL, when the accounts are kept there.
-        postgres: Option<String>,
+        database: Database,
         command: UserCommand,
     },
     Backup {
@@ -513,11 +512,11 @@ where
         }
     }
     let data = cli.data;
-    let postgres = match &cli.serve.database {
-        Some(DatabaseChoice::Postgres(url)) => Some(url.clone()),
-        _ => None,
+    let database = match &cli.serve.database {
+        Some(DatabaseChoice::Postgres(url)) => Database::Postgres(url.clone()),
+        _ => Database::Sqlite,
     };
-    if let (Some(_), Some(name)) = (&postgres, file_command(&cli.command)) {
+    if let (Database::Postgres(_), Some(name)) = (&database, file_command(&cli.command)) {
         return Err(command.error(
             clap::error::ErrorKind::ArgumentConflict,
             format!(
@@ -546,7 +545,7 @@ where
         Some(Command::User(command)) => Invocation::User {
             data,
             keys,
-            postgres,
+            database,
             command,
         },
         Some(Command::Backup { file }) => Invocation::Backup { data, keys, file },

@@ -2,7 +2,7 @@ use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use bavard::auth::password;
-use bavard::config::{self, HostEnv, Invocation, Settings, UserCommand};
+use bavard::config::{self, Database, HostEnv, Invocation, Settings, UserCommand};
 use bavard::keys::KeyChoice;
 use bavard::model::user;
 use bavard::{app, db, maintenance};
@@ -73,13 +73,13 @@ fn main() -> ExitCode {
             Invocation::User {
                 data,
                 keys,
-                postgres,
+                database,
                 command,
             } => user_command(
                 &Store {
                     data: &data,
                     keys: &keys,
-                    postgres: postgres.as_deref(),
+                    database: &database,
                 },
                 command,
             ),
@@ -220,20 +220,19 @@ fn refusal_text(refusal: user::Refusal) -> String {
 
 type AccountChange = Result<Result<(), user::Refusal>, bavard::error::AppError>;
 
-/// Applies `apply` to the account called `name`, and says so.
 /// Where the accounts are kept: SQLite in the data folder, or PostgreSQL.
 struct Store<'a> {
     data: &'a std::path::Path,
     keys: &'a KeyChoice,
-    postgres: Option<&'a str>,
+    database: &'a Database,
 }
 
 impl Store<'_> {
     /// The database, opened with its key (a new SQLite one is made encrypted).
     fn open(&self) -> Result<db::Pool, String> {
-        match self.postgres {
-            Some(url) => db::open_postgres(url, 2),
-            None => {
+        match self.database {
+            Database::Postgres(url) => db::open_postgres(url, db::COMMAND_CONNECTIONS),
+            Database::Sqlite => {
                 let key = self.keys.unlock(self.data)?.map(|(key, _)| key);
                 db::open(self.data, key.as_ref())
             }
@@ -242,6 +241,7 @@ impl Store<'_> {
     }
 }
 
+/// Applies `apply` to the account called `name`, and says so.
 fn change_account(
     store: &Store,
     name: &str,

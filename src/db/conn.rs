@@ -54,8 +54,18 @@ impl Postgres {
 
     fn query(&self, sql: &str, params: &[&dyn Param]) -> Result<Vec<postgres::Row>, Error> {
         let statement = self.prepared(sql)?;
-        let args: Vec<&(dyn PgToSql + Sync)> = params.iter().map(|p| *p as _).collect();
-        Ok(self.client.borrow_mut().query(&statement, &args)?)
+        Ok(self
+            .client
+            .borrow_mut()
+            .query(&statement, &pg_args(params))?)
+    }
+
+    fn execute(&self, sql: &str, params: &[&dyn Param]) -> Result<u64, Error> {
+        let statement = self.prepared(sql)?;
+        Ok(self
+            .client
+            .borrow_mut()
+            .execute(&statement, &pg_args(params))?)
     }
 
     pub fn client(&self) -> std::cell::RefMut<'_, postgres::Client> {
@@ -192,11 +202,7 @@ impl Conn {
                 let changed = conn.prepare_cached(sql)?.execute(sqlite_params(params))?;
                 Ok(changed as u64)
             }
-            Conn::Postgres(pg) => {
-                let statement = pg.prepared(sql)?;
-                let args: Vec<&(dyn PgToSql + Sync)> = params.iter().map(|p| *p as _).collect();
-                Ok(pg.client.borrow_mut().execute(&statement, &args)?)
-            }
+            Conn::Postgres(pg) => pg.execute(sql, params),
         }
     }
 
@@ -320,9 +326,7 @@ impl Conn {
         }
         Ok(done)
     }
-}
 
-impl Conn {
     /// Waits up to `timeout` for a notification on a channel this connection LISTENs to
     /// (PostgreSQL only), and takes the others that came meanwhile: true if any came. An error
     /// means the connection is lost.
@@ -351,6 +355,10 @@ impl Drop for OpenTransaction<'_> {
             tracing::warn!("a transaction did not end: {e}");
         }
     }
+}
+
+fn pg_args<'a>(params: &'a [&'a dyn Param]) -> Vec<&'a (dyn PgToSql + Sync)> {
+    params.iter().map(|p| *p as _).collect()
 }
 
 fn sqlite_params<'a>(

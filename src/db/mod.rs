@@ -169,7 +169,7 @@ pub const DATABASE_FILE: &str = "bavard.sqlite3";
 /// Prepared statements kept per connection: more than the app has distinct statements.
 const STATEMENT_CACHE: usize = 128;
 /// Connections for a command-line command: it runs one thing at a time.
-const COMMAND_CONNECTIONS: u32 = 2;
+pub const COMMAND_CONNECTIONS: u32 = 2;
 
 /// Gives a fresh connection the key of an encrypted database: the first thing it must hear.
 /// SQLCipher's own log lines (a wrong key is an "ERROR CORE" on stderr) are silenced: the
@@ -286,15 +286,18 @@ pub fn create_private_folder(dir: &Path) -> std::io::Result<()> {
 /// The database file at `path` as it is, unlocked with `key`: for the commands that work on
 /// the file itself (backups, encryption), with none of the pool's settings.
 pub fn open_file(path: &Path, key: Option<&Key>) -> rusqlite::Result<Conn> {
+    Ok(Conn::Sqlite(open_unlocked(path, key)?))
+}
+
+fn open_unlocked(path: &Path, key: Option<&Key>) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     unlock(&conn, key)?;
-    Ok(Conn::Sqlite(conn))
+    Ok(conn)
 }
 
 /// A connection of its own to the database file, set up as the pool's are.
 pub fn connect(file: &Path, key: Option<&Key>) -> rusqlite::Result<Conn> {
-    let conn = Connection::open(file)?;
-    unlock(&conn, key)?;
+    let conn = open_unlocked(file, key)?;
     conn.execute_batch(CONNECTION_PRAGMAS)?;
     Ok(Conn::Sqlite(conn))
 }
@@ -396,14 +399,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), AppError> {
 /// Applies the migrations not yet applied among the first `count`.
 fn migrate_up_to(conn: &mut Connection, count: usize) -> Result<(), AppError> {
     let applied: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    let applied = usize::try_from(applied).unwrap_or(usize::MAX);
-    if applied > MIGRATIONS.len() {
-        return Err(AppError::internal(format!(
-            "the database schema (version {applied}) is newer than this program knows ({}); \
-             run a newer bavard",
-            MIGRATIONS.len()
-        )));
-    }
+    let applied = known_schema(applied, MIGRATIONS)?;
     for (version, (name, sql)) in MIGRATIONS.iter().enumerate().take(count).skip(applied) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)
@@ -413,6 +409,20 @@ fn migrate_up_to(conn: &mut Connection, count: usize) -> Result<(), AppError> {
         tracing::info!(migration = name, "applied");
     }
     Ok(())
+}
+
+/// How many of `migrations` a database at schema version `applied` has: an error, saying what
+/// to do, when it has more than this program knows (a newer one wrote it).
+fn known_schema(applied: i64, migrations: &[(&str, &str)]) -> Result<usize, AppError> {
+    let applied = usize::try_from(applied).unwrap_or(usize::MAX);
+    if applied > migrations.len() {
+        return Err(AppError::internal(format!(
+            "the database schema (version {applied}) is newer than this program knows ({}); \
+             run a newer bavard",
+            migrations.len()
+        )));
+    }
+    Ok(applied)
 }
 
 /// Opens a pool of `connections` to the PostgreSQL database at `url` and brings its schema up
@@ -483,14 +493,7 @@ pub fn migrate_postgres(conn: &Conn) -> Result<(), AppError> {
             &[],
             |r| r.get(0),
         )?;
-        let applied = usize::try_from(applied).unwrap_or(usize::MAX);
-        if applied > POSTGRES_MIGRATIONS.len() {
-            return Err(AppError::internal(format!(
-                "the database schema (version {applied}) is newer than this program knows ({}); \
-                 run a newer bavard",
-                POSTGRES_MIGRATIONS.len()
-            )));
-        }
+        let applied = known_schema(applied, POSTGRES_MIGRATIONS)?;
         for (version, (name, sql)) in POSTGRES_MIGRATIONS.iter().enumerate().skip(applied) {
             tx.execute_batch(sql).map_err(|e| {
                 AppError::internal(format!("migration postgres/{name} failed: {e}"))
@@ -644,6 +647,14 @@ pub mod testing {
 
     /// A database of its own on the test cluster, migrated; None, said once, without one.
     pub fn postgres() -> Option<Conn> {
+        let conn = Conn::Postgres(Box::new(conn::Postgres::new(new_database("")?)));
+        migrate_postgres(&conn).expect("PostgreSQL's migrations apply");
+        Some(conn)
+    }
+
+    /// A client of a new, empty database on the test cluster, made with `options` (`CREATE
+    /// DATABASE name options`); None, said once, without a cluster.
+    pub fn new_database(options: &str) -> Option<postgres::Client> {
         let Ok(url) = std::env::var("BAVARD_TEST_POSTGRES") else {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -668,15 +679,14 @@ pub mod testing {
         let mut config: postgres::Config = url.parse().expect("BAVARD_TEST_POSTGRES is a URL");
         config
             .connect(postgres::NoTls)
-            .and_then(|mut admin| admin.batch_execute(&format!("CREATE DATABASE {name}")))
+            .and_then(|mut admin| admin.batch_execute(&format!("CREATE DATABASE {name} {options}")))
             .expect("the test cluster creates a database");
-        let client = config
-            .dbname(&name)
-            .connect(postgres::NoTls)
-            .expect("the test database");
-        let conn = Conn::Postgres(Box::new(conn::Postgres::new(client)));
-        migrate_postgres(&conn).expect("PostgreSQL's migrations apply");
-        Some(conn)
+        Some(
+            config
+                .dbname(&name)
+                .connect(postgres::NoTls)
+                .expect("the test database"),
+        )
     }
 }
 
@@ -739,20 +749,10 @@ mod tests {
 
     #[test]
     fn a_postgres_database_under_the_c_locale_is_refused_with_the_way_out() {
-        let Ok(url) = std::env::var("BAVARD_TEST_POSTGRES") else {
+        let Some(client) = testing::new_database("LC_CTYPE 'C' LC_COLLATE 'C' TEMPLATE template0")
+        else {
             return;
         };
-        let mut config: postgres::Config = url.parse().unwrap();
-        let name = format!("c_locale_{}", std::process::id());
-        config
-            .connect(postgres::NoTls)
-            .and_then(|mut admin| {
-                admin.batch_execute(&format!(
-                    "CREATE DATABASE {name} LC_CTYPE 'C' LC_COLLATE 'C' TEMPLATE template0"
-                ))
-            })
-            .unwrap();
-        let client = config.dbname(&name).connect(postgres::NoTls).unwrap();
         let refused = migrate_postgres(&Conn::Postgres(Box::new(conn::Postgres::new(client))));
         let said = refused.expect_err("refused").to_string();
         assert!(

@@ -164,7 +164,12 @@ pub fn messages(
         Some(id) => Some(titles.get(&id).ok_or(AppError::NotFound)?.title.clone()),
         None => None,
     };
-    let Some(words) = match_expression(typed) else {
+    let engine = conn.engine();
+    let query = match engine {
+        Engine::Sqlite => match_expression(typed),
+        Engine::Postgres => tsquery(typed),
+    };
+    let Some(query) = query else {
         return Ok(Results {
             hits: Vec::new(),
             has_more: false,
@@ -173,9 +178,9 @@ pub fn messages(
     };
     index_pending(conn)?;
     let offset = page.saturating_sub(1).saturating_mul(PAGE_SIZE);
-    let rows = match (conn.engine(), tsquery(typed)) {
-        (Engine::Postgres, Some(query)) => tsvector_hits(conn, &query, user, within, offset)?,
-        _ => fts5_hits(conn, &words, user, within, offset, &titles)?,
+    let rows = match engine {
+        Engine::Sqlite => fts5_hits(conn, &query, user, within, offset, &titles)?,
+        Engine::Postgres => tsvector_hits(conn, &query, user, within, offset)?,
     };
     let has_more = rows.len() > PAGE_SIZE;
     let hits = rows

@@ -50,14 +50,16 @@ impl<F: Fn(&Invalidated)> Watch<F> {
     }
 
     /// Publishes what other processes committed, and passes on what they changed.
+    /// A failed catch-up does not hold back the notes, nor the other way round.
     fn look(&mut self, conn: &Conn) -> Result<(), AppError> {
-        self.hub.catch_up(conn)?;
-        let (last, changed) = invalidation::after(conn, self.noted)?;
-        self.noted = last;
-        if !changed.is_empty() {
-            (self.forget)(&changed);
-        }
-        Ok(())
+        let caught_up = self.hub.catch_up(conn);
+        let noted = invalidation::after(conn, self.noted).map(|(last, changed)| {
+            self.noted = last;
+            if !changed.is_empty() {
+                (self.forget)(&changed);
+            }
+        });
+        caught_up.and(noted)
     }
 
     /// The batched writes, once every `READ_FLUSH_EVERY` ticks.
