@@ -3,9 +3,10 @@
 //! placeholders, and runs it through these few calls; a rule whose SQL differs between the
 //! engines asks `engine()` and says why beside the two texts.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
+use std::time::{Duration, Instant};
 
 use postgres::types::{FromSql as PgFromSql, ToSql as PgToSql};
 use rusqlite::types::{FromSql as SqliteFromSql, ToSql as SqliteToSql};
@@ -28,6 +29,8 @@ pub enum Conn {
 pub struct Postgres {
     client: RefCell<postgres::Client>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
+    /// When it last went back to the pool, working (see `Manager::is_valid`).
+    returned_at: Cell<Option<Instant>>,
 }
 
 impl Postgres {
@@ -35,7 +38,16 @@ impl Postgres {
         Postgres {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
+            returned_at: Cell::new(None),
         }
+    }
+
+    pub(super) fn returned_now(&self) {
+        self.returned_at.set(Some(Instant::now()));
+    }
+
+    pub(super) fn returned_within(&self, span: Duration) -> bool {
+        self.returned_at.get().is_some_and(|at| at.elapsed() < span)
     }
 
     fn prepared(&self, sql: &str) -> Result<postgres::Statement, Error> {

@@ -5,10 +5,14 @@ use super::{ConversationId, EventId, MessageId, UserId};
 use crate::db::{self, Conn, Engine, Row};
 use crate::error::AppError;
 
-/// Held by a PostgreSQL transaction from its first event to its commit (see `record`).
-const EVENTS_IN_COMMIT_ORDER: i64 = 0x4261_7661_7265;
-/// The channel on which PostgreSQL tells every node that events were committed.
-pub const EVENTS_CHANNEL: &str = "bavard_events";
+/// The channel on which PostgreSQL tells every node that events were committed (a macro, so
+/// that `record`'s statement is one literal).
+macro_rules! events_channel {
+    () => {
+        "bavard_events"
+    };
+}
+pub const EVENTS_CHANNEL: &str = events_channel!();
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventKind {
@@ -76,18 +80,33 @@ pub(crate) fn record(
     kind: EventKind,
     message: MessageId,
 ) -> Result<EventId, AppError> {
-    if conn.engine() == Engine::Postgres {
-        conn.execute_batch(&format!(
-            "SELECT pg_advisory_xact_lock({EVENTS_IN_COMMIT_ORDER}); NOTIFY {EVENTS_CHANNEL};"
-        ))?;
-    }
-    Ok(conn.query_row(
-        "INSERT INTO events (conversation_id, kind, message_id) VALUES (?1, ?2, ?3)
-         RETURNING id",
-        &[&conversation, &kind.code(), &message],
-        |r| r.get(0),
-    )?)
+    let insert = match conn.engine() {
+        Engine::Sqlite => {
+            "INSERT INTO events (conversation_id, kind, message_id) VALUES (?1, ?2, ?3)
+             RETURNING id"
+        }
+        // One round trip, under the lock: the id is drawn for the row that the lock's scan
+        // yields, so after the lock is held. Sends queue on this lock, so it is taken as late
+        // as the statement can.
+        Engine::Postgres => POSTGRES_INSERT,
+    };
+    Ok(
+        conn.query_row(insert, &[&conversation, &kind.code(), &message], |r| {
+            r.get(0)
+        })?,
+    )
 }
+
+/// Takes the lock that a PostgreSQL transaction holds from its first event to its commit (every
+/// node must take the same number), queues the notification, and inserts.
+const POSTGRES_INSERT: &str = concat!(
+    "WITH locked AS (SELECT pg_advisory_xact_lock(72986365358693), pg_notify('",
+    events_channel!(),
+    "', ''))
+     INSERT INTO events (conversation_id, kind, message_id)
+     SELECT CAST(?1 AS BIGINT), CAST(?2 AS TEXT), CAST(?3 AS BIGINT) FROM locked
+     RETURNING id"
+);
 
 /// The latest event of one conversation (0 for none): it moves whenever its log changes.
 pub fn latest_in(conn: &Conn, conversation: ConversationId) -> Result<EventId, AppError> {

@@ -94,9 +94,10 @@ pub fn candidates(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
     found
 }
 
-/// Finds who `body` mentions among the conversation's members (never its author), records it
-/// with the message inside the caller's write transaction, and replaces what an earlier
-/// version of the message mentioned.
+/// Finds who `body` mentions among the conversation's members (never its author) and records
+/// it with the message, inside the caller's write transaction. The message mentions nobody yet
+/// (a new one, or one whose mentions were `forget`-ten): a message without any writes nothing,
+/// which on PostgreSQL spares every send two round trips.
 pub(crate) fn record(
     tx: &Conn,
     conversation: ConversationId,
@@ -104,7 +105,6 @@ pub(crate) fn record(
     author: UserId,
     body: &str,
 ) -> Result<(), AppError> {
-    tx.execute("DELETE FROM mentions WHERE message_id = ?1", &[&message])?;
     let mut mentioned = Mentioned::default();
     let mut names: Vec<String> = candidates(body).into_iter().map(|(_, n)| n).collect();
     names.dedup();
@@ -147,14 +147,16 @@ pub(crate) fn record(
             &[id, &conversation, &message],
         )?;
     }
-    tx.execute(
-        "UPDATE messages SET mentioned = ?2 WHERE id = ?1",
-        &[&message, &mentioned.to_column()],
-    )?;
+    if !mentioned.is_empty() {
+        tx.execute(
+            "UPDATE messages SET mentioned = ?2 WHERE id = ?1",
+            &[&message, &mentioned.to_column()],
+        )?;
+    }
     Ok(())
 }
 
-/// A deleted message mentions nobody any more.
+/// A deleted message mentions nobody any more, and an edited one only whom its new text does.
 pub(crate) fn forget(tx: &Conn, message: MessageId) -> Result<(), AppError> {
     tx.execute("DELETE FROM mentions WHERE message_id = ?1", &[&message])?;
     tx.execute(

@@ -219,19 +219,38 @@ pub(crate) fn insert(
     kind: MessageKind,
     body: &str,
 ) -> Result<MessageId, AppError> {
-    let at = now();
-    let id: MessageId = conn.query_row(
+    let id = add(conn, conversation, author, kind, body)?;
+    publish(conn, conversation, id)?;
+    Ok(id)
+}
+
+/// The message's row alone, which nobody sees before `publish`.
+fn add(
+    conn: &Conn,
+    conversation: ConversationId,
+    author: Option<UserId>,
+    kind: MessageKind,
+    body: &str,
+) -> Result<MessageId, AppError> {
+    Ok(conn.query_row(
         "INSERT INTO messages (conversation_id, author_id, kind, body, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-        &[&conversation, &author, &kind.code(), &body, &at],
+        &[&conversation, &author, &kind.code(), &body, &now()],
         |r| r.get(0),
-    )?;
+    )?)
+}
+
+/// Brings the conversation to the top of its members' lists and records the message's event.
+/// Both lock until the transaction ends (the conversation's row, and on PostgreSQL the events'
+/// lock, see `event::record`), and every other send waits on them: a transaction publishes
+/// last, right before it commits.
+fn publish(conn: &Conn, conversation: ConversationId, id: MessageId) -> Result<(), AppError> {
     conn.execute(
         "UPDATE conversations SET last_activity = ?2 WHERE id = ?1",
-        &[&conversation, &at],
+        &[&conversation, &now()],
     )?;
     event::record(conn, conversation, EventKind::Message, id)?;
-    Ok(id)
+    Ok(())
 }
 
 /// Posts `body` as `author`, with `files` (already stored by `media`). The membership and the
@@ -261,7 +280,7 @@ pub fn post(
                 return Err(AppError::BadRequest("error-upload-quota"));
             }
         }
-        let id = insert(tx, conversation, Some(author), MessageKind::Text, body)?;
+        let id = add(tx, conversation, Some(author), MessageKind::Text, body)?;
         if let Some(original) = reply_to {
             tx.execute(
                 "UPDATE messages SET reply_to = ?2 WHERE id = ?1",
@@ -275,6 +294,7 @@ pub fn post(
         // What you write, you have read: otherwise a busy sender's unread count would be counted
         // from long ago on every page.
         super::conversation::mark_read(tx, conversation, author, id)?;
+        publish(tx, conversation, id)?;
         Ok(id)
     })
 }
@@ -556,6 +576,7 @@ pub fn edit(
             "UPDATE messages SET body = ?2, edited_at = ?3 WHERE id = ?1",
             &[&id, &body, &now()],
         )?;
+        mention::forget(tx, id)?;
         mention::record(tx, conversation, id, user, body)?;
         event::record(tx, conversation, EventKind::Edit, id)?;
         Ok(())
