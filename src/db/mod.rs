@@ -143,6 +143,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0017_member_names.sql",
         include_str!("../../migrations/0017_member_names.sql"),
     ),
+    (
+        "0018_read_notes.sql",
+        include_str!("../../migrations/0018_read_notes.sql"),
+    ),
 ];
 
 /// PostgreSQL's own migrations, in `migrations/postgres/`: numbered and append-only like
@@ -163,6 +167,10 @@ const POSTGRES_MIGRATIONS: &[(&str, &str)] = &[
     (
         "0004_search_reindex_race.sql",
         include_str!("../../migrations/postgres/0004_search_reindex_race.sql"),
+    ),
+    (
+        "0005_read_notes.sql",
+        include_str!("../../migrations/postgres/0005_read_notes.sql"),
     ),
 ];
 

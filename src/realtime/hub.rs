@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::model::conversation::{self, Kind, Member};
 use crate::model::event::{self, Event, EventKind};
+use crate::model::invalidation;
 use crate::model::message::{self, Message, MessageKind};
 use crate::model::{ConversationId, EventId, MessageId, UserId};
 use crate::realtime::typing::Typing;
@@ -204,6 +205,9 @@ pub struct Hub {
     parked: AtomicUsize,
     /// Set when the server is stopping: parked polls answer, new ones do not wait.
     closing: AtomicBool,
+    /// Tells this process's notes of moved read marks from other processes' (a random number:
+    /// nodes on other machines may share a process id).
+    origin: i64,
 }
 
 /// Seconds between two writes of one person's last-seen time.
@@ -243,7 +247,15 @@ impl Hub {
             typing: Typing::default(),
             parked: AtomicUsize::new(0),
             closing: AtomicBool::new(false),
+            origin: getrandom::u64()
+                .map_err(|e| AppError::internal(format!("no randomness: {e}")))?
+                .cast_signed(),
         })
+    }
+
+    /// The number that this process's notes carry (`invalidation::note_read`).
+    pub fn origin(&self) -> i64 {
+        self.origin
     }
 
     pub fn last_event(&self) -> EventId {
@@ -477,7 +489,8 @@ impl Hub {
         *mark = (*mark).max(message);
     }
 
-    /// Writes the pending read marks in one transaction, then tells each user's other tabs.
+    /// Writes the pending read marks in one transaction, then tells each user's other tabs,
+    /// here and, through a note, in every other process.
     pub fn flush_reads(&self, conn: &Conn) -> Result<(), AppError> {
         let pending = std::mem::take(&mut *lock(&self.pending_reads));
         if pending.is_empty() {
@@ -487,6 +500,7 @@ impl Hub {
             let mut moved = Vec::new();
             for ((conversation, user), message) in pending {
                 if conversation::mark_read(tx, conversation, user, message)? {
+                    invalidation::note_read(tx, user, conversation, self.origin)?;
                     moved.push((user, conversation));
                 }
             }

@@ -49,16 +49,21 @@ impl<F: Fn(&Invalidated)> Watch<F> {
         })
     }
 
-    /// Publishes what other processes committed, and passes on what they changed.
+    /// Publishes what other processes committed, passes on what they changed, and redraws the
+    /// badges of the tabs whose read marks they moved.
     /// A failed catch-up does not hold back the notes, nor the other way round.
     fn look(&mut self, conn: &Conn) -> Result<(), AppError> {
         let caught_up = self.hub.catch_up(conn);
-        let noted = invalidation::after(conn, self.noted).map(|(last, changed)| {
-            self.noted = last;
-            if !changed.is_empty() {
-                (self.forget)(&changed);
-            }
-        });
+        let noted =
+            invalidation::after(conn, self.noted, self.hub.origin()).map(|(last, changed)| {
+                self.noted = last;
+                if !changed.is_empty() {
+                    (self.forget)(&changed);
+                }
+                for (user, conversation) in changed.reads {
+                    self.hub.read_moved(user, conversation);
+                }
+            });
         caught_up.and(noted)
     }
 

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    Client, PASSWORD, Server, cursor_in, group, message_ids, new_database, number_after, run_cli,
-    send,
+    Client, PASSWORD, Server, cursor_in, group, message_ids, new_database, number_after,
+    poll_url_in, run_cli, send,
 };
 
 /// A fresh database's URL on the test cluster; None (said once) without one, and a failure
@@ -66,6 +66,50 @@ fn a_message_sent_through_one_node_reaches_a_poll_parked_on_another() {
         message_ids(&alice.get(&format!("/c/{id}")).body).contains(&reply),
         "node A shows what node B wrote"
     );
+}
+
+#[test]
+fn reading_on_one_node_clears_the_unread_badge_of_a_tab_on_another() {
+    let Some(database) = fresh_database() else {
+        return;
+    };
+    let (a, b) = two_nodes(&database, &["--poll-hold", "60"]);
+    reading_in_one_process_clears_the_badge_in_the_other(&a, &b);
+}
+
+/// Bob reads through `a` while a tab of his waits on `b` (another node, or another app process
+/// on one SQLite file), both serving with a hold of 60 s.
+pub fn reading_in_one_process_clears_the_badge_in_the_other(a: &Server, b: &Server) {
+    let alice = a.signed_up("alice", "Alice");
+    let bob = a.signed_up("bob", "Bob");
+    let id = group(&alice, "Team", "bob");
+    send(&alice, id, "are you there?");
+    // Bob's other tab, which the load balancer sent to the other process.
+    let other_tab = b.client();
+    other_tab.set_session_cookie(bob.session_cookie());
+    let home = other_tab.get("/");
+    assert!(home.body.contains("1 unread message"), "{}", home.body);
+    let poll = poll_url_in(&home.body);
+    std::thread::scope(|scope| {
+        let waiting = scope.spawn(|| {
+            let started = Instant::now();
+            let answer = other_tab.get(&poll);
+            (answer, started.elapsed())
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(bob.get(&format!("/c/{id}")).status, 200, "read through a");
+        let (answer, waited) = waiting.join().unwrap();
+        assert_eq!(answer.status, 200);
+        assert!(
+            answer.body.contains("Team") && !answer.body.contains("unread message"),
+            "the tab on b redraws the entry as read: {}",
+            answer.body
+        );
+        assert!(
+            waited < Duration::from_secs(30),
+            "woken by the note, not at the end of the 60 s hold: {waited:?}"
+        );
+    });
 }
 
 #[test]

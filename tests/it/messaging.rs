@@ -271,6 +271,14 @@ fn unread_badges_count_others_messages_until_read() {
 }
 
 #[test]
+fn a_tab_served_by_a_second_process_hears_that_its_conversation_was_read() {
+    // Passenger may run several app processes on one database, each with its own tabs.
+    let first = Server::start_with(&["--poll-hold", "60"]);
+    let second = Server::start_in(&first.data, &["--poll-hold", "60"]);
+    crate::cluster::reading_in_one_process_clears_the_badge_in_the_other(&first, &second);
+}
+
+#[test]
 fn edits_and_deletions_reach_the_other_members_live() {
     let server = Server::start_with(&["--poll-hold", "5"]);
     let alice = server.signed_up("alice", "Alice");
