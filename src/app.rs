@@ -424,7 +424,10 @@ fn restrict_socket(path: &std::path::Path) -> std::io::Result<()> {
 }
 
 /// One log line per request: method, path (never the query, which may hold what people search
-/// for), status and duration.
+/// for), status and duration. A poll that answers as it should is logged at debug level only:
+/// every open tab asks one every 25 s even when nothing happens, and a message to a group answers
+/// one per open tab of its members: their lines filled a small host's logs, and took the fan-out
+/// to 1,000 tabs from 19 to 25 ms (BENCHMARKS.md).
 async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -435,7 +438,12 @@ async fn log_request(
     let result = next.call(req).await;
     let took = started.elapsed();
     let micros = took.as_micros();
+    let poll = path.ends_with("/poll");
     let server_error = match &result {
+        Ok(res) if poll && !res.status().is_client_error() && !res.status().is_server_error() => {
+            tracing::debug!(%method, %path, status = res.status().as_u16(), micros, "request");
+            false
+        }
         Ok(res) => {
             tracing::info!(%method, %path, status = res.status().as_u16(), micros, "request");
             res.status().is_server_error()
@@ -446,7 +454,7 @@ async fn log_request(
         }
     };
     // A held poll's time is the hold, not a wait anyone notices.
-    if !path.ends_with("/poll") {
+    if !poll {
         crate::monitor::global().record(took, server_error);
     }
     result

@@ -85,9 +85,8 @@ pub(crate) fn record(
             "INSERT INTO events (conversation_id, kind, message_id) VALUES (?1, ?2, ?3)
              RETURNING id"
         }
-        // One round trip, under the lock: the id is drawn for the row that the lock's scan
-        // yields, so after the lock is held. Sends queue on this lock, so it is taken as late
-        // as the statement can.
+        // One round trip: the id is drawn for the row that the lock's scan yields, so only
+        // once the lock is held.
         Engine::Postgres => POSTGRES_INSERT,
     };
     Ok(

@@ -1,4 +1,4 @@
-use crate::support::{PASSWORD, Server, assert_inert, hostile_texts, urlencode};
+use crate::support::{PASSWORD, Server, assert_inert, cursor_in, group, hostile_texts, urlencode};
 
 #[test]
 fn unknown_pages_get_a_404_page_in_the_readers_language() {
@@ -255,19 +255,42 @@ fn pages_carry_security_headers_and_assets_are_cached_forever() {
 }
 
 #[test]
-fn every_request_is_logged_with_its_duration() {
+fn requests_are_logged_with_their_duration_but_polls_only_when_they_fail() {
     let server = Server::start();
+    let alice = server.signed_up("alice", "Alice");
+    server.signed_up("bob", "Bob");
+    let id = group(&alice, "Team", "bob");
+    let cursor = cursor_in(&alice.get(&format!("/c/{id}")).body);
+    assert_eq!(
+        alice
+            .get(&format!("/c/{id}/poll?after={cursor}&wait=0"))
+            .status,
+        200
+    );
+    assert_eq!(alice.get("/c/999999/poll?after=0&wait=0").status, 404);
     server.client().get("/healthz");
-    let logged = |log: &str| {
+    let logged = |log: &str, path: &str, status: &str| {
         log.lines().any(|l| {
-            l.contains("path=/healthz") && l.contains("status=200") && l.contains("micros=")
+            l.contains(&format!("path={path} "))
+                && l.contains(&format!("status={status}"))
+                && l.contains("micros=")
         })
     };
+    // The log is written by a thread of its own: the last request's line shows when all have.
     let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !logged(&server.log_text()) && std::time::Instant::now() < give_up {
+    while !logged(&server.log_text(), "/healthz", "200") && std::time::Instant::now() < give_up {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    assert!(logged(&server.log_text()), "{}", server.log_text());
+    let log = server.log_text();
+    assert!(logged(&log, "/healthz", "200"), "{log}");
+    assert!(
+        logged(&log, "/c/999999/poll", "404"),
+        "a poll that fails is logged: {log}"
+    );
+    assert!(
+        !logged(&log, &format!("/c/{id}/poll"), "200"),
+        "every open tab polls all day long: a poll that answers is not logged: {log}"
+    );
 }
 
 #[test]
