@@ -337,8 +337,8 @@ pub async fn typing(
 ) -> Result<HttpResponse, AppError> {
     let (id, user) = (ConversationId(*id), me.user.id);
     let info = state
-        .readers
-        .read(|conn| state.hub.conversation(conn, id))?
+        .hub
+        .conversation_via(&state.readers, id)?
         .filter(|info| info.member_ids.binary_search(&user).is_ok())
         .ok_or(AppError::NotFound)?;
     let now = tokio::time::Instant::now();

@@ -452,9 +452,7 @@ fn partner_presence(
     id: ConversationId,
     user: UserId,
 ) -> Result<Option<Option<Presence>>, AppError> {
-    let info = state
-        .readers
-        .read(|conn| state.hub.conversation(conn, id))?;
+    let info = state.hub.conversation_via(&state.readers, id)?;
     let partner = info
         .filter(|info| info.kind == Kind::Direct)
         .and_then(|info| conversation::other_person(&info.members, user).map(|m| m.id));

@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use crate::db::Conn;
+use crate::db::{Conn, Readers};
 use tokio::sync::Notify;
 
 use crate::error::AppError;
@@ -376,6 +376,19 @@ impl Hub {
         id: ConversationId,
     ) -> Result<Option<Arc<ConversationInfo>>, AppError> {
         conversation_info(conn, &self.infos, id)
+    }
+
+    /// The same, asking `readers` only for a conversation not kept: every poll answer and
+    /// typing note asks, and on PostgreSQL a read costs a thread and a pooled connection.
+    pub fn conversation_via(
+        &self,
+        readers: &Readers,
+        id: ConversationId,
+    ) -> Result<Option<Arc<ConversationInfo>>, AppError> {
+        if let Some(info) = lock(&self.infos).get(&id) {
+            return Ok(Some(Arc::clone(info)));
+        }
+        readers.read(|conn| self.conversation(conn, id))
     }
 
     /// Whether `user` is in the conversation, when the hub knows its members (a conversation
