@@ -9,7 +9,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::Hub;
 use crate::db::{self, Conn};
@@ -21,8 +21,9 @@ use crate::model::search;
 /// Under the one second in which another process's message must reach waiting clients.
 const WATCH_INTERVAL: Duration = Duration::from_millis(200);
 /// Read marks are written at most this often: one transaction for everyone reading meanwhile,
-/// rather than one write per woken poll.
-const READ_FLUSH_EVERY: u32 = 5;
+/// rather than one write per woken poll. By the clock, not by looks: on PostgreSQL every
+/// notification is a look, many a second during a send storm.
+const UPKEEP_EVERY: Duration = Duration::from_secs(1);
 /// How long a node waits before listening again, at first and at most, when it lost
 /// PostgreSQL.
 const RECONNECT_FIRST: Duration = Duration::from_millis(100);
@@ -34,7 +35,8 @@ struct Watch<F> {
     forget: F,
     /// The newest note of a changed session or account already passed on.
     noted: i64,
-    tick: u32,
+    /// When the batched writes are next due.
+    upkeep_due: Instant,
 }
 
 impl<F: Fn(&Invalidated)> Watch<F> {
@@ -45,7 +47,7 @@ impl<F: Fn(&Invalidated)> Watch<F> {
             hub,
             forget,
             noted: invalidation::latest(conn).map_err(std::io::Error::other)?,
-            tick: 0,
+            upkeep_due: Instant::now() + UPKEEP_EVERY,
         })
     }
 
@@ -67,12 +69,13 @@ impl<F: Fn(&Invalidated)> Watch<F> {
         caught_up.and(noted)
     }
 
-    /// The batched writes, once every `READ_FLUSH_EVERY` ticks.
+    /// The batched writes, once every `UPKEEP_EVERY`.
     fn upkeep(&mut self, conn: &Conn) {
-        self.tick = self.tick.wrapping_add(1);
-        if !self.tick.is_multiple_of(READ_FLUSH_EVERY) {
+        let now = Instant::now();
+        if now < self.upkeep_due {
             return;
         }
+        self.upkeep_due = now + UPKEEP_EVERY;
         if let Err(e) = self.hub.flush_reads(conn) {
             tracing::error!(error = %e, "writing read marks failed");
         }
