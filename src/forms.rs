@@ -364,9 +364,17 @@ pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into())
 }
 
-/// Form text as typed, minus the surrounding spaces, with line endings made uniform.
+/// Form text as typed, minus the surrounding spaces, with line endings made uniform and
+/// without the control characters nobody types (line breaks and tabs stay): a NUL is also text
+/// PostgreSQL refuses to store.
 pub fn clean_text(raw: &str) -> String {
-    raw.trim().replace("\r\n", "\n").replace('\r', "\n")
+    let text: String = raw
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect();
+    text.trim().to_owned()
 }
 
 #[cfg(test)]

@@ -196,11 +196,7 @@ impl Message {
 /// Text as people typed it, minus surrounding blank space, within the length limit. It may be
 /// empty only for a message that carries files (a photo needs no caption).
 pub fn check_body(raw: &str, has_files: bool) -> Result<String, FieldError> {
-    let body: String = crate::forms::clean_text(raw)
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect();
-    let body = body.trim().to_owned();
+    let body = crate::forms::clean_text(raw);
     if body.is_empty() && !has_files {
         return Err(FieldError::new("body", "error-message-empty"));
     }

@@ -76,12 +76,7 @@ pub fn normalise_display_name(raw: &str) -> Result<String, FieldError> {
 }
 
 pub fn normalise_about(raw: &str) -> Result<String, FieldError> {
-    // Control characters are kept out as they are from messages: nobody types them, and a NUL
-    // is text PostgreSQL refuses to store.
-    let about: String = crate::forms::clean_text(raw)
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect();
+    let about = crate::forms::clean_text(raw);
     if about.chars().count() > ABOUT_MAX {
         return Err(FieldError::new("about", "error-about-long"));
     }
