@@ -182,6 +182,18 @@ pub enum DatabaseChoice {
     Postgres(String),
 }
 
+impl DatabaseChoice {
+    /// The engine, and the data folder (SQLite's file is in it; PostgreSQL keeps the uploaded
+    /// files there), given `--data`.
+    fn resolve(choice: Option<DatabaseChoice>, data: PathBuf) -> (Database, PathBuf) {
+        match choice {
+            Some(DatabaseChoice::Postgres(url)) => (Database::Postgres(url), data),
+            Some(DatabaseChoice::Folder(folder)) => (Database::Sqlite, folder),
+            None => (Database::Sqlite, data),
+        }
+    }
+}
+
 fn parse_database(text: &str) -> Result<DatabaseChoice, String> {
     let text = text.trim();
     if text.starts_with("postgres://") || text.starts_with("postgresql://") {
@@ -437,11 +449,7 @@ impl Settings {
             DEFAULT_POLL_HOLD_SECS
         });
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let (database, data) = match options.database {
-            Some(DatabaseChoice::Postgres(url)) => (Database::Postgres(url), data),
-            Some(DatabaseChoice::Folder(folder)) => (Database::Sqlite, folder),
-            None => (Database::Sqlite, data),
-        };
+        let (database, data) = DatabaseChoice::resolve(options.database, data);
         Settings {
             listen,
             data,
@@ -511,11 +519,7 @@ where
             ));
         }
     }
-    let data = cli.data;
-    let database = match &cli.serve.database {
-        Some(DatabaseChoice::Postgres(url)) => Database::Postgres(url.clone()),
-        _ => Database::Sqlite,
-    };
+    let (database, data) = DatabaseChoice::resolve(cli.serve.database.clone(), cli.data);
     if let (Database::Postgres(_), Some(name)) = (&database, file_command(&cli.command)) {
         return Err(command.error(
             clap::error::ErrorKind::ArgumentConflict,
