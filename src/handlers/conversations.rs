@@ -17,7 +17,7 @@ use crate::error::{AppError, is_htmx};
 use crate::forms::Form;
 use crate::model::conversation::{self, Kind, Member, Notify};
 use crate::model::message::{self, Message, Quote};
-use crate::model::{ConversationId, FieldError, MessageId, UserId, invalidation, user, webhook};
+use crate::model::{ConversationId, FieldError, MessageId, UserId, user, webhook};
 use crate::paths;
 use crate::realtime::typing;
 use crate::state::AppState;
@@ -67,12 +67,7 @@ pub(super) async fn render_page(
         None => {
             let (latest_pages, origin) = (Arc::clone(&state.latest_pages), state.hub.origin());
             db::run(&state.pool, move |conn| {
-                let reading =
-                    conversation::read(conn, id, user, before, (&latest_pages, accounts))?;
-                if reading.read_moved {
-                    invalidation::note_read(conn, user, id, origin)?;
-                }
-                Ok(reading)
+                conversation::read(conn, id, user, before, (&latest_pages, accounts), origin)
             })
             .await?
         }

@@ -583,19 +583,38 @@ pub struct Reading {
 /// Opens a conversation for a member: the page of messages (the latest, or those `before` a
 /// message), its members and the member's list, in one snapshot with the poll's cursor. Opening
 /// the latest page reads the conversation; an older page only shows history. NotFound for
-/// anyone but a member. The latest page may come from `latest` (see `LatestPages`).
+/// anyone but a member. The latest page may come from `latest` (see `LatestPages`). `origin`
+/// is the reading process (see `mark_read_noted`).
 pub fn read(
     conn: &Conn,
     id: ConversationId,
     user: UserId,
     before: Option<MessageId>,
     latest: (&LatestPages, u64),
+    origin: i64,
 ) -> Result<Reading, AppError> {
     let mut reading = snapshot(conn, id, user, before, latest)?;
     if reading.opens_unread() {
-        reading.read_moved = mark_read(conn, id, user, reading.latest)?;
+        reading.read_moved = mark_read_noted(conn, id, user, reading.latest, origin)?;
     }
     Ok(reading)
+}
+
+/// `mark_read` for a member reading: when the mark moved, it also leaves the note by which
+/// every other process (`origin` is this one, `Hub::origin`) redraws the badges of that
+/// member's tabs it holds (`invalidation::note_read`).
+pub fn mark_read_noted(
+    conn: &Conn,
+    id: ConversationId,
+    user: UserId,
+    up_to: MessageId,
+    origin: i64,
+) -> Result<bool, AppError> {
+    let moved = mark_read(conn, id, user, up_to)?;
+    if moved {
+        super::invalidation::note_read(conn, user, id, origin)?;
+    }
+    Ok(moved)
 }
 
 /// The same when opening it moves no read mark, for a read-only connection; None when it would
@@ -723,7 +742,7 @@ mod tests {
             let first = message::post(&conn, id, ann.id, "hello", &[], u64::MAX, None).unwrap();
             let pages = LatestPages::default();
             let open = |conn: &mut Conn, accounts: u64| {
-                read(conn, id, bob.id, None, (&pages, accounts))
+                read(conn, id, bob.id, None, (&pages, accounts), 0)
                     .unwrap()
                     .page
             };
@@ -739,7 +758,7 @@ mod tests {
             );
             message::post(&conn, id, bob.id, "hi", &[], u64::MAX, None).unwrap();
             assert_eq!(open(&mut conn, 1).messages.len(), edited.messages.len() + 1);
-            let older = read(&conn, id, bob.id, Some(first), (&pages, 1)).unwrap();
+            let older = read(&conn, id, bob.id, Some(first), (&pages, 1), 0).unwrap();
             assert!(
                 older.page.messages.iter().all(|m| m.id < first),
                 "history is never kept"

@@ -13,7 +13,6 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::model::conversation::{self, Kind, Member};
 use crate::model::event::{self, Event, EventKind};
-use crate::model::invalidation;
 use crate::model::message::{self, Message, MessageKind};
 use crate::model::{ConversationId, EventId, MessageId, UserId};
 use crate::realtime::typing::Typing;
@@ -253,7 +252,7 @@ impl Hub {
         })
     }
 
-    /// The number that this process's notes carry (`invalidation::note_read`).
+    /// The number that this process's notes carry (`conversation::mark_read_noted`).
     pub fn origin(&self) -> i64 {
         self.origin
     }
@@ -512,8 +511,7 @@ impl Hub {
         let moved = conn.write(|tx| {
             let mut moved = Vec::new();
             for ((conversation, user), message) in pending {
-                if conversation::mark_read(tx, conversation, user, message)? {
-                    invalidation::note_read(tx, user, conversation, self.origin)?;
+                if conversation::mark_read_noted(tx, conversation, user, message, self.origin)? {
                     moved.push((user, conversation));
                 }
             }
