@@ -190,23 +190,20 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
 }
 
 /// A server that is stopping tells pages to wait before asking again. A poll woken by events
-/// was most likely woken with every other poll of its conversation: its page asks again a
-/// moment later (CometD's "interval" advice), so that a thousand re-polls arriving together
-/// do not slow the answers still being written to the others. What is sent meanwhile is
-/// answered by that next poll at once, from its cursor.
+/// was most likely woken with every other poll of its conversation: its page pauses until
+/// the others are answered (`realtime::burst`). What is sent meanwhile is answered by that
+/// next poll at once, from its cursor.
 fn next_delay(state: &AppState, pace: &Pace<'_>, woken: bool) -> u64 {
     if state.hub.is_closing() {
         pace.delay_ms.max(SHORT_POLL_DELAY_MS)
     } else if woken {
-        pace.delay_ms.max(REPOLL_AFTER_NEWS_MS)
+        let pause = state.hub.burst.answered();
+        pace.delay_ms
+            .max(u64::try_from(pause.as_millis()).unwrap_or(u64::MAX))
     } else {
         pace.delay_ms
     }
 }
-
-/// Longer than a fan-out to a thousand waiting polls takes on a small host, short enough that
-/// a message sent right after another still shows within a fraction of a second.
-const REPOLL_AFTER_NEWS_MS: u64 = 150;
 
 enum Answer {
     Fragment(String),

@@ -15,6 +15,7 @@ use crate::model::conversation::{self, Kind, Member};
 use crate::model::event::{self, Event, EventKind};
 use crate::model::message::{self, Message, MessageKind};
 use crate::model::{ConversationId, EventId, MessageId, UserId};
+use crate::realtime::burst::Burst;
 use crate::realtime::typing::Typing;
 
 /// Events kept in memory. A poll whose cursor is older than this history (a client back after
@@ -200,6 +201,8 @@ pub struct Hub {
     presence: Mutex<Presence>,
     /// Who is typing where.
     pub typing: Typing,
+    /// The polls the latest news woke, for the pause their pages take before polling again.
+    pub burst: Burst,
     /// Polls waiting right now (for `--max-held-polls`).
     parked: AtomicUsize,
     /// Set when the server is stopping: parked polls answer, new ones do not wait.
@@ -244,6 +247,7 @@ impl Hub {
             pending_reads: Mutex::new(HashMap::new()),
             presence: Mutex::new(Presence::default()),
             typing: Typing::default(),
+            burst: Burst::default(),
             parked: AtomicUsize::new(0),
             closing: AtomicBool::new(false),
             origin: getrandom::u64()
@@ -304,7 +308,8 @@ impl Hub {
         }
         to_wake.sort_unstable();
         to_wake.dedup();
-        self.wake(&to_wake);
+        let woken = self.wake(&to_wake);
+        self.burst.woke(woken);
     }
 
     /// Counts a poll about to wait, unless `limit` polls already do: then None, and the poll
@@ -358,14 +363,18 @@ impl Hub {
         }
     }
 
-    /// Wakes these people's parked polls to look again.
-    pub fn wake(&self, users: &[UserId]) {
+    /// Wakes these people's parked polls to look again; returns how many there were.
+    pub fn wake(&self, users: &[UserId]) -> usize {
         let channels = lock(&self.channels);
+        let mut woken = 0;
         for user in users {
             if let Some(channel) = channels.get(user) {
                 channel.notify.notify_waiters();
+                // Every poll of the user holds the channel while it waits; the map holds one.
+                woken += Arc::strong_count(channel) - 1;
             }
         }
+        woken
     }
 
     /// A conversation's kind, title and members, kept until they change. None when it is gone.

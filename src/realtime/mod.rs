@@ -3,6 +3,7 @@
 //! render, the hub only keeps, wakes and hands out.
 
 pub mod answers;
+pub mod burst;
 pub mod hub;
 pub mod plan;
 pub mod typing;
