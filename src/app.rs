@@ -427,18 +427,24 @@ fn restrict_socket(path: &std::path::Path) -> std::io::Result<()> {
 /// for), status and duration. A poll that answers as it should is logged at debug level only:
 /// every open tab asks one every 25 s even when nothing happens, and a message to a group answers
 /// one per open tab of its members: their lines filled a small host's logs, and took the fan-out
-/// to 1,000 tabs from 19 to 25 ms (BENCHMARKS.md).
+/// to 1,000 tabs from 19 to 25 ms (BENCHMARKS.md). Being the outermost layer, it also slims a
+/// poll's headers before the others see them (`poll::keep_only_what_a_poll_reads`).
 async fn log_request(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.path().to_owned();
+    let poll = poll::is_poll(&path);
+    if poll {
+        // Only here is the request held by nobody else (`headers_mut` needs that), and not
+        // yet read by any layer.
+        poll::keep_only_what_a_poll_reads(req.headers_mut());
+    }
     let result = next.call(req).await;
     let took = started.elapsed();
     let micros = took.as_micros();
-    let poll = path.ends_with("/poll");
     let server_error = match &result {
         Ok(res) if poll && !res.status().is_client_error() && !res.status().is_server_error() => {
             tracing::debug!(%method, %path, status = res.status().as_u16(), micros, "request");

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use maud::Markup;
@@ -85,6 +85,50 @@ fn pace<'a>(state: &'a AppState, query: &PollQuery) -> Pace<'a> {
             _slot: None,
         },
     }
+}
+
+/// Every header that the poll routes, and the layers around them, read: the session cookie
+/// or API token, compression, language, the proxy's word on scheme and client, the checks of
+/// where the request comes from, and whether htmx asked (for an error's fragment).
+const HEADERS_A_POLL_READS: [HeaderName; 12] = [
+    header::HOST,
+    header::COOKIE,
+    header::AUTHORIZATION,
+    header::ACCEPT_ENCODING,
+    header::ACCEPT_LANGUAGE,
+    header::ORIGIN,
+    header::FORWARDED,
+    header::X_FORWARDED_FOR,
+    header::X_FORWARDED_PROTO,
+    header::X_FORWARDED_HOST,
+    HeaderName::from_static("sec-fetch-site"),
+    HeaderName::from_static("hx-request"),
+];
+
+/// Whether a request path is one of the poll routes.
+pub fn is_poll(path: &str) -> bool {
+    path.ends_with("/poll")
+}
+
+/// A parked poll keeps its request for as long as it waits, and actix-http makes every
+/// request's header map for sixteen headers (32 slots, about 6 KB); a browser sends some
+/// twenty (user agent, client hints, htmx's target and URL…). Only what a poll reads is kept,
+/// in a map of its size.
+pub fn keep_only_what_a_poll_reads(headers: &mut HeaderMap) {
+    let names = headers
+        .keys()
+        .filter(|name| HEADERS_A_POLL_READS.contains(name))
+        .count();
+    if names == headers.len_keys() {
+        return;
+    }
+    let mut slim = HeaderMap::with_capacity(names);
+    for (name, value) in headers.iter() {
+        if HEADERS_A_POLL_READS.contains(name) {
+            slim.append(name.clone(), value.clone());
+        }
+    }
+    *headers = slim;
 }
 
 /// Poll answers must reach the browser as they are: never cached, and never held back by a
@@ -577,6 +621,66 @@ async fn answer(
 mod tests {
     use super::*;
     use actix_web::test::TestRequest;
+
+    #[test]
+    fn a_waiting_poll_keeps_only_the_headers_it_reads_in_a_smaller_map() {
+        let chromium = [
+            ("host", "chat.example"),
+            ("connection", "keep-alive"),
+            ("sec-ch-ua-platform", "\"Linux\""),
+            ("hx-target", "poller"),
+            ("hx-current-url", "https://chat.example/c/1"),
+            ("sec-ch-ua", "\"Chromium\";v=\"156\""),
+            ("sec-ch-ua-mobile", "?0"),
+            ("hx-request", "true"),
+            ("hx-trigger", "poller"),
+            (
+                "user-agent",
+                "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0",
+            ),
+            ("accept", "*/*"),
+            ("sec-fetch-site", "same-origin"),
+            ("sec-fetch-mode", "cors"),
+            ("sec-fetch-dest", "empty"),
+            ("referer", "https://chat.example/c/1"),
+            ("accept-encoding", "gzip, deflate, br, zstd"),
+            ("accept-language", "fr-FR,fr;q=0.9"),
+            ("priority", "u=1, i"),
+            ("x-forwarded-for", "192.0.2.1"),
+            ("x-forwarded-for", "198.51.100.7"),
+            ("cookie", "bavard_session=abc"),
+        ];
+        let mut headers = HeaderMap::new();
+        for (name, value) in chromium {
+            headers.append(
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            );
+        }
+        let before = headers.capacity();
+        keep_only_what_a_poll_reads(&mut headers);
+        let mut kept: Vec<&str> = headers.keys().map(HeaderName::as_str).collect();
+        kept.sort_unstable();
+        assert_eq!(
+            kept,
+            [
+                "accept-encoding",
+                "accept-language",
+                "cookie",
+                "host",
+                "hx-request",
+                "sec-fetch-site",
+                "x-forwarded-for",
+            ]
+        );
+        let forwarded: Vec<_> = headers.get_all("x-forwarded-for").collect();
+        assert_eq!(forwarded.len(), 2, "every value of a kept header");
+        assert!(
+            headers.capacity() * 2 < before,
+            "{} of {before}",
+            headers.capacity()
+        );
+    }
 
     // The poll URL a page is given reads back as the same cursor, read mark, rename and typing
     // numbers.
