@@ -3,7 +3,7 @@
 //! One message to a big group wakes every open tab of its members at once. Each woken page
 //! polls again after a pause (CometD's "interval" advice), so that its re-poll does not take
 //! the cores from the answers still being written to the others. A fixed pause fits one burst
-//! size only: with 10,000 tabs on two cores the answers take longer than the pause, and the
+//! size only: with 10,000 tabs on one core the answers took longer than the pause, and the
 //! re-polls of the first answered came back while the last still waited. So the pause also
 //! covers what is left of the burst, at the pace its answers have gone so far: on a fast host
 //! or in a small group it is the least pause, on a slow host or in a big group it grows, and
