@@ -393,8 +393,8 @@ impl Hub {
         readers: &Readers,
         id: ConversationId,
     ) -> Result<Option<Arc<ConversationInfo>>, AppError> {
-        if let Some(info) = lock(&self.infos).get(&id) {
-            return Ok(Some(Arc::clone(info)));
+        if let Some(info) = kept(&self.infos, id) {
+            return Ok(Some(info));
         }
         readers.read(|conn| self.conversation(conn, id))
     }
@@ -622,13 +622,18 @@ impl Drop for ParkedSlot<'_> {
 
 type Infos = Mutex<HashMap<ConversationId, Arc<ConversationInfo>>>;
 
+/// A conversation's kept members and title, if the hub has them.
+fn kept(infos: &Infos, id: ConversationId) -> Option<Arc<ConversationInfo>> {
+    lock(infos).get(&id).map(Arc::clone)
+}
+
 fn conversation_info(
     conn: &Conn,
     infos: &Infos,
     id: ConversationId,
 ) -> Result<Option<Arc<ConversationInfo>>, AppError> {
-    if let Some(info) = lock(infos).get(&id) {
-        return Ok(Some(Arc::clone(info)));
+    if let Some(info) = kept(infos, id) {
+        return Ok(Some(info));
     }
     let Some(found) = conversation::find_unscoped(conn, id)? else {
         return Ok(None);
