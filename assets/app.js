@@ -199,8 +199,13 @@ document.addEventListener("htmx:oobAfterSwap", (event) => {
 const MENU_LATER_MS = 1000;
 const heldMenus = [];
 
+// htmx enhances a new entry after it is in place, while its menus are held: they come back
+// as plain HTML, and "Reply" would load a whole page (losing the draft) unless htmx sees them.
 function giveMenusBack() {
-  for (const [quiet, menu] of heldMenus.splice(0)) quiet.append(menu);
+  for (const [quiet, menu] of heldMenus.splice(0)) {
+    quiet.append(menu);
+    htmx.process(quiet);
+  }
 }
 
 function quietMenus(log) {

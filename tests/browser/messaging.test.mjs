@@ -248,14 +248,17 @@ test("a reply quotes the message it answers, live, and its quote leads back to i
   await uma.page.goto(`${env.server.base}/u/vic`);
   await uma.page.getByRole("button", { name: "Message Vic" }).click();
   await uma.page.waitForURL(/\/c\/\d+$/);
-  await send(uma.page, "Who brings the cake?");
+  // The question arrives live: its menus are put in place after it, and must work all the same.
   await vic.page.goto(uma.page.url());
+  await send(uma.page, "Who brings the cake?");
   const original = vic.page.locator("#log li", { hasText: "Who brings the cake?" });
-  await original.waitFor();
+  await original.waitFor({ timeout: 2000 });
   const box = vic.page.getByLabel("Message", { exact: true });
   await box.fill("Me");
+  await vic.page.evaluate(() => { window.samePage = true; });
   await original.getByRole("link", { name: "Reply" }).click();
   await vic.page.locator("#composer .replying", { hasText: "Replying to Uma: Who brings the cake?" }).waitFor({ timeout: 2000 });
+  assert.equal(await vic.page.evaluate(() => window.samePage), true, "only the composer was redrawn, not the page");
   assert.equal(await box.inputValue(), "Me", "what was typed stays");
   assert.equal(await vic.page.evaluate(() => document.activeElement.id), "body", "typing goes on in the composer");
   await box.fill("I do!");
