@@ -89,6 +89,24 @@ impl Conn {
         self.send("GET", path, cookie, None, gzip).await
     }
 
+    /// A page as a browser asks for it: taking every encoding a browser takes (Brotli, then).
+    pub async fn get_as_browser(
+        &mut self,
+        path: &str,
+        cookie: Option<&str>,
+    ) -> io::Result<Response> {
+        self.write_request(
+            "GET",
+            path,
+            cookie,
+            None,
+            false,
+            "Accept-Encoding: gzip, deflate, br, zstd\r\n",
+        )
+        .await?;
+        self.read_response().await
+    }
+
     /// A poll as htmx asks for it in Chromium: the headers a browser sends (about twenty),
     /// since the server keeps every one of them while the poll waits.
     pub async fn poll(&mut self, path: &str, cookie: &str, page: &str) -> io::Result<Response> {
