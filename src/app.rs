@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use actix_session::SessionMiddleware;
 use actix_session::config::PersistentSession;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
@@ -18,6 +18,7 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::session_store::{RecentSessions, SqliteSessionStore};
 use crate::auth::user_cache::UserCache;
 use crate::auth::{self};
+use crate::compression;
 use crate::config::{Database, Listen, Settings};
 use crate::db;
 use crate::error::AppError;
@@ -297,7 +298,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
         .cookie_name("bavard_session".to_owned())
         .cookie_http_only(true)
         .cookie_same_site(SameSite::Lax)
-        // Marked Secure per response by `secure_cookies_over_https`.
+        // Marked Secure per response by `fit_answer_to_visitor`.
         .cookie_secure(false)
         .session_lifecycle(PersistentSession::default().session_ttl(
             actix_web::cookie::time::Duration::days(SESSION_LIFETIME_DAYS),
@@ -316,7 +317,7 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
             .wrap(from_fn(forms::bound_body_time))
             .wrap(from_fn(error_pages::render_error_pages))
             .wrap(sessions)
-            .wrap(from_fn(secure_cookies_over_https))
+            .wrap(from_fn(fit_answer_to_visitor))
             .wrap(
                 DefaultHeaders::new()
                     .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
@@ -466,13 +467,17 @@ async fn log_request(
     result
 }
 
-/// Session cookies get the Secure flag whenever the visitor reached us over HTTPS, directly or
-/// through a trusted proxy that says so (`X-Forwarded-Proto`/`Forwarded`), as on shared hosts.
-async fn secure_cookies_over_https(
+/// An answer as the visitor's way of reaching us wants it. Session cookies get the Secure flag
+/// whenever the visitor reached us over HTTPS, directly or through a trusted proxy that says so
+/// (`X-Forwarded-Proto`/`Forwarded`), as on shared hosts. A body held whole in memory goes in
+/// Brotli when the browser takes it (`compression`); `Compress`, outside, does the rest. One
+/// layer for both: every layer is a future more that each parked poll keeps.
+async fn fit_answer_to_visitor<B: MessageBody + 'static>(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
+    next: Next<B>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let https = auth::reached_as(req.request()).0 == "https";
+    let brotli = compression::wants_brotli(req.request());
     let mut res = next.call(req).await?;
     if https {
         let headers = res.headers_mut();
@@ -488,5 +493,11 @@ async fn secure_cookies_over_https(
             headers.append(header::SET_COOKIE, secured);
         }
     }
-    Ok(res)
+    Ok(res.map_body(|head, body| {
+        if brotli {
+            compression::in_brotli(head, body)
+        } else {
+            EitherBody::left(body)
+        }
+    }))
 }

@@ -299,6 +299,13 @@ fn pages_come_in_brotli_when_the_browser_takes_it_and_gzip_otherwise() {
     let alice = server.signed_up("alice", "Alice");
     let (status, encoding, brotli) = alice.get_bytes_with("/", &[("Accept-Encoding", "gzip, br")]);
     assert_eq!((status, encoding.as_deref()), (200, Some("br")));
+    let mut page = Vec::new();
+    brotli::BrotliDecompress(&mut &brotli[..], &mut page).expect("valid Brotli");
+    let page = String::from_utf8(page).expect("UTF-8");
+    assert!(
+        page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"),
+        "the whole page: {page}"
+    );
     let (_, encoding, gzip) = alice.get_bytes_with("/", &[("Accept-Encoding", "gzip")]);
     assert_eq!(encoding.as_deref(), Some("gzip"));
     assert!(
