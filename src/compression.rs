@@ -3,9 +3,10 @@
 //!
 //! actix's `Compress` runs Brotli at quality 3 with a 4 MiB window whatever the body: for a
 //! 36 KB page that is half a millisecond of CPU, three times what the very same bytes cost with
-//! a window fitted to the page, and three times the page's own drawing. Browsers all take
-//! Brotli, so every page view paid it. Everything else (gzip, deflate, files, streams, pictures)
-//! stays with `Compress`, which leaves an answer that already has a `Content-Encoding` alone.
+//! a window fitted to the page, and three times all the rest of the page's work. Browsers all
+//! take Brotli, so every page view paid it. Everything else (gzip, deflate, files, streams, pictures)
+//! stays with `Compress`, which leaves an answer that already has a `Content-Encoding` alone, and
+//! so do bodies too large to encode without holding up the worker thread.
 
 use actix_web::HttpRequest;
 use actix_web::body::{BodySize, EitherBody, MessageBody};
@@ -19,6 +20,9 @@ const QUALITY: i32 = 3;
 /// Brotli's smallest and largest windows (log2 of bytes); `Compress` always takes the largest.
 const WINDOW_LEAST: u32 = 10;
 const WINDOW_MOST: u32 = 22;
+/// Encoding runs on the worker thread, where other connections wait meanwhile: about a
+/// millisecond at most. Larger bodies go to `Compress`, which encodes on the blocking pool.
+const LARGEST_ENCODED_HERE: u64 = 256 * 1024;
 
 /// What `Compress` supports, for the same choice among what the request accepts.
 const SUPPORTED: [Encoding; 4] = [
@@ -37,7 +41,7 @@ pub fn wants_brotli(req: &HttpRequest) -> bool {
 /// The body in Brotli, with `Content-Encoding` and `Vary` set, when it is text held whole in
 /// memory; otherwise the body unchanged, for `Compress`.
 pub fn in_brotli<B: MessageBody>(head: &mut ResponseHead, body: B) -> EitherBody<B, Bytes> {
-    let encodable = matches!(body.size(), BodySize::Sized(len) if len > 0)
+    let encodable = matches!(body.size(), BodySize::Sized(len) if len > 0 && len <= LARGEST_ENCODED_HERE)
         && !head.headers.contains_key(header::CONTENT_ENCODING)
         && !matches!(
             head.status,
@@ -151,7 +155,7 @@ mod tests {
     }
 
     #[actix_web::test]
-    async fn pictures_encoded_bodies_and_empty_answers_are_left_as_they_are() {
+    async fn pictures_encoded_large_and_empty_bodies_are_left_as_they_are() {
         let bytes = "x".repeat(4_000);
         for (mut head, why) in [
             (head("image/png"), "a picture"),
@@ -177,6 +181,16 @@ mod tests {
                 "{why}"
             );
         }
+        let large = "x".repeat(LARGEST_ENCODED_HERE as usize + 1);
+        let mut for_compress = head("text/html");
+        let body = in_brotli(&mut for_compress, large.clone());
+        assert_eq!(
+            to_bytes(body).await.unwrap(),
+            large.as_bytes(),
+            "left to Compress"
+        );
+        assert!(!for_compress.headers.contains_key(header::CONTENT_ENCODING));
+
         let mut empty = head("text/html");
         let body = in_brotli(&mut empty, String::new());
         assert!(to_bytes(body).await.unwrap().is_empty());
