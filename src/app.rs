@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use actix_session::SessionMiddleware;
 use actix_session::config::PersistentSession;
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
@@ -477,7 +477,6 @@ async fn fit_answer_to_visitor<B: MessageBody + 'static>(
     next: Next<B>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let https = auth::reached_as(req.request()).0 == "https";
-    let brotli = compression::wants_brotli(req.request());
     let mut res = next.call(req).await?;
     if https {
         let headers = res.headers_mut();
@@ -493,11 +492,6 @@ async fn fit_answer_to_visitor<B: MessageBody + 'static>(
             headers.append(header::SET_COOKIE, secured);
         }
     }
-    Ok(res.map_body(|head, body| {
-        if brotli {
-            compression::in_brotli(head, body)
-        } else {
-            EitherBody::left(body)
-        }
-    }))
+    let req = res.request().clone();
+    Ok(res.map_body(|head, body| compression::in_brotli(&req, head, body)))
 }
